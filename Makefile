@@ -1,0 +1,23 @@
+# The two quick-start commands: `make example` and `make test`. Each sets up .venv first.
+VENV ?= .venv
+PYTHON ?= python3
+BIN = $(VENV)/bin
+
+.PHONY: example test
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Poll the bundled example config once (offline) and print its alert on the console.
+example: $(VENV)/.installed
+	$(BIN)/media-monitor --config config once
+
+# Lint, type-check and run the whole test suite (what CI runs).
+test: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest

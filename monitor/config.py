@@ -1,0 +1,451 @@
+"""Read, merge and validate the configuration directory.
+
+Every `*.toml` file in the directory is read; their sections are merged (`[monitor]`,
+`[channels.NAME]`, `[[feeds]]`, `[actors.NAME]`, `[topics.NAME]`, `[[rules]]`). Every problem is
+collected, named by file and object, and raised together as one `ConfigError`.
+"""
+
+import os
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import apprise
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+import monitor.console  # noqa: F401  (registers console:// with Apprise before URLs are checked)
+from monitor.durations import parse_duration
+from monitor.rules.matcher import Vocabulary
+from monitor.rules.query import Node, QueryError, Term, parse, parse_alias
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+_Model = TypeVar("_Model", bound=BaseModel)
+_SECTIONS = ("monitor", "channels", "feeds", "actors", "topics", "rules")
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ConfigError(Exception):
+    """The configuration has errors; `errors` lists every one, each naming file and object."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+class Settings(BaseSettings):
+    """`[monitor]`: global settings; each can be overridden by `MONITOR_<KEY>` in the env."""
+
+    model_config = SettingsConfigDict(env_prefix="MONITOR_", extra="forbid")
+
+    state_dir: Path = Path("state")
+    poll_interval: Duration = timedelta(minutes=10)
+    max_item_age: Duration = timedelta(hours=24)
+    timeout: Duration = timedelta(seconds=20)
+    concurrency: int = Field(default=20, ge=1, le=1000)
+    max_feed_bytes: int = Field(default=10_000_000, ge=1024)
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment beats the file: that is what makes MONITOR_* an override.
+        return env_settings, init_settings
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeedSpec(_Strict):
+    """One `[[feeds]]` entry."""
+
+    name: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+    interval: Duration | None = None
+    tags: tuple[str, ...] = ()
+    full_text: bool = False
+
+
+class ChannelSpec(_Strict):
+    """One `[channels.NAME]` table, URLs still holding their `${NAME}` placeholders."""
+
+    urls: tuple[str, ...] = Field(min_length=1)
+    format: Literal["text", "markdown", "html"] = "text"
+    digest: Duration = timedelta(0)
+
+    @field_validator("digest")
+    @classmethod
+    def _immediate_only(cls, value: timedelta) -> timedelta:
+        if value:
+            raise ValueError('digest channels are not supported yet: use "0" (one alert per story)')
+        return value
+
+
+class ActorSpec(_Strict):
+    """One `[actors.NAME]` table."""
+
+    aliases: tuple[str, ...] = Field(min_length=1)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """What `@Name` matches."""
+        return self.aliases
+
+
+class TopicSpec(_Strict):
+    """One `[topics.NAME]` table."""
+
+    terms: tuple[str, ...] = Field(min_length=1)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """What `@Name` matches."""
+        return self.terms
+
+
+class RuleSpec(_Strict):
+    """One `[[rules]]` entry."""
+
+    name: str = Field(min_length=1)
+    query: str
+    channels: tuple[str, ...] = Field(min_length=1)
+    feeds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A channel ready to use: secrets expanded, plus each URL's privacy form for display."""
+
+    name: str
+    urls: tuple[SecretStr, ...]
+    shown_urls: tuple[str, ...]
+    format: Literal["text", "markdown", "html"]
+    digest: timedelta
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A validated rule: its parsed query and where it applies."""
+
+    name: str
+    query: str
+    node: Node
+    channels: tuple[str, ...]
+    feeds: tuple[str, ...]
+
+    def applies_to(self, feed: FeedSpec) -> bool:
+        """Whether this rule matches items of `feed` (no `feeds` list: every feed)."""
+        if not self.feeds:
+            return True
+        return any(
+            scope == feed.name or (scope.startswith("tag:") and scope[4:] in feed.tags)
+            for scope in self.feeds
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration."""
+
+    directory: Path
+    settings: Settings
+    feeds: Mapping[str, FeedSpec]
+    channels: Mapping[str, Channel]
+    vocabulary: Vocabulary
+    rules: Mapping[str, Rule]
+    secrets: tuple[str, ...] = ()  # expanded ${NAME} values, for log redaction
+
+    def interval(self, feed: FeedSpec) -> timedelta:
+        """How often `feed` is polled."""
+        return feed.interval or self.settings.poll_interval
+
+
+@dataclass
+class _Entry:
+    file: str
+    name: str
+    body: Any
+
+
+@dataclass
+class _Merged:
+    monitor: dict[str, tuple[str, Any]]
+    tables: dict[str, dict[str, _Entry]]
+    arrays: dict[str, list[_Entry]]
+
+
+def load_config(directory: Path) -> Config:
+    """Read and validate the config directory; raises `ConfigError` listing every problem.
+
+    Secrets (`${NAME}`) and `MONITOR_*` overrides come from the process environment.
+    """
+    errors: list[str] = []
+    secrets: list[str] = []
+    merged = _read_directory(directory, errors)
+    settings = _settings(merged, errors)
+    feeds = _validate_named(merged.arrays["feeds"], "feed", FeedSpec, errors)
+    feeds = {n: _resolve_feed_url(f, directory, errors, e) for n, (f, e) in feeds.items()}
+    channels = _channels(merged.tables["channels"], secrets, errors)
+    vocabulary = _vocabulary(merged, errors)
+    rules = _rules(merged.arrays["rules"], feeds, channels, vocabulary, errors)
+    if errors or settings is None:
+        raise ConfigError(errors)
+    return Config(
+        directory=directory,
+        settings=settings,
+        feeds={name: feed for name, (feed, _entry) in feeds.items()},
+        channels=channels,
+        vocabulary=vocabulary,
+        rules=rules,
+        secrets=tuple(secrets),
+    )
+
+
+def _read_directory(directory: Path, errors: list[str]) -> _Merged:
+    merged = _Merged({}, {"channels": {}, "actors": {}, "topics": {}}, {"feeds": [], "rules": []})
+    if not directory.is_dir():
+        errors.append(f"{directory}: config directory not found")
+        return merged
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        errors.append(f"{directory}: no *.toml files in the config directory")
+    for path in files:
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+            errors.append(f"{path}: cannot read: {exc}")
+            continue
+        for section, value in document.items():
+            _merge_section(merged, str(path), section, value, errors)
+    return merged
+
+
+def _merge_section(merged: _Merged, file: str, section: str, value: Any, errors: list[str]) -> None:
+    if section not in _SECTIONS:
+        expected = ", ".join(_SECTIONS)
+        errors.append(f"{file}: unknown section [{section}] (expected one of: {expected})")
+    elif section == "monitor":
+        if not isinstance(value, dict):
+            errors.append(f"{file}: [monitor] must be a table")
+            return
+        for key, item in value.items():
+            if key in merged.monitor:
+                errors.append(f"{file}: [monitor] {key} is also set in {merged.monitor[key][0]}")
+            merged.monitor[key] = (file, item)
+    elif section in merged.tables:
+        if not isinstance(value, dict):
+            errors.append(f"{file}: [{section}] must hold tables like [{section}.NAME]")
+            return
+        for name, body in value.items():
+            earlier = merged.tables[section].get(name)
+            if earlier is not None:
+                errors.append(f"{file}: {section[:-1]} '{name}' is also defined in {earlier.file}")
+            merged.tables[section][name] = _Entry(file, name, body)
+    elif not isinstance(value, list):
+        errors.append(f"{file}: {section} must be written as [[{section}]] entries")
+    else:
+        for index, body in enumerate(value, 1):
+            name = body.get("name") if isinstance(body, dict) else None
+            label = name if isinstance(name, str) else f"#{index}"
+            merged.arrays[section].append(_Entry(file, label, body))
+
+
+def _describe(exc: ValidationError) -> list[str]:
+    out = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        out.append(f"{where}: {message}" if where else message)
+    return out
+
+
+def _settings(merged: _Merged, errors: list[str]) -> Settings | None:
+    values = {key: item for key, (_file, item) in merged.monitor.items()}
+    files = sorted({file for file, _item in merged.monitor.values()}) or ["[monitor]"]
+    try:
+        settings = Settings(**values)
+    except ValidationError as exc:
+        errors.extend(f"{', '.join(files)}: [monitor] {msg}" for msg in _describe(exc))
+        return None
+    state_directory = os.environ.get("STATE_DIRECTORY")
+    if state_directory:
+        # systemd's StateDirectory= wins: it is the one place the service may write.
+        settings = settings.model_copy(update={"state_dir": Path(state_directory.split(":")[0])})
+    return settings
+
+
+def _validate_named(
+    entries: list[_Entry], kind: str, model: type[_Model], errors: list[str]
+) -> dict[str, tuple[_Model, _Entry]]:
+    """Validate `[[feeds]]`/`[[rules]]` entries; names must be unique across files."""
+    valid: dict[str, tuple[_Model, _Entry]] = {}
+    for entry in entries:
+        try:
+            obj = model.model_validate(entry.body)
+        except ValidationError as exc:
+            errors.extend(f"{entry.file}: {kind} '{entry.name}': {m}" for m in _describe(exc))
+            continue
+        earlier = valid.get(entry.name)
+        if earlier is not None:
+            errors.append(
+                f"{entry.file}: {kind} '{entry.name}' is also defined in {earlier[1].file}"
+            )
+            continue
+        valid[entry.name] = (obj, entry)
+    return valid
+
+
+def _resolve_feed_url(
+    feed: FeedSpec, directory: Path, errors: list[str], entry: _Entry
+) -> tuple[FeedSpec, _Entry]:
+    scheme = feed.url.partition("://")[0].lower() if "://" in feed.url else ""
+    if scheme in ("http", "https"):
+        return feed, entry
+    if scheme not in ("", "file"):
+        errors.append(f"{entry.file}: feed '{feed.name}': unsupported URL scheme '{scheme}://'")
+        return feed, entry
+    path = Path(feed.url[len("file://") :] if scheme else feed.url)
+    path = path if path.is_absolute() else (directory / path)
+    if not path.is_file():
+        errors.append(f"{entry.file}: feed '{feed.name}': file not found: {path}")
+    return feed.model_copy(update={"url": path.resolve().as_uri()}), entry
+
+
+def _read_secret(name: str) -> str | None:
+    """`${NAME}`: the environment, else the file NAME among systemd's credentials."""
+    if name in os.environ:
+        return os.environ[name]
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    if credentials:
+        path = Path(credentials) / name
+        if path.is_file():
+            return path.read_text(encoding="utf-8").strip()
+    return None
+
+
+def _expand(template: str, values: Mapping[str, str | None]) -> str:
+    return _VARIABLE.sub(lambda m: values[m.group(1)] or "", template)
+
+
+def _channels(
+    entries: dict[str, _Entry], secrets: list[str], errors: list[str]
+) -> dict[str, Channel]:
+    channels = {}
+    for name, entry in entries.items():
+        where = f"{entry.file}: channel '{name}'"
+        try:
+            spec = ChannelSpec.model_validate(entry.body)
+        except ValidationError as exc:
+            errors.extend(f"{where}: {m}" for m in _describe(exc))
+            continue
+        urls, shown = [], []
+        for number, template in enumerate(spec.urls, 1):
+            values = {v: _read_secret(v) for v in _VARIABLE.findall(template)}
+            missing = [v for v, value in values.items() if value is None]
+            if missing:
+                names = ", ".join(f"${{{v}}}" for v in missing)
+                errors.append(
+                    f"{where}: URL {number}: {names} not set "
+                    "(set it in the environment or as a file in $CREDENTIALS_DIRECTORY)"
+                )
+                continue
+            secrets.extend(v for v in values.values() if v)
+            url = _expand(template, values)
+            plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+            if plugin is None:
+                scheme = template.partition("://")[0]
+                errors.append(f"{where}: URL {number} ({scheme}://…) is not a valid Apprise URL")
+                continue
+            urls.append(SecretStr(url))
+            shown.append(str(plugin.url(privacy=True)))  # type: ignore[no-untyped-call]
+        channels[name] = Channel(name, tuple(urls), tuple(shown), spec.format, spec.digest)
+    return channels
+
+
+def _aliases(entry: _Entry, kind: str, words: tuple[str, ...], errors: list[str]) -> list[Term]:
+    terms = []
+    for alias in words:
+        try:
+            terms.append(parse_alias(alias))
+        except QueryError as exc:
+            errors.append(f"{entry.file}: {kind} '{entry.name}': alias {alias!r}: {exc.message}")
+    return terms
+
+
+def _vocabulary(merged: _Merged, errors: list[str]) -> Vocabulary:
+    actors: dict[str, list[Term]] = {}
+    topics: dict[str, list[Term]] = {}
+    for kind, model, target in (("actor", ActorSpec, actors), ("topic", TopicSpec, topics)):
+        for name, entry in merged.tables[f"{kind}s"].items():
+            try:
+                spec = model.model_validate(entry.body)
+            except ValidationError as exc:
+                errors.extend(f"{entry.file}: {kind} '{name}': {m}" for m in _describe(exc))
+                continue
+            target[name] = _aliases(entry, kind, spec.words, errors)
+    for name in actors.keys() & topics.keys():
+        errors.append(
+            f"{merged.tables['topics'][name].file}: topic '{name}' has the name of actor "
+            f"'{name}' in {merged.tables['actors'][name].file}; @{name} must name one thing"
+        )
+    return Vocabulary(actors=actors, topics=topics)
+
+
+def _rules(
+    entries: list[_Entry],
+    feeds: Mapping[str, tuple[FeedSpec, _Entry]],
+    channels: Mapping[str, Channel],
+    vocabulary: Vocabulary,
+    errors: list[str],
+) -> dict[str, Rule]:
+    tags = {tag for feed, _entry in feeds.values() for tag in feed.tags}
+    rules = {}
+    for name, (spec, entry) in _validate_named(entries, "rule", RuleSpec, errors).items():
+        where = f"{entry.file}: rule '{name}'"
+        problems = [f"{where}: unknown channel '{c}'" for c in spec.channels if c not in channels]
+        for scope in spec.feeds:
+            known = scope[4:] in tags if scope.startswith("tag:") else scope in feeds
+            if not known:
+                problems.append(
+                    f"{where}: feeds: no feed {'has' if ':' in scope else 'is'} {scope!r}"
+                )
+        try:
+            node = parse(spec.query)
+            unknown = vocabulary.unknown(node)
+            if unknown is not None:
+                raise unknown
+        except QueryError as exc:
+            problems.append(f"{where}: {exc.render(spec.query)}")
+        errors.extend(problems)
+        if not problems:
+            rules[name] = Rule(name, spec.query, node, spec.channels, spec.feeds)
+    return rules

@@ -1,0 +1,162 @@
+"""What one poll writes, decided without I/O: given the feed's stored state, the fetch result,
+the parsed items, the keys already seen, the matcher and `now`, produce a `Decision` that
+`store.apply` writes in one transaction.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from monitor.alerts import build_alert
+from monitor.fetch import FetchResult
+from monitor.items import Item
+from monitor.parse import ParsedFeed
+from monitor.rules.matcher import MatchResult
+
+MAX_BACKOFF = timedelta(hours=6)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """A feed's stored state, as the previous poll left it."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    consecutive_failures: int
+    last_ok_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPolicy:
+    """How a feed is polled and which of its items may alert."""
+
+    name: str
+    url: str
+    interval: timedelta
+    max_item_age: timedelta
+    channels_of_rule: Mapping[str, Sequence[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """An entry seen for the first time in this feed."""
+
+    entry_key: str
+    story_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedAlert:
+    """One outbox row: the alert about a story for one channel."""
+
+    channel: str
+    rules: list[str]
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class NewStory:
+    """A story seen for the first time anywhere, with the alerts it raises (maybe none)."""
+
+    story_key: str
+    title: str
+    alerts: tuple[QueuedAlert, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Everything one poll writes; `feed_update` holds the `feeds` columns to set."""
+
+    feed: str
+    feed_url: str
+    polled_at: datetime
+    feed_update: dict[str, Any]
+    entries: tuple[NewEntry, ...] = ()
+    stories: tuple[NewStory, ...] = ()
+    error: str | None = None
+    warning: str | None = field(default=None)
+
+    @property
+    def alert_count(self) -> int:
+        """How many outbox rows this decision adds."""
+        return sum(len(s.alerts) for s in self.stories)
+
+
+def _failed(policy: FeedPolicy, state: FeedState | None, error: str, now: datetime) -> Decision:
+    failures = (state.consecutive_failures if state else 0) + 1
+    backoff = min(policy.interval * 2 ** (failures - 1), max(policy.interval, MAX_BACKOFF))
+    return Decision(
+        feed=policy.name,
+        feed_url=policy.url,
+        polled_at=now,
+        feed_update={
+            "consecutive_failures": failures,
+            "last_error": error,
+            "next_poll_at": now + backoff,
+        },
+        error=error,
+    )
+
+
+def _alerts(item: Item, result: MatchResult, policy: FeedPolicy) -> tuple[QueuedAlert, ...]:
+    """One alert per channel, naming every rule that matched and sends to that channel."""
+    rules_by_channel: dict[str, list[str]] = {}
+    for match in result.matches:
+        for channel in policy.channels_of_rule.get(match.rule, ()):
+            rules_by_channel.setdefault(channel, []).append(match.rule)
+    alerts = []
+    for channel, rules in rules_by_channel.items():
+        spans = [s for m in result.matches if m.rule in rules for s in m.spans]
+        alert = build_alert(item, rules, spans, result.actors)
+        alerts.append(QueuedAlert(channel, rules, alert.to_payload()))
+    return tuple(alerts)
+
+
+def decide(
+    policy: FeedPolicy,
+    *,
+    state: FeedState | None,
+    fetched: FetchResult,
+    parsed: ParsedFeed | None,
+    seen_entries: set[str],
+    seen_stories: set[str],
+    match: Callable[[Item], MatchResult],
+    now: datetime,
+) -> Decision:
+    """Decide what a poll writes. `parsed` is None when the fetch failed or was a 304;
+    a fetched body that is not a feed arrives as `fetched` with `error` set."""
+    if fetched.error is not None:
+        return _failed(policy, state, fetched.error, now)
+    update: dict[str, Any] = {
+        "consecutive_failures": 0,
+        "last_error": None,
+        "last_ok_at": now,
+        "next_poll_at": now + policy.interval,
+        "etag": fetched.etag,
+        "last_modified": fetched.last_modified,
+    }
+    if parsed is None:
+        return Decision(policy.name, policy.url, now, update)
+    oldest = now - policy.max_item_age
+    new_entries: dict[str, NewEntry] = {}
+    new_stories: dict[str, NewStory] = {}
+    for item in parsed.items:
+        if item.entry_key in seen_entries or item.entry_key in new_entries:
+            continue
+        new_entries[item.entry_key] = NewEntry(item.entry_key, item.story_key)
+        if item.story_key in seen_stories or item.story_key in new_stories:
+            continue  # the story alerted (or was judged) when first seen, in whichever feed
+        fresh = item.published is None or item.published >= oldest
+        alerts = _alerts(item, match(item), policy) if fresh else ()
+        new_stories[item.story_key] = NewStory(item.story_key, item.title, alerts)
+    return Decision(
+        feed=policy.name,
+        feed_url=policy.url,
+        polled_at=now,
+        feed_update=update,
+        entries=tuple(new_entries.values()),
+        stories=tuple(new_stories.values()),
+        warning=parsed.warning,
+    )

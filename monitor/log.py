@@ -1,0 +1,78 @@
+"""structlog set-up: console lines on a TTY, JSON lines otherwise; secrets redacted.
+
+Library loggers (Apprise, aiohttp) go through the same processors, so a library that logs a
+URL with a token in it is redacted too; Apprise is kept at INFO or quieter, because at DEBUG it
+logs full Telegram and Slack URLs.
+"""
+
+import logging
+import sys
+from collections.abc import Iterable, MutableMapping
+from typing import Any, Literal
+
+import structlog
+
+LogFormat = Literal["auto", "console", "json"]
+_secrets: list[str] = []
+
+
+def add_secrets(values: Iterable[str]) -> None:
+    """Register strings (tokens, passwords) that must never appear in a log line."""
+    for value in values:
+        if len(value) >= 4 and value not in _secrets:
+            _secrets.append(value)
+    _secrets.sort(key=len, reverse=True)
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        for secret in _secrets:
+            value = value.replace(secret, "***")
+    return value
+
+
+def redact(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """structlog processor: replace every registered secret in every string field."""
+    if _secrets:
+        for key, value in event.items():
+            event[key] = _redact_value(value)
+    return event
+
+
+def configure(level: str = "info", fmt: LogFormat = "auto") -> None:
+    """Route structlog and stdlib logging to stderr in the chosen format."""
+    json_lines = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if json_lines
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.stdlib.ExtraAdder(),
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            redact,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    numeric = logging.getLevelNamesMapping()[level.upper()]
+    root.setLevel(numeric)
+    logging.getLogger("apprise").setLevel(max(numeric, logging.INFO))

@@ -1,0 +1,93 @@
+"""Feed bytes → `Item`s, with feedparser; HTML fields → plain text.
+
+No sanitiser pass: items are plain text, and every output format escapes on render.
+"""
+
+import calendar
+import contextlib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+import html_text
+from lxml.etree import ParserError
+
+from monitor.items import Item, canonical_link, entry_key, story_key
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class FeedParseError(ValueError):
+    """The document is not a feed that yields any entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed: its items and, for ill-formed feeds that still parsed, the problem."""
+
+    items: list[Item]
+    warning: str | None
+
+
+def _plain(value: str, content_type: str) -> str:
+    if content_type in _HTML_TYPES and ("<" in value or "&" in value):
+        # Not HTML after all: keep the text as it came.
+        with contextlib.suppress(ParserError, ValueError):
+            value = html_text.extract_text(value, guess_layout=False)
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def _field_text(entry: Mapping[str, Any], name: str) -> str:
+    detail = entry.get(f"{name}_detail") or {}
+    return _plain(entry.get(name) or "", detail.get("type", "text/html"))
+
+
+def _body(entry: Mapping[str, Any]) -> str:
+    contents = entry.get("content") or []
+    if contents:
+        return "\n\n".join(_plain(c.get("value", ""), c.get("type", "text/html")) for c in contents)
+    return _field_text(entry, "summary")
+
+
+def _published(entry: Mapping[str, Any]) -> datetime | None:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if parsed is None:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def parse_feed(feed: str, body: bytes, url: str, headers: Mapping[str, str]) -> ParsedFeed:
+    """Parse a feed document fetched from `url`; raises `FeedParseError` if it is not a feed."""
+    response_headers = {k.lower(): v for k, v in headers.items()}
+    response_headers.setdefault("content-location", url)
+    parsed = feedparser.parse(body, response_headers=response_headers, sanitize_html=False)
+    warning = str(parsed.get("bozo_exception")) if parsed.get("bozo") else None
+    if not parsed.entries and not parsed.get("version"):
+        raise FeedParseError(f"not a feed ({warning})" if warning else "not a feed")
+    items = []
+    for entry in parsed.entries:
+        title = _field_text(entry, "title")
+        text = _body(entry)
+        link = entry.get("link")
+        canonical = canonical_link(link)
+        key = entry_key(
+            entry.get("id"), link, title, entry.get("published") or entry.get("updated")
+        )
+        items.append(
+            Item(
+                feed=feed,
+                entry_key=key,
+                story_key=story_key(feed, key, canonical),
+                title=title,
+                text=text,
+                link=link if canonical else None,
+                published=_published(entry),
+            )
+        )
+    return ParsedFeed(items, warning)

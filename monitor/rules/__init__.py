@@ -1,0 +1,1 @@
+"""The rule language: text normalisation, query parsing and compiled matching (all pure)."""

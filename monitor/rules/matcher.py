@@ -1,0 +1,236 @@
+"""All rules compiled into one Aho-Corasick automaton plus a per-rule boolean evaluation.
+
+Every distinct term (word, prefix or phrase, folded) of every rule and every actor/topic alias is
+one pattern in a single automaton over the `NormalizedDoc` scan string. Scanning an item once
+yields, for each term hit, the (field, word index) where it occurred. A rule is evaluated only
+when one of its terms was hit (presearch), or when it can be true without any hit (`NOT x`).
+"""
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from monitor.rules.query import And, InField, Near, Node, Not, Or, QueryError, Ref, Term, refs
+from monitor.rules.text import Field, NormalizedDoc, normalize
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """Words `start` to `end` (exclusive) of `field` made a rule true."""
+
+    field: Field
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """Named alias lists that `@Name` refers to: actors (shown in alerts) and topics."""
+
+    actors: Mapping[str, Sequence[Term]] = field(default_factory=dict)
+    topics: Mapping[str, Sequence[Term]] = field(default_factory=dict)
+
+    def aliases(self, name: str) -> Sequence[Term] | None:
+        """The aliases of actor or topic `name`, or None if neither exists."""
+        found = self.actors.get(name)
+        return found if found is not None else self.topics.get(name)
+
+    def unknown(self, node: Node) -> QueryError | None:
+        """An error for the first `@Name` in `node` that names no actor or topic."""
+        for ref in refs(node):
+            if self.aliases(ref.name) is None:
+                close = difflib.get_close_matches(ref.name, [*self.actors, *self.topics], n=1)
+                hint = f" (did you mean @{close[0]}?)" if close else ""
+                return QueryError(f"unknown @{ref.name}{hint}", ref.pos)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMatch:
+    """Rule `rule` matched; `spans` are the words that made it true, sorted."""
+
+    rule: str
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """What one item matched: the rules and the actors mentioned anywhere in it."""
+
+    matches: tuple[RuleMatch, ...]
+    actors: tuple[str, ...]
+
+    def spans(self) -> tuple[Span, ...]:
+        """The union of all matched spans, sorted."""
+        return tuple(sorted({s for m in self.matches for s in m.spans}))
+
+
+# Compiled evaluation nodes: plain tuples keep evaluation fast and the code small.
+# ("t", term_id, field|None) | ("and", kids) | ("or", kids) | ("not", kid) | ("near", n, kids)
+_Compiled = tuple[object, ...]
+_Hits = Mapping[int, Sequence[Span]]
+
+
+class Matcher:
+    """Rules compiled for matching; build once per config, use for every item."""
+
+    def __init__(self, rules: Mapping[str, Node], vocabulary: Vocabulary) -> None:
+        self._term_ids: dict[tuple[tuple[str, ...], bool], int] = {}
+        self._terms: list[tuple[tuple[str, ...], bool]] = []
+        self._rules: list[tuple[str, _Compiled]] = []
+        rules_by_term: defaultdict[int, set[int]] = defaultdict(set)
+        self._always: list[int] = []
+        for name, node in rules.items():
+            error = vocabulary.unknown(node)
+            if error is not None:
+                raise error
+            index = len(self._rules)
+            compiled = self._compile(node, None, vocabulary)
+            self._rules.append((name, compiled))
+            if _evaluate(compiled, {}) is not None:
+                self._always.append(index)
+            for term_id in _term_ids(compiled):
+                rules_by_term[term_id].add(index)
+        self._rules_by_term = {t: sorted(r) for t, r in rules_by_term.items()}
+        self._actor_terms = {
+            name: [self._intern(t) for t in aliases] for name, aliases in vocabulary.actors.items()
+        }
+        self._automaton = ahocorasick.Automaton()
+        for term_id, (words, prefix) in enumerate(self._terms):
+            pattern = " " + " ".join(words) + ("" if prefix else " ")
+            # Two terms can share a pattern only if identical; _intern prevents that.
+            self._automaton.add_word(pattern, (term_id, len(pattern), len(words)))
+        if self._terms:
+            self._automaton.make_automaton()
+
+    def _intern(self, term: Term) -> int:
+        key = (term.words, term.prefix)
+        term_id = self._term_ids.get(key)
+        if term_id is None:
+            term_id = self._term_ids[key] = len(self._terms)
+            self._terms.append(key)
+        return term_id
+
+    def _compile(self, node: Node, in_field: Field | None, vocab: Vocabulary) -> _Compiled:
+        match node:
+            case Term():
+                return ("t", self._intern(node), in_field)
+            case Ref(name=name):
+                aliases = vocab.aliases(name) or ()
+                return ("or", tuple(("t", self._intern(a), in_field) for a in aliases))
+            case InField(field=f, child=child):
+                return self._compile(child, f, vocab)
+            case Not(child=child):
+                return ("not", self._compile(child, in_field, vocab))
+            case And(children=kids):
+                return ("and", tuple(self._compile(k, in_field, vocab) for k in kids))
+            case Or(children=kids):
+                return ("or", tuple(self._compile(k, in_field, vocab) for k in kids))
+            case Near(distance=n, children=kids):
+                return ("near", n, tuple(self._compile(k, in_field, vocab) for k in kids))
+
+    @property
+    def rule_names(self) -> list[str]:
+        """The compiled rules' names, in configuration order."""
+        return [name for name, _ in self._rules]
+
+    def scan(self, doc: NormalizedDoc) -> dict[int, list[Span]]:
+        """Every term occurrence in `doc`: term id → spans."""
+        hits: defaultdict[int, list[Span]] = defaultdict(list)
+        if not self._terms:
+            return hits
+        for end, (term_id, length, n_words) in self._automaton.iter(doc.scan):
+            in_field, word = doc.locate(end - length + 1)
+            hits[term_id].append(Span(in_field, word, word + n_words))
+        return hits
+
+    def match(self, title: str, text: str, only: Iterable[str] | None = None) -> MatchResult:
+        """Match an item against the rules (all, or just those named in `only`)."""
+        hits = self.scan(normalize(title, text))
+        candidates = set(self._always)
+        for term_id in hits:
+            candidates.update(self._rules_by_term.get(term_id, ()))
+        allowed = None if only is None else set(only)
+        matches = []
+        for index in sorted(candidates):
+            name, compiled = self._rules[index]
+            if allowed is not None and name not in allowed:
+                continue
+            spans = _evaluate(compiled, hits)
+            if spans is not None:
+                matches.append(RuleMatch(name, tuple(sorted(set(spans)))))
+        actors: tuple[str, ...] = ()
+        if matches:
+            actors = tuple(n for n, ids in self._actor_terms.items() if any(i in hits for i in ids))
+        return MatchResult(tuple(matches), actors)
+
+
+def _term_ids(node: _Compiled) -> Iterable[int]:
+    kind = node[0]
+    if kind == "t":
+        yield node[1]  # type: ignore[misc]
+        return
+    kids = node[1] if kind != "near" else node[2]
+    for kid in (kids,) if kind == "not" else kids:  # type: ignore[attr-defined]
+        yield from _term_ids(kid)
+
+
+def _evaluate(node: _Compiled, hits: _Hits) -> list[Span] | None:
+    """The spans that make `node` true, or None when it is false. `NOT x` is true with no span."""
+    kind = node[0]
+    if kind == "t":
+        _, term_id, in_field = node
+        found = hits.get(term_id)  # type: ignore[call-overload]
+        if not found:
+            return None
+        if in_field is None:
+            return list(found)
+        spans = [s for s in found if s.field == in_field]
+        return spans or None
+    if kind == "and":
+        spans = []
+        for kid in node[1]:  # type: ignore[attr-defined]
+            got = _evaluate(kid, hits)
+            if got is None:
+                return None
+            spans.extend(got)
+        return spans
+    if kind == "or":
+        spans = []
+        true = False
+        for kid in node[1]:  # type: ignore[attr-defined]
+            got = _evaluate(kid, hits)
+            if got is not None:
+                true = True
+                spans.extend(got)
+        return spans if true else None
+    if kind == "not":
+        return None if _evaluate(node[1], hits) is not None else []  # type: ignore[arg-type]
+    _, distance, kids = node
+    operands = [_evaluate(k, hits) for k in kids]  # type: ignore[attr-defined]
+    if any(not spans for spans in operands):
+        return None
+    return _near(distance, operands)  # type: ignore[arg-type]
+
+
+def _near(distance: int, operands: list[list[Span]]) -> list[Span] | None:
+    """A window in which every operand occurs, each starting at most `distance` words after the
+    end of the earliest-ending one; returns one span per operand, or None."""
+    events = sorted((s.field, s.start, s.end, i) for i, spans in enumerate(operands) for s in spans)
+    need = len(operands)
+    for left, (fld, _start, _end, _op) in enumerate(events):
+        chosen: dict[int, Span] = {}
+        last_word = None
+        for f, start, end, op in events[left:]:
+            if f != fld:
+                break
+            last_word = end - 1 if last_word is None else min(last_word, end - 1)
+            if start - last_word > distance:
+                break
+            chosen.setdefault(op, Span(f, start, end))
+            if len(chosen) == need:
+                return list(chosen.values())
+    return None

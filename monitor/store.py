@@ -1,0 +1,306 @@
+"""The state database: SQLAlchemy Core tables and the few transactions the app needs.
+
+SQLite in WAL mode with `synchronous=FULL` and `BEGIN IMMEDIATE` (one writer, a busy timeout);
+the SQL stays portable so the same code can run on PostgreSQL.
+"""
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Dialect,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+
+from monitor.decide import Decision, FeedState
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("next_poll_at", UTCDateTime),
+    Column("last_poll_at", UTCDateTime),
+    Column("last_ok_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("items_seen", Integer, nullable=False, default=0),
+)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("feed", String, primary_key=True),
+    Column("entry_key", Text, primary_key=True),
+    Column("story_key", Text, nullable=False),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+)
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("story_key", Text, primary_key=True),
+    Column("feed", String, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("story_key", Text, nullable=False),
+    Column("channel", String, nullable=False),
+    Column("rules", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String, nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("last_error", Text),
+    UniqueConstraint("story_key", "channel", name="one_alert_per_story_per_channel"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """One alert waiting for (or done with) delivery to one channel."""
+
+    id: int
+    story_key: str
+    channel: str
+    rules: list[str]
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+
+
+def _sqlite_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from pysqlite so that BEGIN IMMEDIATE below is ours.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Store:
+    """The app's transactions over one state database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        metadata.create_all(engine)
+
+    @classmethod
+    def open(cls, state_dir: Path) -> "Store":
+        """Open (creating if needed) `state_dir/monitor.db`."""
+        state_dir.mkdir(parents=True, exist_ok=True)
+        return cls(_sqlite_engine(state_dir / "monitor.db"))
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def feed_state(self, name: str) -> FeedState | None:
+        """The stored state of feed `name`, or None before its first poll."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(feeds).where(feeds.c.name == name)).mappings().first()
+        if row is None:
+            return None
+        return FeedState(
+            url=row["url"],
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+            consecutive_failures=row["consecutive_failures"],
+            last_ok_at=row["last_ok_at"],
+        )
+
+    def seen(
+        self, feed: str, entry_keys: Iterable[str], story_keys: Iterable[str]
+    ) -> tuple[set[str], set[str]]:
+        """Which of these entry keys (of `feed`) and story keys are already recorded."""
+        entry_keys, story_keys = list(entry_keys), list(story_keys)
+        with self.engine.connect() as conn:
+            in_feed = entries.c.feed == feed
+            seen_entries = set(_chunked_in(conn, entries.c.entry_key, entry_keys, in_feed))
+            seen_stories = set(_chunked_in(conn, stories.c.story_key, story_keys))
+        return seen_entries, seen_stories
+
+    def apply(self, decision: Decision) -> int:
+        """Write one poll's decision in one transaction; returns the number of alerts queued."""
+        queued = 0
+        with self.engine.begin() as conn:
+            update_values = {
+                "url": decision.feed_url,
+                "last_poll_at": decision.polled_at,
+                **decision.feed_update,
+            }
+            done = conn.execute(
+                update(feeds).where(feeds.c.name == decision.feed).values(update_values)
+            )
+            if done.rowcount == 0:
+                conn.execute(insert(feeds).values(name=decision.feed, **update_values))
+            if decision.entries:
+                conn.execute(
+                    _insert_new(conn, entries),
+                    [
+                        {
+                            "feed": decision.feed,
+                            "entry_key": e.entry_key,
+                            "story_key": e.story_key,
+                            "first_seen_at": decision.polled_at,
+                        }
+                        for e in decision.entries
+                    ],
+                )
+                conn.execute(
+                    update(feeds)
+                    .where(feeds.c.name == decision.feed)
+                    .values(items_seen=feeds.c.items_seen + len(decision.entries))
+                )
+            for story in decision.stories:
+                created = conn.execute(
+                    _insert_new(conn, stories).values(
+                        story_key=story.story_key,
+                        feed=decision.feed,
+                        title=story.title,
+                        first_seen_at=decision.polled_at,
+                    )
+                )
+                # Another writer recorded the story first: its alerts are that writer's.
+                if created.rowcount == 0 or not story.alerts:
+                    continue
+                conn.execute(
+                    insert(outbox),
+                    [
+                        {
+                            "story_key": story.story_key,
+                            "channel": alert.channel,
+                            "rules": json.dumps(alert.rules),
+                            "payload": json.dumps(alert.payload),
+                            "status": "pending",
+                            "attempts": 0,
+                            "created_at": decision.polled_at,
+                            "next_attempt_at": decision.polled_at,
+                        }
+                        for alert in story.alerts
+                    ],
+                )
+                queued += len(story.alerts)
+        return queued
+
+    def due_alerts(self, now: datetime, limit: int = 500) -> list[OutboxRow]:
+        """Pending alerts whose next attempt is due, oldest first."""
+        query = (
+            select(outbox)
+            .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            OutboxRow(
+                id=r["id"],
+                story_key=r["story_key"],
+                channel=r["channel"],
+                rules=json.loads(r["rules"]),
+                payload=json.loads(r["payload"]),
+                attempts=r["attempts"],
+                created_at=r["created_at"],
+            )
+            for r in rows
+        ]
+
+    def record_attempt(
+        self,
+        alert_id: int,
+        *,
+        now: datetime,
+        error: str | None,
+        retry_at: datetime | None,
+    ) -> None:
+        """Record one delivery attempt: sent (no error), retry at `retry_at`, or failed for good."""
+        if error is None:
+            values: dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None}
+        elif retry_at is None:
+            values = {"status": "failed", "last_error": error}
+        else:
+            values = {"last_error": error, "next_attempt_at": retry_at}
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.id == alert_id)
+                .values(attempts=outbox.c.attempts + 1, **values)
+            )
+
+    def outbox_counts(self) -> dict[str, int]:
+        """How many alerts are in each status."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
+            return dict(rows)
+
+
+def _insert_new(conn: Any, table: Table) -> Insert:
+    """INSERT that skips rows whose key exists (both SQLite and PostgreSQL spell it this way)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement: Insert = dialect.insert(table).on_conflict_do_nothing()
+    return statement
+
+
+def _chunked_in(conn: Any, column: Any, keys: Sequence[str], *where: Any) -> Iterable[str]:
+    """`column IN keys`, in chunks that stay under every backend's bound-parameter limit."""
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        yield from conn.execute(select(column).where(column.in_(chunk), *where)).scalars()

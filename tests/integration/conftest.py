@@ -1,0 +1,40 @@
+"""Fixtures for integration tests: a loopback feed server and config directories."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.loopback import FeedServer
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    """A running loopback server, stopped after the test."""
+    with FeedServer() as running:
+        yield running
+
+
+def write_config(directory: Path, state: Path, feeds: str, rules: str, channels: str) -> Path:
+    """Write a three-file config directory; returns it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "monitor.toml").write_text(
+        f'[monitor]\nstate_dir = "{state}"\ntimeout = "1s"\nconcurrency = 4\n\n{channels}',
+        encoding="utf-8",
+    )
+    (directory / "feeds.toml").write_text(feeds, encoding="utf-8")
+    (directory / "rules.toml").write_text(
+        """
+[actors.France]
+aliases = ["France", "French", "Paris", "Macron", "Élysée", "Франци*"]
+[actors.Ukraine]
+aliases = ["Ukraine", "Kyiv", "Kiev", "Украин*"]
+[actors.Russia]
+aliases = ["Russia", "Moscow", "Kremlin"]
+[topics.troops]
+terms = ["troops", "soldiers", "boots on the ground"]
+"""
+        + rules,
+        encoding="utf-8",
+    )
+    return directory

@@ -1,0 +1,86 @@
+"""The command line as a user runs it: a subprocess, its exit code and what it prints."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.integration.conftest import write_config
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_example_config_alerts_on_console_once(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "config", tmp_path / "config")
+
+    first = cli("--config", "config", "once", cwd=tmp_path)
+    second = cli("--config", "config", "once", cwd=tmp_path)
+
+    assert first.returncode == 0, first.stderr
+    assert "Russia warns France about deploying troops in Ukraine" in first.stdout
+    assert "france-troops-ukraine" in first.stdout
+    assert "Parisian" not in first.stdout
+    assert second.returncode == 0
+    assert second.stdout == ""
+    assert (tmp_path / "state" / "monitor.db").is_file()
+
+
+def test_check_lists_every_error_with_rule_names_and_no_traceback(tmp_path: Path) -> None:
+    rules = """
+[[rules]]
+name = "typo-rule"
+query = "@Frnace AND @Ukraine"
+channels = ["desk"]
+
+[[rules]]
+name = "paren-rule"
+query = "@France AND (@Ukraine OR troops"
+channels = ["desk"]
+
+[[rules]]
+name = "channel-rule"
+query = "@France"
+channels = ["nowhere"]
+"""
+    config = write_config(
+        tmp_path / "c", tmp_path / "s", "", rules, '[channels.desk]\nurls = ["console://"]\n'
+    )
+
+    result = cli("--config", str(config), "check", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "rule 'typo-rule': unknown @Frnace (did you mean @France?)" in result.stderr
+    assert "rule 'paren-rule': unbalanced parenthesis" in result.stderr
+    assert "rule 'channel-rule': unknown channel 'nowhere'" in result.stderr
+    assert "3 error(s)" in result.stderr
+
+
+def test_check_masks_secrets_and_once_refuses_bad_config(tmp_path: Path) -> None:
+    token = "123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ"
+    channels = '[channels.desk]\nurls = ["tgram://${TG_TOKEN}/12345"]\n'
+    config = write_config(tmp_path / "c", tmp_path / "s", "", "", channels)
+
+    checked = cli("--config", str(config), "check", cwd=tmp_path, env={"TG_TOKEN": token})
+    missing = cli("--config", str(config), "once", cwd=tmp_path)
+
+    assert checked.returncode == 0, checked.stderr
+    assert "tgram://" in checked.stdout
+    assert token not in checked.stdout
+    assert missing.returncode == 2
+    assert "channel 'desk': URL 1: ${TG_TOKEN} not set" in missing.stderr

@@ -1,0 +1,161 @@
+"""`once` end to end: a loopback feed server, the real pipeline, Apprise's json:// plugin."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from monitor.config import load_config
+from monitor.pipeline import OnceReport, run_once
+from monitor.store import Store, feeds
+from tests.feeds import Entry, rss
+from tests.integration.conftest import write_config
+from tests.loopback import FeedServer, hanging, server_error
+
+SEED = Entry(
+    guid="seed-1",
+    title="Russia warns France about deploying troops in Ukraine",
+    description="Moscow said any French soldiers in Ukraine would be a target.",
+    link="https://news.example.org/world/seed?utm_source=rss",
+)
+UNRELATED = Entry(guid="other-1", title="Parisian cafés brace for winter", description="Quiet.")
+RULES = """
+[[rules]]
+name = "france-troops-ukraine"
+query = "@France AND @Ukraine AND @troops"
+channels = ["desk"]
+
+[[rules]]
+name = "russia-warns"
+query = "@Russia AND warns"
+channels = ["desk"]
+"""
+
+
+def feeds_toml(server: FeedServer, *paths: str) -> str:
+    return "".join(f'[[feeds]]\nname = "{p}"\nurl = "{server.url(p)}"\n\n' for p in paths)
+
+
+def desk(server: FeedServer) -> str:
+    return f'[channels.desk]\nurls = ["json://127.0.0.1:{server.port}/sink/desk"]\n'
+
+
+def once(config_dir: Path) -> OnceReport:
+    return asyncio.run(run_once(load_config(config_dir)))
+
+
+def test_alert_arrives_once_across_two_runs_naming_both_rules(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.feeds["wire.xml"] = rss(SEED, UNRELATED)
+    config = write_config(
+        tmp_path / "config", tmp_path / "state", feeds_toml(server, "wire.xml"), RULES, desk(server)
+    )
+
+    first = once(config)
+    second = once(config)
+
+    assert len(server.posts) == 1, server.posts
+    post = server.posts[0]
+    assert "france-troops-ukraine" in post["title"]
+    assert "russia-warns" in post["title"]
+    assert SEED.title in post["message"]
+    assert "Actors: France, Ukraine, Russia" in post["message"]
+    assert "https://news.example.org/world/seed" in post["message"]
+    assert (first.new_items, first.alerts_queued, first.delivery.sent) == (2, 1, 1)
+    assert (second.new_items, second.alerts_queued, second.delivery.sent) == (0, 0, 0)
+    # The second poll sent the validators it was given and got a 304.
+    wire_requests = [h for p, h in server.requests if p == "wire.xml"]
+    assert "If-None-Match" in wire_requests[1]
+
+
+def test_same_story_in_another_feed_does_not_alert_again(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.feeds["a.xml"] = rss(SEED)
+    tracked = Entry(
+        guid="b-7",
+        title=SEED.title,
+        description=SEED.description,
+        link="https://NEWS.example.org:443/world/seed?fbclid=x#top",
+    )
+    config = write_config(
+        tmp_path / "config", tmp_path / "state", feeds_toml(server, "a.xml"), RULES, desk(server)
+    )
+    once(config)
+    server.feeds["b.xml"] = rss(tracked)
+    (config / "feeds.toml").write_text(feeds_toml(server, "a.xml", "b.xml"), encoding="utf-8")
+
+    report = once(config)
+
+    assert report.new_items == 1
+    assert report.alerts_queued == 0
+    assert len(server.posts) == 1
+
+
+def test_failing_and_hanging_feeds_do_not_stop_the_others(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.feeds["good.xml"] = rss(SEED)
+    server.feeds["garbage.xml"] = b"\x00\x01 this is not a feed <<<"
+    server.handlers["broken.xml"] = server_error
+    server.handlers["slow.xml"] = hanging(5)
+    config = write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_toml(server, "broken.xml", "slow.xml", "garbage.xml", "good.xml"),
+        RULES,
+        desk(server),
+    )
+
+    report = once(config)
+
+    assert report.failed_feeds == 3
+    assert len(server.posts) == 1
+    assert SEED.title in server.posts[0]["message"]
+    store = Store.open(tmp_path / "state")
+    with store.engine.connect() as conn:
+        errors = dict(conn.execute(select(feeds.c.name, feeds.c.last_error)).all())
+    store.close()
+    assert errors["broken.xml"] == "HTTP 500"
+    assert errors["slow.xml"] == "timed out after 1s"
+    assert errors["garbage.xml"] is not None
+    assert "not a feed" in errors["garbage.xml"]
+    assert errors["good.xml"] is None
+
+
+def test_old_items_are_recorded_but_never_alert(server: FeedServer, tmp_path: Path) -> None:
+    old = Entry(
+        guid="old",
+        title=SEED.title,
+        description=SEED.description,
+        published=datetime.now(UTC) - timedelta(days=3),
+    )
+    server.feeds["wire.xml"] = rss(old)
+    config = write_config(
+        tmp_path / "config", tmp_path / "state", feeds_toml(server, "wire.xml"), RULES, desk(server)
+    )
+
+    report = once(config)
+
+    assert (report.new_items, report.alerts_queued) == (1, 0)
+    assert server.posts == []
+
+
+def test_channel_down_keeps_alert_pending_then_delivers(server: FeedServer, tmp_path: Path) -> None:
+    server.feeds["wire.xml"] = rss(SEED)
+    server.sink_status = 500
+    config = write_config(
+        tmp_path / "config", tmp_path / "state", feeds_toml(server, "wire.xml"), RULES, desk(server)
+    )
+    first = once(config)
+    assert (first.delivery.sent, first.delivery.retrying) == (0, 1)
+
+    server.sink_status = 200
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    report = asyncio.run(run_once(load_config(config), now=lambda: later))
+
+    assert report.delivery.sent == 1
+    delivered = [p for p in server.posts if SEED.title in p["message"]]
+    assert len(delivered) == 2  # the refused attempt reached the sink too, then the accepted one
