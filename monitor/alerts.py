@@ -70,9 +70,11 @@ def snippet(text: str, spans: Sequence[Span]) -> tuple[str, tuple[tuple[int, int
     anchor = positions[in_text[0].start][0] if in_text else 0
     start = max(0, anchor - SNIPPET_BEFORE)
     end = min(len(text), anchor + SNIPPET_AFTER)
-    # Cut at word boundaries, never inside a word.
-    start = next((a for a, _b in positions if a >= start), start)
-    end = max((b for _a, b in positions if b <= end), default=end)
+    # Where the window cuts the text, cut at a word boundary, never inside a word.
+    if start > 0:
+        start = next((a for a, _b in positions if a >= start), start)
+    if end < len(text):
+        end = max((b for _a, b in positions if b <= end), default=end)
     lead = ELLIPSIS if start > 0 else ""
     window = lead + text[start:end].translate(_WHITESPACE) + (ELLIPSIS if end < len(text) else "")
     shift = len(lead) - start

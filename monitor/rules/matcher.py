@@ -217,18 +217,18 @@ def _evaluate(node: _Compiled, hits: _Hits) -> list[Span] | None:
 
 
 def _near(distance: int, operands: list[list[Span]]) -> list[Span] | None:
-    """A window in which every operand occurs, each starting at most `distance` words after the
-    end of the earliest-ending one; returns one span per operand, or None."""
+    """A window in one field holding every operand with at most `distance` words between the
+    earliest-ending operand and the latest-starting one; one span per operand, or None."""
     events = sorted((s.field, s.start, s.end, i) for i, spans in enumerate(operands) for s in spans)
     need = len(operands)
     for left, (fld, _start, _end, _op) in enumerate(events):
         chosen: dict[int, Span] = {}
-        last_word = None
+        first_end = None
         for f, start, end, op in events[left:]:
             if f != fld:
                 break
-            last_word = end - 1 if last_word is None else min(last_word, end - 1)
-            if start - last_word > distance:
+            first_end = end if first_end is None else min(first_end, end)
+            if start - first_end > distance:
                 break
             chosen.setdefault(op, Span(f, start, end))
             if len(chosen) == need:

@@ -88,7 +88,7 @@ class Or:
 
 @dataclass(frozen=True, slots=True)
 class Near:
-    """`NEAR/n(A, B, …)`: all operands within `distance` words of each other, in one field."""
+    """`NEAR/n(A, B, …)`: all operands in one field, at most `distance` words between them."""
 
     distance: int
     children: tuple["Node", ...]
@@ -117,6 +117,7 @@ TokenKind = Literal[
 ]
 _OPERATORS = {"AND", "OR", "NOT"}
 _DELIMITERS = set('()," ') | {"\t", "\n", "\r"}
+_NOT_NEGATABLE = _DELIMITERS - {"(", '"'}
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +153,7 @@ def tokenize(query: str) -> list[Token]:
                 raise QueryError('unterminated phrase (missing closing ")', i)
             tokens.append(Token("PHRASE", query[i + 1 : close], i))
             i = close + 1
-        elif char == "-" and i + 1 < len(query) and query[i + 1] not in _DELIMITERS:
+        elif char == "-" and i + 1 < len(query) and query[i + 1] not in _NOT_NEGATABLE:
             tokens.append(Token("-", "-", i))
             i += 1
         else:

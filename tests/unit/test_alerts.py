@@ -1,0 +1,80 @@
+"""Alert building and rendering: snippet, highlights, escaping per format."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from monitor.alerts import Alert, build_alert, render, snippet
+from monitor.items import Item
+from monitor.rules.matcher import Span
+
+EVIL = "<b>x</b> *y* [z](http://evil) _u_ `c`"
+
+
+def alert(
+    title: str = "Troops in Ukraine",
+    text: str = "French troops arrived.",
+    spans: tuple[Span, ...] = (Span("text", 1, 2),),
+) -> Alert:
+    item = Item(
+        "Wire <1>",
+        "k",
+        "s",
+        title,
+        text,
+        "https://example.org/a?b=1&c=(2)",
+        datetime(2026, 11, 24, 12, 0, tzinfo=UTC),
+    )
+    return build_alert(item, ["rule-1"], spans, ["France"])
+
+
+def test_snippet_is_cut_at_words_around_the_first_match() -> None:
+    text = (
+        " ".join(f"w{i}" for i in range(200)) + " troops " + " ".join(f"v{i}" for i in range(200))
+    )
+    window, marks = snippet(text, [Span("text", 200, 201)])
+    assert window.startswith("…w")
+    assert window.endswith("…")
+    assert [window[a:b] for a, b in marks] == ["troops"]
+    assert "w1" not in window.split()
+    assert "v199" not in window.split()
+
+
+def test_snippet_without_text_span_starts_at_the_text() -> None:
+    window, marks = snippet("Short text.", [Span("title", 0, 1)])
+    assert (window, marks) == ("Short text.", ())
+
+
+def test_payload_round_trips() -> None:
+    original = alert()
+    assert Alert.from_payload(original.to_payload()) == original
+
+
+def test_text_render_names_rules_source_time_actors_and_link() -> None:
+    message = render(alert(), "text", ZoneInfo("Europe/Paris"))
+    assert message.title == "[rule-1] Troops in Ukraine"
+    assert "Source: Wire <1>" in message.body
+    assert "Published: 2026-11-24 13:00 CET" in message.body
+    assert "Actors: France" in message.body
+    assert "French «troops» arrived." in message.body
+    assert message.body.endswith("https://example.org/a?b=1&c=%282%29")
+
+
+@pytest.mark.parametrize("fmt", ["html", "markdown"])
+def test_feed_text_cannot_inject_markup(fmt: str) -> None:
+    message = render(alert(title=EVIL, text=EVIL, spans=()), fmt, ZoneInfo("UTC"))  # type: ignore[arg-type]
+    if fmt == "html":
+        assert "<b>x</b>" not in message.body
+        assert "&lt;b&gt;x&lt;/b&gt;" in message.body
+        assert '<a href="https://example.org/a?b=1&amp;c=%282%29">' in message.body
+    else:
+        assert "[z](http://evil)" not in message.body
+        assert r"\[z\]\(http://evil\)" in message.body
+        assert r"\*y\*" in message.body
+        assert r"\_u\_" in message.body
+
+
+def test_markdown_and_html_emphasise_matched_words() -> None:
+    assert "French **troops** arrived\\." in render(alert(), "markdown", ZoneInfo("UTC")).body
+    assert "French <b>troops</b> arrived." in render(alert(), "html", ZoneInfo("UTC")).body

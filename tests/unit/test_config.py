@@ -1,0 +1,118 @@
+"""Loading the config directory: merging, validation, secrets and overrides."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.config import ConfigError, load_config
+
+CHANNEL = '[channels.desk]\nurls = ["console://"]\n'
+FEED = '[[feeds]]\nname = "Wire"\nurl = "wire.xml"\ntags = ["wires"]\n'
+RULES = """
+[actors.France]
+aliases = ["France", "Paris"]
+[[rules]]
+name = "r1"
+query = "@France"
+channels = ["desk"]
+feeds = ["Wire", "tag:wires"]
+"""
+
+
+def make(tmp_path: Path, **files: str) -> Path:
+    (tmp_path / "wire.xml").write_text("<rss/>", encoding="utf-8")
+    for name, body in files.items():
+        (tmp_path / f"{name}.toml").write_text(body, encoding="utf-8")
+    return tmp_path
+
+
+def errors(directory: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(directory)
+    return caught.value.errors
+
+
+def test_valid_directory_merges_all_files(tmp_path: Path) -> None:
+    config = load_config(
+        make(
+            tmp_path, monitor=f'[monitor]\npoll_interval = "5m"\n{CHANNEL}', feeds=FEED, rules=RULES
+        )
+    )
+    assert config.settings.poll_interval == timedelta(minutes=5)
+    assert config.feeds["Wire"].url == (tmp_path / "wire.xml").resolve().as_uri()
+    assert list(config.rules) == ["r1"]
+    assert config.channels["desk"].shown_urls == ("console://",)
+
+
+def test_every_error_is_reported_with_file_and_name(tmp_path: Path) -> None:
+    bad_rules = """
+[[rules]]
+name = "unknown-ref"
+query = "@Nobody"
+channels = ["desk"]
+[[rules]]
+name = "bad-channel"
+query = "x"
+channels = ["nowhere"]
+feeds = ["tag:none"]
+[[feeds]]
+name = "Broken"
+url = "gopher://x"
+interval = "soon"
+"""
+    found = errors(make(tmp_path, monitor=f'[monitor]\ntimeout = "x"\n{CHANNEL}', rules=bad_rules))
+    joined = "\n".join(found)
+    assert f"{tmp_path / 'rules.toml'}: rule 'unknown-ref': unknown @Nobody" in joined
+    assert "rule 'bad-channel': unknown channel 'nowhere'" in joined
+    assert "rule 'bad-channel': feeds: no feed has 'tag:none'" in joined
+    assert "feed 'Broken': interval: 'soon' is not a duration" in joined
+    assert "[monitor] timeout: 'x' is not a duration" in joined
+    assert len(found) == 5
+
+
+def test_same_name_in_two_files_names_both(tmp_path: Path) -> None:
+    found = errors(make(tmp_path, a=CHANNEL + FEED, b=CHANNEL + FEED))
+    assert (
+        f"{tmp_path / 'b.toml'}: channel 'desk' is also defined in {tmp_path / 'a.toml'}" in found
+    )
+    assert f"{tmp_path / 'b.toml'}: feed 'Wire' is also defined in {tmp_path / 'a.toml'}" in found
+
+
+def test_unknown_section_and_bad_toml(tmp_path: Path) -> None:
+    found = errors(make(tmp_path, a="[sources]\nx = 1\n", b="this is = = not toml"))
+    assert any("a.toml: unknown section [sources]" in e for e in found)
+    assert any("b.toml: cannot read" in e for e in found)
+
+
+def test_environment_overrides_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MONITOR_POLL_INTERVAL", "90s")
+    monkeypatch.setenv("STATE_DIRECTORY", "/var/lib/media-monitor")
+    config = load_config(make(tmp_path, monitor=f'[monitor]\npoll_interval = "5m"\n{CHANNEL}'))
+    assert config.settings.poll_interval == timedelta(seconds=90)
+    assert config.settings.state_dir == Path("/var/lib/media-monitor")
+
+
+def test_secrets_from_environment_and_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "TG_TOKEN").write_text("123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ\n")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
+    monkeypatch.setenv("TG_CHAT", "4242")
+    channel = '[channels.tg]\nurls = ["tgram://${TG_TOKEN}/${TG_CHAT}"]\n'
+    (tmp_path / "config").mkdir()
+    config = load_config(make(tmp_path / "config", monitor=channel))
+    url = config.channels["tg"].urls[0].get_secret_value()
+    assert url == "tgram://123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ/4242"
+    assert "AAbb" not in config.channels["tg"].shown_urls[0]
+    assert "123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ" in config.secrets
+
+
+def test_invalid_apprise_url_and_missing_directory(tmp_path: Path) -> None:
+    found = errors(make(tmp_path, monitor='[channels.x]\nurls = ["nosuchservice://abc"]\n'))
+    assert any(
+        "channel 'x': URL 1 (nosuchservice://…) is not a valid Apprise URL" in e for e in found
+    )
+    assert errors(tmp_path / "missing") == [f"{tmp_path / 'missing'}: config directory not found"]

@@ -1,0 +1,58 @@
+"""Parsing feed documents from tests/data into items."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.parse import FeedParseError, parse_feed
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def parse_file(name: str, url: str = "https://atom.example.org/feed.xml") -> list:  # type: ignore[type-arg]
+    return parse_feed(
+        "wire", (DATA / name).read_bytes(), url, {"Content-Type": "application/xml"}
+    ).items
+
+
+def test_atom_html_becomes_text_links_resolve_and_trackers_go() -> None:
+    first, second = parse_file("atom.xml")
+    assert first.title == "Élysée responds to Moscow"
+    assert first.text == "The French presidency said «no»."
+    assert first.link == "https://atom.example.org/news/elysee-responds?utm_campaign=x"
+    assert first.story_key == "https://atom.example.org/news/elysee-responds"
+    assert first.entry_key == "urn:uuid:entry-1"
+    assert first.published == datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
+    assert second.title == "Plain <script> title"
+    assert second.text == "Fish & chips"
+    assert second.link is None  # javascript: links never reach an alert
+    assert second.entry_key == "javascript:alert(1)"  # no id: the link identifies the entry
+
+
+def test_rdf_with_cyrillic() -> None:
+    (only,) = parse_file("rdf.xml", "https://rdf.example.org/feed")
+    assert only.title == "Войска на Украине"
+    assert only.published == datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+
+
+def test_bundled_example_feed_parses() -> None:
+    items = parse_feed(
+        "Sample wire",
+        (DATA.parents[1] / "config" / "feeds" / "sample-wire.xml").read_bytes(),
+        "file:///sample-wire.xml",
+        {"Content-Type": "application/xml"},
+    ).items
+    assert [i.entry_key for i in items] == [
+        "sample-wire-0001",
+        "sample-wire-0002",
+        "sample-wire-0003",
+    ]
+    assert "<p>" not in items[0].text
+    assert "French soldiers" in items[0].text
+
+
+@pytest.mark.parametrize("body", [b"", b"\x00\x01garbage", b"<html><body>Not a feed</body></html>"])
+def test_non_feeds_are_refused(body: bytes) -> None:
+    with pytest.raises(FeedParseError, match="not a feed"):
+        parse_feed("wire", body, "https://x/", {"Content-Type": "text/html"})
