@@ -99,13 +99,14 @@ class Poller:
         if decision.error:
             log.warning("feed failed", feed=feed.name, error=decision.error)
         else:
+            extra = {"warning": decision.warning} if decision.warning else {}
             log.info(
                 "feed polled",
                 feed=feed.name,
                 status=fetched.status,
                 new_items=len(decision.entries),
                 alerts=queued,
-                warning=decision.warning,
+                **extra,
             )
         return decision
 
