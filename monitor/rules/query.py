@@ -158,8 +158,10 @@ def tokenize(query: str) -> list[Token]:
             i += 1
         else:
             end = _read_bare(query, i)
-            tokens.append(_classify(query, i, end))
-            i = end
+            token = _classify(query, i, end)
+            tokens.append(token)
+            # `title:` is a token of its own; what follows it is lexed afresh.
+            i = i + len(token.text) + 1 if token.kind == "FIELD" else end
     return tokens
 
 
@@ -167,7 +169,6 @@ def _classify(query: str, start: int, end: int) -> Token:
     text = query[start:end]
     field, colon, _rest = text.partition(":")
     if colon and field.lower() in FIELDS:
-        # `title:` is a token of its own; what follows is lexed separately.
         return Token("FIELD", field.lower(), start)
     if text in _OPERATORS:
         return Token(text, text, start)  # type: ignore[arg-type]
@@ -184,7 +185,7 @@ def _classify(query: str, start: int, end: int) -> Token:
 class _Parser:
     def __init__(self, query: str) -> None:
         self.query = query
-        self.tokens = _split_fields(query, tokenize(query))
+        self.tokens = tokenize(query)
         self.i = 0
 
     def peek(self) -> Token | None:
@@ -292,19 +293,6 @@ class _Parser:
         return node
 
 
-def _split_fields(query: str, tokens: list[Token]) -> list[Token]:
-    """Split `title:X` tokens: the field token, then the rest re-lexed as its own token."""
-    out: list[Token] = []
-    for token in tokens:
-        out.append(token)
-        if token.kind == "FIELD":
-            rest_start = token.pos + len(token.text) + 1
-            rest_end = _read_bare(query, rest_start)
-            if rest_end > rest_start:
-                out.append(_classify(query, rest_start, rest_end))
-    return out
-
-
 def _term(token: Token) -> Term:
     text = token.text
     prefix = token.kind == "WORD" and text.endswith("*")
@@ -346,20 +334,19 @@ def to_string(node: Node) -> str:
         case Ref(name=name):
             return f"@{name}"
         case InField(field=field, child=child):
-            return f"{field}:{_wrap(child)}"
+            return f"{field}:{_wrap(child, bare_not=False)}"
         case Not(child=child):
             return f"NOT {_wrap(child)}"
         case And(children=children):
-            return " AND ".join(_wrap(c, Or) for c in children)
+            return " AND ".join(_wrap(c) for c in children)
         case Or(children=children):
-            return " OR ".join(to_string(c) for c in children)
+            return " OR ".join(_wrap(c) for c in children)
         case Near(distance=distance, children=children):
             return f"NEAR/{distance}(" + ", ".join(to_string(c) for c in children) + ")"
 
 
-def _wrap(node: Node, *needs_parens: type) -> str:
-    """Parenthesise `node` when printing it bare would regroup it."""
-    simple = isinstance(node, Term | Ref | Near | InField | Not)
-    if simple or (needs_parens and not isinstance(node, needs_parens)):
+def _wrap(node: Node, *, bare_not: bool = True) -> str:
+    """`node` as an operand: groups in parentheses, so printing never regroups or flattens."""
+    if isinstance(node, Term | Ref | Near | InField) or (bare_not and isinstance(node, Not)):
         return to_string(node)
     return f"({to_string(node)})"

@@ -9,8 +9,8 @@ of the original text; that alignment is what lets a match be highlighted in the 
 """
 
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
+from bisect import bisect_left
+from itertools import accumulate
 from typing import Literal
 
 import regex
@@ -62,7 +62,6 @@ def word_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _WORD.finditer(text)]
 
 
-@dataclass(frozen=True, slots=True)
 class NormalizedDoc:
     """An item's title and text as one scannable string of folded words.
 
@@ -70,22 +69,31 @@ class NormalizedDoc:
     so every word is surrounded by spaces and a pattern ``" w1 w2 "`` matches whole words only.
     """
 
-    scan: str
-    text_base: int  # index of the space in front of the text's first word
+    __slots__ = ("_offsets", "scan", "text_base", "title_words", "text_words")
+
+    def __init__(self, title_words: list[str], text_words: list[str]) -> None:
+        self.title_words = title_words
+        self.text_words = text_words
+        head = " " + " ".join(title_words) + " " + FIELD_SEPARATOR
+        self.scan = head + " " + " ".join(text_words) + " "
+        self.text_base = len(head)  # index of the space in front of the text's first word
+        self._offsets: tuple[list[int], list[int]] | None = None
 
     def locate(self, start: int) -> tuple[Field, int]:
         """Map the index of the space before a matched word to (field, word index in field)."""
+        if self._offsets is None:
+            # Built on the first hit only: most items hit nothing and never pay for it.
+            self._offsets = (_space_offsets(self.title_words), _space_offsets(self.text_words))
         if start < self.text_base:
-            return "title", self.scan.count(" ", 0, start + 1) - 1
-        return "text", self.scan.count(" ", self.text_base, start + 1) - 1
+            return "title", bisect_left(self._offsets[0], start)
+        return "text", bisect_left(self._offsets[1], start - self.text_base)
+
+
+def _space_offsets(folded: list[str]) -> list[int]:
+    """Offset of the space in front of each word, relative to the first one."""
+    return list(accumulate((len(w) + 1 for w in folded[:-1]), initial=0))
 
 
 def normalize(title: str, text: str) -> NormalizedDoc:
     """Fold an item's title and text into a `NormalizedDoc` for scanning."""
-    head = " " + " ".join(folded_words(title)) + " " + FIELD_SEPARATOR
-    return NormalizedDoc(scan=head + " " + " ".join(folded_words(text)) + " ", text_base=len(head))
-
-
-def join_words(folded: Sequence[str]) -> str:
-    """The scan-string form of a sequence of folded words (no surrounding spaces)."""
-    return " ".join(folded)
+    return NormalizedDoc(folded_words(title), folded_words(text))

@@ -1,0 +1,79 @@
+"""Properties: the compiled matcher agrees with the naive reference; printing round-trips."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from monitor.rules.matcher import Matcher, Vocabulary
+from monitor.rules.query import parse, parse_alias, to_string
+from tests.reference import reference_match
+from tests.unit.test_query import shape
+
+WORDS = ["paris", "Parisian", "troops", "troop", "Kyiv", "Élysée", "elysee", "Францию",
+         "украину", "on", "the", "ground", "boots", "a", "b"]
+VOCABULARY = Vocabulary(
+    actors={"France": [parse_alias(a) for a in ["France", "Paris", "Франци*", "Élysée"]]},
+    topics={"troops": [parse_alias(a) for a in ["troops", "boots on the ground", "troop*"]]},
+)
+
+words = st.sampled_from(WORDS)
+separators = st.sampled_from([" ", "  ", ", ", "-", "’", "\n", ". "])
+texts = st.lists(st.tuples(words, separators), max_size=14).map(
+    lambda pairs: "".join(w + s for w, s in pairs)
+)
+plain_atoms = st.one_of(
+    words,
+    words.map(lambda w: w[: max(1, len(w) // 2)] + "*"),
+    st.lists(words, min_size=2, max_size=3).map(lambda ws: '"' + " ".join(ws) + '"'),
+    st.sampled_from(["@France", "@troops"]),
+)
+atoms = st.one_of(
+    plain_atoms,
+    st.tuples(st.sampled_from(["title:", "text:"]), plain_atoms).map("".join),
+)
+near_operands = st.one_of(
+    plain_atoms, st.tuples(plain_atoms, plain_atoms).map(lambda p: f"({p[0]} OR {p[1]})")
+)
+nears = st.tuples(st.integers(1, 4), st.lists(near_operands, min_size=2, max_size=3)).map(
+    lambda t: f"NEAR/{t[0]}(" + ", ".join(t[1]) + ")"
+)
+
+
+def _combine(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    pairs = st.tuples(inner, inner)
+    return st.one_of(
+        pairs.map(lambda p: f"({p[0]} AND {p[1]})"),
+        pairs.map(lambda p: f"({p[0]} OR {p[1]})"),
+        pairs.map(lambda p: f"{p[0]} {p[1]}"),
+        inner.map(lambda q: f"NOT {q}"),
+        inner.map(lambda q: f"-({q})"),
+        inner.map(lambda q: f"title:({q})"),
+    )
+
+
+queries = st.recursive(st.one_of(atoms, nears), _combine, max_leaves=6)
+
+
+@settings(max_examples=400, deadline=None)
+@given(query=queries, title=texts, text=texts)
+def test_compiled_matcher_agrees_with_reference(query: str, title: str, text: str) -> None:
+    node = parse(query)
+    compiled = Matcher({"r": node}, VOCABULARY).match(title, text)
+    assert bool(compiled.matches) == reference_match(node, VOCABULARY, title, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(query=queries)
+def test_parse_print_round_trips(query: str) -> None:
+    node = parse(query)
+    assert shape(parse(to_string(node))) == shape(node)
+
+
+@settings(max_examples=200, deadline=None)
+@given(queries=st.lists(queries, min_size=2, max_size=8), title=texts, text=texts)
+def test_many_rules_in_one_automaton_match_like_each_alone(
+    queries: list[str], title: str, text: str
+) -> None:
+    rules = {f"r{i}": parse(q) for i, q in enumerate(queries)}
+    together = {m.rule for m in Matcher(rules, VOCABULARY).match(title, text).matches}
+    alone = {n for n, node in rules.items() if reference_match(node, VOCABULARY, title, text)}
+    assert together == alone
