@@ -35,7 +35,9 @@ def _occurrences(term: Term, fields: Mapping[Field, str], only: Field | None) ->
     return found
 
 
-def _atoms(node: Node, vocab: Vocabulary, fields: Mapping[Field, str], only: Field | None) -> list[Occurrence]:
+def _atoms(
+    node: Node, vocab: Vocabulary, fields: Mapping[Field, str], only: Field | None
+) -> list[Occurrence]:
     match node:
         case Term():
             return _occurrences(node, fields, only)

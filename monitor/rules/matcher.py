@@ -2,8 +2,12 @@
 
 Every distinct term (word, prefix or phrase, folded) of every rule and every actor/topic alias is
 one pattern in a single automaton over the `NormalizedDoc` scan string. Scanning an item once
-yields, for each term hit, the (field, word index) where it occurred. A rule is evaluated only
-when one of its terms was hit (presearch), or when it can be true without any hit (`NOT x`).
+yields, for each term hit, the (field, word index) where it occurred.
+
+Presearch, as Lucene Monitor does it: each rule has an *anchor* set of terms, at least one of
+which occurs in every item the rule can match (for `A AND B`, the anchors of the more selective
+of A and B; for `A OR B`, both). A rule is evaluated only when an anchor was hit. Rules with no
+anchor (`NOT x`, `NOT x OR y`) are evaluated for every item.
 """
 
 import difflib
@@ -81,7 +85,7 @@ class Matcher:
         self._term_ids: dict[tuple[tuple[str, ...], bool], int] = {}
         self._terms: list[tuple[tuple[str, ...], bool]] = []
         self._rules: list[tuple[str, _Compiled]] = []
-        rules_by_term: defaultdict[int, set[int]] = defaultdict(set)
+        rules_by_anchor: defaultdict[int, list[int]] = defaultdict(list)
         self._always: list[int] = []
         for name, node in rules.items():
             error = vocabulary.unknown(node)
@@ -90,11 +94,12 @@ class Matcher:
             index = len(self._rules)
             compiled = self._compile(node, None, vocabulary)
             self._rules.append((name, compiled))
-            if _evaluate(compiled, {}) is not None:
+            anchors = self._anchors(compiled)
+            if anchors is None:
                 self._always.append(index)
-            for term_id in _term_ids(compiled):
-                rules_by_term[term_id].add(index)
-        self._rules_by_term = {t: sorted(r) for t, r in rules_by_term.items()}
+            for term_id in anchors or ():
+                rules_by_anchor[term_id].append(index)
+        self._rules_by_anchor = dict(rules_by_anchor)
         self._actor_terms = {
             name: [self._intern(t) for t in aliases] for name, aliases in vocabulary.actors.items()
         }
@@ -132,6 +137,30 @@ class Matcher:
             case Near(distance=n, children=kids):
                 return ("near", n, tuple(self._compile(k, in_field, vocab) for k in kids))
 
+    def _anchors(self, node: _Compiled) -> frozenset[int] | None:
+        """Terms of which at least one occurs whenever `node` is true; None if there are none."""
+        kind = node[0]
+        if kind == "t":
+            return frozenset((node[1],))  # type: ignore[arg-type]
+        if kind == "not":
+            return None
+        if kind == "or":
+            found = [self._anchors(kid) for kid in node[1]]  # type: ignore[attr-defined]
+            if any(anchors is None for anchors in found):
+                return None
+            return frozenset().union(*found)  # type: ignore[arg-type]
+        kids = node[1] if kind == "and" else node[2]
+        found = [a for a in (self._anchors(k) for k in kids) if a is not None]  # type: ignore[attr-defined]
+        return min(found, key=self._expected_hits) if found else None
+
+    def _expected_hits(self, anchors: frozenset[int]) -> float:
+        """A guess at how often one of `anchors` occurs: long words and phrases are rarer."""
+        total = 0.0
+        for term_id in anchors:
+            words, prefix = self._terms[term_id]
+            total += 1 / (sum(map(len, words)) + 4 * (len(words) - 1) - (3 if prefix else 0) + 4)
+        return total
+
     @property
     def rule_names(self) -> list[str]:
         """The compiled rules' names, in configuration order."""
@@ -152,7 +181,7 @@ class Matcher:
         hits = self.scan(normalize(title, text))
         candidates = set(self._always)
         for term_id in hits:
-            candidates.update(self._rules_by_term.get(term_id, ()))
+            candidates.update(self._rules_by_anchor.get(term_id, ()))
         allowed = None if only is None else set(only)
         matches = []
         for index in sorted(candidates):
@@ -166,16 +195,6 @@ class Matcher:
         if matches:
             actors = tuple(n for n, ids in self._actor_terms.items() if any(i in hits for i in ids))
         return MatchResult(tuple(matches), actors)
-
-
-def _term_ids(node: _Compiled) -> Iterable[int]:
-    kind = node[0]
-    if kind == "t":
-        yield node[1]  # type: ignore[misc]
-        return
-    kids = node[1] if kind != "near" else node[2]
-    for kid in (kids,) if kind == "not" else kids:  # type: ignore[attr-defined]
-        yield from _term_ids(kid)
 
 
 def _evaluate(node: _Compiled, hits: _Hits) -> list[Span] | None:
@@ -217,20 +236,27 @@ def _evaluate(node: _Compiled, hits: _Hits) -> list[Span] | None:
 
 
 def _near(distance: int, operands: list[list[Span]]) -> list[Span] | None:
-    """A window in one field holding every operand with at most `distance` words between the
-    earliest-ending operand and the latest-starting one; one span per operand, or None."""
-    events = sorted((s.field, s.start, s.end, i) for i, spans in enumerate(operands) for s in spans)
-    need = len(operands)
-    for left, (fld, _start, _end, _op) in enumerate(events):
-        chosen: dict[int, Span] = {}
-        first_end = None
-        for f, start, end, op in events[left:]:
-            if f != fld:
-                break
-            first_end = end if first_end is None else min(first_end, end)
-            if start - first_end > distance:
-                break
-            chosen.setdefault(op, Span(f, start, end))
-            if len(chosen) == need:
-                return list(chosen.values())
+    """One occurrence per operand, all in one field, with at most `distance` words between the
+    earliest-ending occurrence and the latest-starting one; None if there is no such choice.
+
+    Each occurrence `x` is tried as the earliest-ending one: every operand then needs an
+    occurrence that ends no earlier than `x` and starts within `distance` words of its end.
+    """
+    for spans in operands:
+        for x in spans:
+            chosen = []
+            for other in operands:
+                pick = next(
+                    (
+                        o
+                        for o in other
+                        if o.field == x.field and o.end >= x.end and o.start - x.end <= distance
+                    ),
+                    None,
+                )
+                if pick is None:
+                    break
+                chosen.append(pick)
+            else:
+                return chosen
     return None

@@ -69,7 +69,7 @@ class NormalizedDoc:
     so every word is surrounded by spaces and a pattern ``" w1 w2 "`` matches whole words only.
     """
 
-    __slots__ = ("_offsets", "scan", "text_base", "title_words", "text_words")
+    __slots__ = ("_offsets", "scan", "text_base", "text_words", "title_words")
 
     def __init__(self, title_words: list[str], text_words: list[str]) -> None:
         self.title_words = title_words

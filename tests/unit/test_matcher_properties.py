@@ -8,8 +8,23 @@ from monitor.rules.query import parse, parse_alias, to_string
 from tests.reference import reference_match
 from tests.unit.test_query import shape
 
-WORDS = ["paris", "Parisian", "troops", "troop", "Kyiv", "Élysée", "elysee", "Францию",
-         "украину", "on", "the", "ground", "boots", "a", "b"]
+WORDS = [
+    "paris",
+    "Parisian",
+    "troops",
+    "troop",
+    "Kyiv",
+    "Élysée",
+    "elysee",
+    "Францию",
+    "украину",
+    "on",
+    "the",
+    "ground",
+    "boots",
+    "a",
+    "b",
+]
 VOCABULARY = Vocabulary(
     actors={"France": [parse_alias(a) for a in ["France", "Paris", "Франци*", "Élysée"]]},
     topics={"troops": [parse_alias(a) for a in ["troops", "boots on the ground", "troop*"]]},
@@ -77,3 +92,32 @@ def test_many_rules_in_one_automaton_match_like_each_alone(
     together = {m.rule for m in Matcher(rules, VOCABULARY).match(title, text).matches}
     alone = {n for n, node in rules.items() if reference_match(node, VOCABULARY, title, text)}
     assert together == alone
+
+
+DENSE = ["boots", "on", "the", "ground", "paris"]
+dense_atoms = st.one_of(
+    st.sampled_from(DENSE),
+    st.lists(st.sampled_from(DENSE), min_size=2, max_size=3).map(
+        lambda ws: '"' + " ".join(ws) + '"'
+    ),
+    st.just("@troops"),
+)
+dense_nears = st.tuples(
+    st.integers(1, 3),
+    st.lists(
+        st.one_of(
+            dense_atoms, st.tuples(dense_atoms, dense_atoms).map(lambda p: f"{p[0]} OR {p[1]}")
+        ),
+        min_size=2,
+        max_size=3,
+    ),
+).map(lambda t: f"NEAR/{t[0]}(" + ", ".join(t[1]) + ")")
+dense_texts = st.lists(st.sampled_from(DENSE), max_size=10).map(" ".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(query=dense_nears, title=dense_texts, text=dense_texts)
+def test_near_agrees_with_reference_on_dense_texts(query: str, title: str, text: str) -> None:
+    node = parse(query)
+    compiled = Matcher({"r": node}, VOCABULARY).match(title, text)
+    assert bool(compiled.matches) == reference_match(node, VOCABULARY, title, text)
