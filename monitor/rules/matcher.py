@@ -150,8 +150,8 @@ class Matcher:
                 return None
             return frozenset().union(*found)  # type: ignore[arg-type]
         kids = node[1] if kind == "and" else node[2]
-        found = [a for a in (self._anchors(k) for k in kids) if a is not None]  # type: ignore[attr-defined]
-        return min(found, key=self._expected_hits) if found else None
+        conjuncts = [a for a in (self._anchors(k) for k in kids) if a is not None]  # type: ignore[attr-defined]
+        return min(conjuncts, key=self._expected_hits) if conjuncts else None
 
     def _expected_hits(self, anchors: frozenset[int]) -> float:
         """A guess at how often one of `anchors` occurs: long words and phrases are rarer."""
