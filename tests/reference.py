@@ -70,10 +70,19 @@ def _true(node: Node, vocab: Vocabulary, fields: Mapping[Field, str], only: Fiel
     raise AssertionError(node)
 
 
-def reference_match(node: Node, vocab: Vocabulary, title: str, text: str) -> bool:
-    """Whether the query `node` matches an item with this title and text."""
-    fields: dict[Field, str] = {
+def reference_fields(title: str, text: str) -> dict[Field, str]:
+    """The folded words of each field, space-separated and space-framed."""
+    return {
         "title": " " + " ".join(folded_words(title)) + " ",
         "text": " " + " ".join(folded_words(text)) + " ",
     }
+
+
+def reference_true(node: Node, vocab: Vocabulary, fields: Mapping[Field, str]) -> bool:
+    """Whether the query `node` matches an item already split by `reference_fields`."""
     return _true(node, vocab, fields, None)
+
+
+def reference_match(node: Node, vocab: Vocabulary, title: str, text: str) -> bool:
+    """Whether the query `node` matches an item with this title and text."""
+    return reference_true(node, vocab, reference_fields(title, text))

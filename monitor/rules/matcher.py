@@ -12,8 +12,10 @@ anchor (`NOT x`, `NOT x OR y`) are evaluated for every item.
 
 import difflib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import CodeType, FunctionType
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -21,9 +23,8 @@ from monitor.rules.query import And, InField, Near, Node, Not, Or, QueryError, R
 from monitor.rules.text import Field, NormalizedDoc, normalize
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Span:
-    """Words `start` to `end` (exclusive) of `field` made a rule true."""
+class Span(NamedTuple):
+    """Words `start` to `end` (exclusive) of `field` made a rule true (a tuple: made per hit)."""
 
     field: Field
     start: int
@@ -75,7 +76,7 @@ class MatchResult:
 # Compiled evaluation nodes: plain tuples keep evaluation fast and the code small.
 # ("t", term_id, field|None) | ("and", kids) | ("or", kids) | ("not", kid) | ("near", n, kids)
 _Compiled = tuple[object, ...]
-_Hits = Mapping[int, Sequence[Span]]
+_Predicate = Callable[["Hits"], bool]
 
 
 class Matcher:
@@ -84,7 +85,7 @@ class Matcher:
     def __init__(self, rules: Mapping[str, Node], vocabulary: Vocabulary) -> None:
         self._term_ids: dict[tuple[tuple[str, ...], bool], int] = {}
         self._terms: list[tuple[tuple[str, ...], bool]] = []
-        self._rules: list[tuple[str, _Compiled]] = []
+        self._rules: list[tuple[str, _Compiled, _Predicate]] = []
         rules_by_anchor: defaultdict[int, list[int]] = defaultdict(list)
         self._always: list[int] = []
         for name, node in rules.items():
@@ -93,7 +94,7 @@ class Matcher:
                 raise error
             index = len(self._rules)
             compiled = self._compile(node, None, vocabulary)
-            self._rules.append((name, compiled))
+            self._rules.append((name, compiled, _predicate(compiled)))
             anchors = self._anchors(compiled)
             if anchors is None:
                 self._always.append(index)
@@ -164,32 +165,42 @@ class Matcher:
     @property
     def rule_names(self) -> list[str]:
         """The compiled rules' names, in configuration order."""
-        return [name for name, _ in self._rules]
+        return [name for name, _compiled, _true in self._rules]
 
-    def scan(self, doc: NormalizedDoc) -> dict[int, list[Span]]:
-        """Every term occurrence in `doc`: term id → spans."""
-        hits: defaultdict[int, list[Span]] = defaultdict(list)
-        if not self._terms:
-            return hits
-        for end, (term_id, length, n_words) in self._automaton.iter(doc.scan):
-            in_field, word = doc.locate(end - length + 1)
-            hits[term_id].append(Span(in_field, word, word + n_words))
+    def scan(self, doc: NormalizedDoc) -> "Hits":
+        """Every term occurrence in `doc`."""
+        hits = Hits(doc)
+        if self._terms:
+            raw = hits
+            text_base = doc.text_base
+            for end, (term_id, length, n_words) in self._automaton.iter(doc.scan):
+                start = end - length + 1
+                in_field: Field = "title" if start < text_base else "text"
+                occurrence = (in_field, start, n_words)
+                found = raw.get(term_id)
+                if found is None:
+                    raw[term_id] = [occurrence]
+                else:
+                    found.append(occurrence)
         return hits
 
-    def match(self, title: str, text: str, only: Iterable[str] | None = None) -> MatchResult:
-        """Match an item against the rules (all, or just those named in `only`)."""
+    def match(self, title: str, text: str, only: Collection[str] | None = None) -> MatchResult:
+        """Match an item against the rules: all of them, or only those named in `only` (pass a
+        set: it is consulted once per candidate rule)."""
         hits = self.scan(normalize(title, text))
         candidates = set(self._always)
+        by_anchor = self._rules_by_anchor
         for term_id in hits:
-            candidates.update(self._rules_by_anchor.get(term_id, ()))
-        allowed = None if only is None else set(only)
+            rules = by_anchor.get(term_id)
+            if rules:
+                candidates.update(rules)
+        rules_ = self._rules
+        matched = [i for i in candidates if rules_[i][2](hits)]
         matches = []
-        for index in sorted(candidates):
-            name, compiled = self._rules[index]
-            if allowed is not None and name not in allowed:
-                continue
-            spans = _evaluate(compiled, hits)
-            if spans is not None:
+        for index in sorted(matched):
+            name, compiled, _is_true = rules_[index]
+            if only is None or name in only:
+                spans = _evaluate(compiled, hits) or []
                 matches.append(RuleMatch(name, tuple(sorted(set(spans)))))
         actors: tuple[str, ...] = ()
         if matches:
@@ -197,12 +208,84 @@ class Matcher:
         return MatchResult(tuple(matches), actors)
 
 
-def _evaluate(node: _Compiled, hits: _Hits) -> list[Span] | None:
+class Hits(dict[int, list[tuple[Field, int, int]]]):
+    """Term occurrences in one document, as the scan found them: term id → (field, offset of the
+    space before the first word, word count). Word spans are worked out only when asked for."""
+
+    __slots__ = ("_spans", "doc")
+
+    def __init__(self, doc: NormalizedDoc) -> None:
+        super().__init__()
+        self.doc = doc
+        self._spans: dict[int, list[Span]] = {}
+
+    def spans(self, term_id: int) -> list[Span]:
+        """Where term `term_id` occurs, in words (empty if nowhere)."""
+        found = self._spans.get(term_id)
+        if found is None:
+            found = self._spans[term_id] = []
+            for _field, start, n_words in self.get(term_id, ()):
+                in_field, word = self.doc.locate(start)
+                found.append(Span(in_field, word, word + n_words))
+        return found
+
+
+def _predicate(node: _Compiled) -> _Predicate:
+    """A fast yes/no for `node`: one flat function per rule, such as
+    ``lambda h, t0=3, t1=5: t0 in h and (t1 in h or …)``, so that deciding a candidate rule
+    costs one call. Spans are worked out (by `_evaluate`) only on a yes.
+
+    The code object depends only on the query's shape, so rules of the same shape share one
+    compiled code object and differ in their default arguments (the term ids).
+    """
+    values: list[object] = []
+    source = _predicate_source(node, values)
+    params = ", ".join(f"v{i}" for i in range(len(values)))
+    code = _PREDICATE_CODE.get(source)
+    if code is None:
+        function = eval(f"lambda h, {params}: {source}" if values else f"lambda h: {source}")  # noqa: S307
+        code = _PREDICATE_CODE[source] = function.__code__
+    return FunctionType(code, _PREDICATE_GLOBALS, "rule", tuple(values))  # type: ignore[return-value]
+
+
+def _predicate_source(node: _Compiled, values: list[object]) -> str:
+    """The expression for `node`, its term ids and NEAR nodes appended to `values`."""
+    kind = node[0]
+    if kind == "t":
+        values.append(node[1])
+        term = f"v{len(values) - 1}"
+        if node[2] is None:
+            return f"({term} in h)"
+        values.append(node[2])
+        return f"_in_field(h, {term}, v{len(values) - 1})"
+    if kind == "not":
+        return f"(not {_predicate_source(node[1], values)})"  # type: ignore[arg-type]
+    if kind == "near":
+        values.append(node)
+        return f"_near_true(h, v{len(values) - 1})"
+    parts = [_predicate_source(kid, values) for kid in node[1]]  # type: ignore[attr-defined]
+    joined = f" {kind} ".join(parts)
+    return f"({joined})" if parts else ("True" if kind == "and" else "False")
+
+
+def _in_field(hits: "Hits", term_id: int, in_field: Field) -> bool:
+    return any(o[0] == in_field for o in hits.get(term_id, ()))
+
+
+def _near_true(hits: "Hits", node: _Compiled) -> bool:
+    return _evaluate(node, hits) is not None
+
+
+_PREDICATE_GLOBALS = {"_in_field": _in_field, "_near_true": _near_true, "__builtins__": {}}
+_PREDICATE_CODE: dict[str, CodeType] = {}
+
+
+def _evaluate(node: _Compiled, hits: Hits) -> list[Span] | None:
     """The spans that make `node` true, or None when it is false. `NOT x` is true with no span."""
     kind = node[0]
     if kind == "t":
         _, term_id, in_field = node
-        found = hits.get(term_id)  # type: ignore[call-overload]
+        found = hits.spans(term_id)  # type: ignore[arg-type]
         if not found:
             return None
         if in_field is None:

@@ -1,16 +1,18 @@
 """Text normalisation shared by queries and items.
 
-A *word* is a run of letters and digits in any script, with the combining marks that belong to
-it (Arabic harakat, decomposed accents). Anything else separates words, so `Ukraine’s` yields
-`Ukraine` + `s` and `non-combat` yields `non` + `combat`. Each word is folded: compatibility
-decomposition, combining marks removed, case folded, so `Élysée`, `ELYSEE` and `elysée` are one
-word. Folding happens per word, which keeps word *n* of the folded sequence aligned with word *n*
-of the original text; that alignment is what lets a match be highlighted in the original.
+Folding a text: compatibility decomposition (NFKD), case folding, combining marks removed, and
+every character that is not a letter or a digit (in any script) turned into a separator. A
+*word* is a run of what remains. So `Élysée`, `ELYSEE` and `elysée` are one word, `Ukraine’s`
+is `ukraine` + `s`, `non-combat` is `non` + `combat`, and Arabic harakat disappear.
+
+The folded text is computed with a few whole-string operations (the hot path of matching);
+`word_spans` recovers, for highlighting, which characters of the original each word came from.
+Both agree because every step above acts on one character at a time: folding a text equals
+concatenating the folds of its characters.
 """
 
+import re
 import unicodedata
-from bisect import bisect_left
-from itertools import accumulate
 from typing import Literal
 
 import regex
@@ -18,82 +20,101 @@ import regex
 Field = Literal["title", "text"]
 FIELDS: tuple[Field, ...] = ("title", "text")
 
-_WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}\p{M}]*")
-_NOT_WORD_CHAR = regex.compile(r"[^\p{L}\p{N}]+")
-# Separates the title from the text in the scanned string. It is not a word character, so no
-# pattern (built from folded words and single spaces) can contain it: phrases never span fields.
+_MARKS = regex.compile(r"\p{M}+")
+_NON_ASCII_SEPARATORS = regex.compile(r"[^\x00-\x7f\p{L}\p{N}]+")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+# Byte table: ASCII letters lower-cased, digits kept, other ASCII turned into a space; bytes of
+# non-ASCII characters (all >= 0x80 in UTF-8) pass through untouched.
+_ASCII_FOLD = bytes(
+    b if b >= 0x80 else ord(chr(b).lower()) if chr(b).isalnum() else 0x20 for b in range(256)
+)
+_RUN_CACHE_LIMIT = 100_000
+# Separates the title from the text in the scanned string. No pattern (folded words joined by
+# single spaces) can contain it, so phrases never span fields.
 FIELD_SEPARATOR = "\n"
-_FOLD_CACHE_LIMIT = 500_000
 
 
-def fold_word(word: str) -> str:
-    """Fold one word: NFKD, drop combining marks and other non-word characters, casefold."""
-    decomposed = unicodedata.normalize("NFKD", word)
-    folded = _NOT_WORD_CHAR.sub("", decomposed).casefold()
-    # A word made only of characters that decompose to nothing wordlike keeps its own form.
-    return folded or word.casefold()
+def _fold_non_ascii(text: str) -> str:
+    """Decompose, case-fold, drop marks; non-ASCII separators become spaces (ASCII left as is)."""
+    folded = unicodedata.normalize("NFKD", text).casefold()
+    return _NON_ASCII_SEPARATORS.sub(" ", _MARKS.sub("", folded))
 
 
-class _FoldCache(dict[str, str]):
-    """Memoises `fold_word`: news text repeats a small vocabulary, so most words are hits."""
+class _RunCache(dict[str, str]):
+    """Folded form of each non-ASCII run (an accented name, a curly quote): they repeat."""
 
-    def __missing__(self, word: str) -> str:
-        if len(self) >= _FOLD_CACHE_LIMIT:
+    def __missing__(self, run: str) -> str:
+        if len(self) >= _RUN_CACHE_LIMIT:
             self.clear()
-        folded = self[word] = fold_word(word)
+        folded = self[run] = _fold_non_ascii(run)
         return folded
 
 
-_fold_cache = _FoldCache()
+_run_cache = _RunCache()
 
 
-def words(text: str) -> list[str]:
-    """The words of `text`, as written."""
-    return _WORD.findall(text)
+def _cached_run(match: re.Match[str]) -> str:
+    return _run_cache[match.group()]
+
+
+def _fold_separated(text: str) -> str:
+    """`text` folded, separators as spaces (possibly several in a row)."""
+    if not text.isascii():
+        # Mostly ASCII (English news with a few accents and quotes): fold the non-ASCII runs
+        # alone, from a cache. Mostly not (Cyrillic, Arabic…): fold the whole string.
+        mostly_ascii = len(text.encode()) < 1.25 * len(text)
+        text = _NON_ASCII_RUN.sub(_cached_run, text) if mostly_ascii else _fold_non_ascii(text)
+    return text.encode().translate(_ASCII_FOLD).decode()
+
+
+def fold(text: str) -> str:
+    """The folded words of `text`, joined by single spaces."""
+    return " ".join(_fold_separated(text).split())
 
 
 def folded_words(text: str) -> list[str]:
     """The folded words of `text`, in order."""
-    return list(map(_fold_cache.__getitem__, _WORD.findall(text)))
+    return _fold_separated(text).split()
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
-    """Character offsets (start, end) of each word of `text`, in order."""
-    return [m.span() for m in _WORD.finditer(text)]
+    """For each folded word of `text`, the (start, end) offsets of the characters it came from."""
+    pieces = [_fold_separated(char) for char in text]
+    owners = [index for index, piece in enumerate(pieces) for _ in piece]
+    folded = "".join(pieces)
+    spans = []
+    start = None
+    for position, char in enumerate(folded + " "):
+        if char != " " and start is None:
+            start = position
+        elif char == " " and start is not None:
+            spans.append((owners[start], owners[position - 1] + 1))
+            start = None
+    return spans
 
 
 class NormalizedDoc:
     """An item's title and text as one scannable string of folded words.
 
-    Layout: ``" " + title words + " \\n " + text words + " "``, words joined by single spaces,
+    Layout: ``" " + title words + " \\\\n " + text words + " "``, words joined by single spaces,
     so every word is surrounded by spaces and a pattern ``" w1 w2 "`` matches whole words only.
     """
 
-    __slots__ = ("_offsets", "scan", "text_base", "text_words", "title_words")
+    __slots__ = ("scan", "text_base")
 
-    def __init__(self, title_words: list[str], text_words: list[str]) -> None:
-        self.title_words = title_words
-        self.text_words = text_words
-        head = " " + " ".join(title_words) + " " + FIELD_SEPARATOR
-        self.scan = head + " " + " ".join(text_words) + " "
+    def __init__(self, title: str, text: str) -> None:
+        head = " " + fold(title) + " " + FIELD_SEPARATOR
+        self.scan = head + " " + fold(text) + " "
         self.text_base = len(head)  # index of the space in front of the text's first word
-        self._offsets: tuple[list[int], list[int]] | None = None
 
     def locate(self, start: int) -> tuple[Field, int]:
         """Map the index of the space before a matched word to (field, word index in field)."""
-        if self._offsets is None:
-            # Built on the first hit only: most items hit nothing and never pay for it.
-            self._offsets = (_space_offsets(self.title_words), _space_offsets(self.text_words))
+        # Counting spaces runs in C; items have few hits, so this beats building an index.
         if start < self.text_base:
-            return "title", bisect_left(self._offsets[0], start)
-        return "text", bisect_left(self._offsets[1], start - self.text_base)
-
-
-def _space_offsets(folded: list[str]) -> list[int]:
-    """Offset of the space in front of each word, relative to the first one."""
-    return list(accumulate((len(w) + 1 for w in folded[:-1]), initial=0))
+            return "title", self.scan.count(" ", 0, start)
+        return "text", self.scan.count(" ", self.text_base, start)
 
 
 def normalize(title: str, text: str) -> NormalizedDoc:
     """Fold an item's title and text into a `NormalizedDoc` for scanning."""
-    return NormalizedDoc(folded_words(title), folded_words(text))
+    return NormalizedDoc(title, text)
