@@ -245,7 +245,7 @@ def _predicate(node: _Compiled) -> _Predicate:
     if code is None:
         function = eval(f"lambda h, {params}: {source}" if values else f"lambda h: {source}")  # noqa: S307
         code = _PREDICATE_CODE[source] = function.__code__
-    return FunctionType(code, _PREDICATE_GLOBALS, "rule", tuple(values))  # type: ignore[return-value]
+    return FunctionType(code, _PREDICATE_GLOBALS, "rule", tuple(values))
 
 
 def _predicate_source(node: _Compiled, values: list[object]) -> str:
