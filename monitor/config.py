@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from textwrap import shorten
 from typing import Annotated, Any, Literal, TypeVar
 
 import apprise
@@ -29,7 +30,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 import monitor.console  # noqa: F401  (registers console:// with Apprise before URLs are checked)
 from monitor.durations import parse_duration
-from monitor.rules.matcher import Vocabulary
+from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.query import Node, QueryError, Term, parse, parse_alias
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
@@ -132,6 +133,13 @@ class TopicSpec(_Strict):
         return self.terms
 
 
+class ExampleSpec(_Strict):
+    """An example story for a rule's `must_match` / `must_not_match`."""
+
+    title: str = ""
+    text: str = ""
+
+
 class RuleSpec(_Strict):
     """One `[[rules]]` entry."""
 
@@ -139,6 +147,17 @@ class RuleSpec(_Strict):
     query: str
     channels: tuple[str, ...] = Field(min_length=1)
     feeds: tuple[str, ...] = ()
+    # A plain string is the example's text; a table gives title and text.
+    must_match: tuple[str | ExampleSpec, ...] = ()
+    must_not_match: tuple[str | ExampleSpec, ...] = ()
+
+    def examples(self) -> list[tuple[bool, int, ExampleSpec]]:
+        """(should it match?, its number in its list, example) for every example."""
+        return [
+            (expected, number, ExampleSpec(text=e) if isinstance(e, str) else e)
+            for expected, written in ((True, self.must_match), (False, self.must_not_match))
+            for number, e in enumerate(written, 1)
+        ]
 
 
 @dataclass(frozen=True)
@@ -161,6 +180,8 @@ class Rule:
     node: Node
     channels: tuple[str, ...]
     feeds: tuple[str, ...]
+    file: str
+    examples: tuple[tuple[bool, int, ExampleSpec], ...] = ()
 
     def applies_to(self, feed: FeedSpec) -> bool:
         """Whether this rule matches items of `feed` (no `feeds` list: every feed)."""
@@ -182,6 +203,7 @@ class Config:
     channels: Mapping[str, Channel]
     vocabulary: Vocabulary
     rules: Mapping[str, Rule]
+    matcher: Matcher
     secrets: tuple[str, ...] = ()  # expanded ${NAME} values, for log redaction
 
     def interval(self, feed: FeedSpec) -> timedelta:
@@ -219,6 +241,10 @@ def load_config(directory: Path) -> Config:
     rules = _rules(merged.arrays["rules"], feeds, channels, vocabulary, errors)
     if errors or settings is None:
         raise ConfigError(errors)
+    matcher = Matcher({name: rule.node for name, rule in rules.items()}, vocabulary)
+    failures = _check_examples(rules, matcher)
+    if failures:
+        raise ConfigError(failures)
     return Config(
         directory=directory,
         settings=settings,
@@ -226,6 +252,7 @@ def load_config(directory: Path) -> Config:
         channels=channels,
         vocabulary=vocabulary,
         rules=rules,
+        matcher=matcher,
         secrets=tuple(secrets),
     )
 
@@ -447,5 +474,27 @@ def _rules(
             problems.append(f"{where}: {exc.render(spec.query)}")
         errors.extend(problems)
         if not problems:
-            rules[name] = Rule(name, spec.query, node, spec.channels, spec.feeds)
+            examples = tuple(spec.examples())
+            rules[name] = Rule(
+                name, spec.query, node, spec.channels, spec.feeds, entry.file, examples
+            )
     return rules
+
+
+def _check_examples(rules: Mapping[str, Rule], matcher: Matcher) -> list[str]:
+    """Every rule example that the rule does not judge as its author said it would."""
+    failures = []
+    for rule in rules.values():
+        only = {rule.name}
+        for expected, number, example in rule.examples:
+            matched = bool(matcher.match(example.title, example.text, only=only).matches)
+            if matched != expected:
+                kind, verdict = (
+                    ("must_match", "does not match") if expected else ("must_not_match", "matches")
+                )
+                shown = " | ".join(part for part in (example.title, example.text) if part)
+                failures.append(
+                    f"{rule.file}: rule '{rule.name}': {kind} example {number} {verdict}: "
+                    f"{shorten(shown, 80)!r}"
+                )
+    return failures

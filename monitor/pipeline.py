@@ -26,11 +26,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def compile_rules(config: Config) -> Matcher:
-    """One matcher for every rule of `config`."""
-    return Matcher({name: rule.node for name, rule in config.rules.items()}, config.vocabulary)
-
-
 def http_session(config: Config) -> aiohttp.ClientSession:
     """The one HTTP session shared by every fetch."""
     connector = aiohttp.TCPConnector(limit=config.settings.concurrency, limit_per_host=4)
@@ -128,7 +123,7 @@ async def run_once(config: Config, now: Clock = utc_now) -> OnceReport:
     store = Store.open(config.settings.state_dir)
     try:
         async with http_session(config) as session:
-            poller = Poller(config, store, compile_rules(config), session, now)
+            poller = Poller(config, store, config.matcher, session, now)
             limit = asyncio.Semaphore(config.settings.concurrency)
 
             async def poll(feed: FeedSpec) -> Decision | None:

@@ -116,3 +116,23 @@ def test_invalid_apprise_url_and_missing_directory(tmp_path: Path) -> None:
         "channel 'x': URL 1 (nosuchservice://…) is not a valid Apprise URL" in e for e in found
     )
     assert errors(tmp_path / "missing") == [f"{tmp_path / 'missing'}: config directory not found"]
+
+
+def test_rule_examples_are_checked(tmp_path: Path) -> None:
+    rules = RULES.replace(
+        'feeds = ["Wire", "tag:wires"]',
+        'feeds = ["Wire", "tag:wires"]\n'
+        'must_match = ["Paris talks", { title = "Macron in Kyiv" }]\n'
+        'must_not_match = ["A Parisian café", { title = "Paris", text = "weather" }]',
+    )
+    found = errors(make(tmp_path, monitor=CHANNEL, feeds=FEED, rules=rules))
+    where = f"{tmp_path / 'rules.toml'}: rule 'r1'"
+    assert found == [
+        f"{where}: must_match example 2 does not match: 'Macron in Kyiv'",
+        f"{where}: must_not_match example 2 matches: 'Paris | weather'",
+    ]
+
+
+def test_example_config_is_valid_and_its_examples_pass() -> None:
+    config = load_config(Path(__file__).resolve().parents[2] / "config")
+    assert sum(len(rule.examples) for rule in config.rules.values()) == 7
