@@ -83,10 +83,11 @@ def snippet(text: str, spans: Sequence[Span]) -> tuple[str, tuple[tuple[int, int
         for s in in_text
         if positions[s.start][0] >= start and positions[s.end - 1][1] <= end
     )
-    return window, _merge(highlights)
+    return window, merge_ranges(highlights)
 
 
-def _merge(ranges: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+def merge_ranges(ranges: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Sorted character ranges with overlapping or touching ones merged."""
     merged: list[tuple[int, int]] = []
     for a, b in sorted(ranges):
         if merged and a <= merged[-1][1]:

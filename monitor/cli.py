@@ -1,7 +1,10 @@
 """The `media-monitor` command line: parse options, load the config, call one function, print."""
 
 import asyncio
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -9,11 +12,16 @@ import structlog
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from monitor import log as logging_setup
 from monitor.config import Config, ConfigError, load_config
 from monitor.durations import format_duration
+from monitor.items import Item
 from monitor.pipeline import run_once
+from monitor.rules.query import QueryError
+from monitor.store import Store
+from monitor.trial import TrialMatch, compile_trial, evaluate, fetch_document, items_from_document
 
 app = typer.Typer(
     name="media-monitor",
@@ -120,6 +128,91 @@ def once(ctx: typer.Context) -> None:
         alerts_retrying=report.delivery.retrying,
         alerts_failed=report.delivery.failed,
     )
+
+
+@app.command("test-rule")
+def try_rule(
+    ctx: typer.Context,
+    query_or_rule: Annotated[
+        str, typer.Argument(help="A query, or the name of a configured rule.")
+    ],
+    text: Annotated[str | None, typer.Option(help="Text to test (with --title, a story).")] = None,
+    title: Annotated[
+        str | None, typer.Option(help="Title to test, so title: can be tried.")
+    ] = None,
+    file: Annotated[Path | None, typer.Option(help="A feed or HTML file: test its items.")] = None,
+    url: Annotated[str | None, typer.Option(help="A feed or page URL: test its items.")] = None,
+    history: Annotated[
+        float | None, typer.Option(help="Test the items stored in the last DAYS days.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of matches.")] = False,
+) -> None:
+    """Show which stories a query or rule matches, with the matched words highlighted."""
+    config = _load(ctx)
+    sources = [text is not None or title is not None, file, url, history is not None]
+    if sum(bool(s) for s in sources) != 1:
+        err.print("Give one of --text/--title, --file, --url or --history.", highlight=False)
+        raise typer.Exit(EXIT_CONFIG)
+    try:
+        matcher = compile_trial(config, query_or_rule)
+    except QueryError as exc:
+        err.print(f"Bad query: {exc.render(query_or_rule)}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from None
+    try:
+        items = _trial_items(config, text=text, title=title, file=file, url=url, days=history)
+    except (OSError, ValueError) as exc:
+        err.print(f"Cannot read the items to test: {exc}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from None
+    found = evaluate(matcher, items)
+    if as_json:
+        print(json.dumps([m.to_json() for m in found], ensure_ascii=False, indent=2))
+        return
+    _print_trial(found, len(items))
+
+
+def _trial_items(
+    config: Config,
+    *,
+    text: str | None,
+    title: str | None,
+    file: Path | None,
+    url: str | None,
+    days: float | None,
+) -> list[Item]:
+    if file is not None:
+        return items_from_document(file.read_bytes(), str(file))
+    if url is not None:
+        return items_from_document(asyncio.run(fetch_document(config, url)), url)
+    if days is not None:
+        store = Store.open(config.settings.state_dir)
+        try:
+            return store.history_since(datetime.now(UTC) - timedelta(days=days))
+        finally:
+            store.close()
+    return [Item("--text", "text", "text", title or "", text or "", None, None)]
+
+
+def _marked(value: str, marks: Sequence[tuple[int, int]]) -> Text:
+    shown = Text(value)
+    for start, end in marks:
+        shown.stylize("bold reverse", start, end)
+    return shown
+
+
+def _print_trial(found: Sequence[TrialMatch], tested: int) -> None:
+    table = Table("source", "published", "title", "where it matched", show_lines=True)
+    for match in found:
+        item = match.item
+        published = item.published.strftime("%Y-%m-%d %H:%M") if item.published else ""
+        table.add_row(
+            Text(item.feed),
+            published,
+            _marked(item.title, match.title_marks),
+            _marked(match.snippet, match.snippet_marks),
+        )
+    if found:
+        out.print(table)
+    out.print(f"{len(found)} of {tested} item(s) match.", highlight=False)
 
 
 def main() -> None:

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     concurrency: int = Field(default=20, ge=1, le=1000)
     max_feed_bytes: int = Field(default=10_000_000, ge=1024)
     timezone: str = "UTC"
+    history_retention: Duration = timedelta(days=30)  # items kept for `test-rule --history`
 
     @field_validator("timezone")
     @classmethod

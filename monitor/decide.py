@@ -37,6 +37,7 @@ class FeedPolicy:
     interval: timedelta
     max_item_age: timedelta
     channels_of_rule: Mapping[str, Sequence[str]]
+    keep_history: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ class Decision:
     feed_update: dict[str, Any]
     entries: tuple[NewEntry, ...] = ()
     stories: tuple[NewStory, ...] = ()
+    history: tuple[Item, ...] = ()  # new items kept for back-testing rules
     error: str | None = None
     warning: str | None = field(default=None)
 
@@ -142,10 +144,13 @@ def decide(
     oldest = now - policy.max_item_age
     new_entries: dict[str, NewEntry] = {}
     new_stories: dict[str, NewStory] = {}
+    history: list[Item] = []
     for item in parsed.items:
         if item.entry_key in seen_entries or item.entry_key in new_entries:
             continue
         new_entries[item.entry_key] = NewEntry(item.entry_key, item.story_key)
+        if policy.keep_history:
+            history.append(item)
         if item.story_key in seen_stories or item.story_key in new_stories:
             continue  # the story alerted (or was judged) when first seen, in whichever feed
         fresh = item.published is None or item.published >= oldest
@@ -158,5 +163,6 @@ def decide(
         feed_update=update,
         entries=tuple(new_entries.values()),
         stories=tuple(new_stories.values()),
+        history=tuple(history),
         warning=parsed.warning,
     )

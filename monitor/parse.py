@@ -37,7 +37,8 @@ def _plain(value: str, content_type: str) -> str:
         # Not HTML after all: keep the text as it came.
         with contextlib.suppress(ParserError, ValueError):
             value = html_text.extract_text(value, guess_layout=False)
-    return unicodedata.normalize("NFC", value).strip()
+    # Items are for matching and snippets: paragraphs and indentation carry no meaning there.
+    return " ".join(unicodedata.normalize("NFC", value).split())
 
 
 def _field_text(entry: Mapping[str, Any], name: str) -> str:

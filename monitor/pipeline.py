@@ -78,6 +78,7 @@ class Poller:
             interval=self.config.interval(feed),
             max_item_age=settings.max_item_age,
             channels_of_rule={r.name: r.channels for r in rules},
+            keep_history=bool(settings.history_retention),
         )
         # None means every rule: cheaper than testing membership for each candidate.
         names = None if len(rules) == len(self.config.rules) else frozenset(r.name for r in rules)
@@ -138,6 +139,7 @@ async def run_once(config: Config, now: Clock = utc_now) -> OnceReport:
             decisions = await asyncio.gather(*(poll(f) for f in config.feeds.values()))
         notifier = Notifier(config.channels)
         delivery = await deliver_due(store, notifier, ZoneInfo(config.settings.timezone), now)
+        store.prune_history(now() - config.settings.history_retention)
     finally:
         store.close()
     done = [d for d in decisions if d is not None]

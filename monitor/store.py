@@ -34,6 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from monitor.decide import Decision, FeedState
+from monitor.items import Item
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -99,6 +100,19 @@ outbox = Table(
     Column("sent_at", UTCDateTime),
     Column("last_error", Text),
     UniqueConstraint("story_key", "channel", name="one_alert_per_story_per_channel"),
+)
+
+
+history = Table(
+    "history",
+    metadata,
+    Column("feed", String, primary_key=True),
+    Column("entry_key", Text, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("link", Text),
+    Column("published", UTCDateTime),
+    Column("first_seen_at", UTCDateTime, nullable=False, index=True),
 )
 
 
@@ -209,6 +223,22 @@ class Store:
                     .where(feeds.c.name == decision.feed)
                     .values(items_seen=feeds.c.items_seen + len(decision.entries))
                 )
+            if decision.history:
+                conn.execute(
+                    _insert_new(conn, history),
+                    [
+                        {
+                            "feed": item.feed,
+                            "entry_key": item.entry_key,
+                            "title": item.title,
+                            "text": item.text,
+                            "link": item.link,
+                            "published": item.published,
+                            "first_seen_at": decision.polled_at,
+                        }
+                        for item in decision.history
+                    ],
+                )
             for story in decision.stories:
                 created = conn.execute(
                     _insert_new(conn, stories).values(
@@ -239,6 +269,38 @@ class Store:
                 )
                 queued += len(story.alerts)
         return queued
+
+    def history_since(self, since: datetime) -> list[Item]:
+        """Items first seen since `since`, newest first."""
+        query = (
+            select(history, stories.c.story_key)
+            .join(
+                entries,
+                (entries.c.feed == history.c.feed) & (entries.c.entry_key == history.c.entry_key),
+            )
+            .join(stories, stories.c.story_key == entries.c.story_key, isouter=True)
+            .where(history.c.first_seen_at >= since)
+            .order_by(history.c.first_seen_at.desc())
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            Item(
+                feed=r["feed"],
+                entry_key=r["entry_key"],
+                story_key=r["story_key"] or f"{r['feed']}#{r['entry_key']}",
+                title=r["title"],
+                text=r["text"],
+                link=r["link"],
+                published=r["published"],
+            )
+            for r in rows
+        ]
+
+    def prune_history(self, before: datetime) -> int:
+        """Forget stored item texts first seen before `before`; returns how many."""
+        with self.engine.begin() as conn:
+            return conn.execute(history.delete().where(history.c.first_seen_at < before)).rowcount
 
     def due_alerts(self, now: datetime, limit: int = 500) -> list[OutboxRow]:
         """Pending alerts whose next attempt is due, oldest first."""

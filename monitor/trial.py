@@ -1,0 +1,104 @@
+"""`test-rule`: evaluate one query (or configured rule) against a text, a document, a web page
+or the items stored in the state, and say what matched where."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from monitor.alerts import merge_ranges, snippet
+from monitor.config import Config
+from monitor.extract import extract_article
+from monitor.fetch import fetch
+from monitor.items import Item
+from monitor.parse import FeedParseError, parse_feed
+from monitor.rules.matcher import Matcher
+from monitor.rules.query import parse
+from monitor.rules.text import word_spans
+
+TRIAL_RULE = "query"
+
+
+@dataclass(frozen=True, slots=True)
+class TrialMatch:
+    """An item the query matched, with the matched words located for display."""
+
+    item: Item
+    title_marks: tuple[tuple[int, int], ...]
+    snippet: str
+    snippet_marks: tuple[tuple[int, int], ...]
+    actors: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready summary (offsets are into `title` and `snippet`)."""
+        return {
+            "feed": self.item.feed,
+            "title": self.item.title,
+            "link": self.item.link,
+            "published": self.item.published.isoformat() if self.item.published else None,
+            "title_highlights": [list(r) for r in self.title_marks],
+            "snippet": self.snippet,
+            "snippet_highlights": [list(r) for r in self.snippet_marks],
+            "actors": list(self.actors),
+        }
+
+
+def compile_trial(config: Config, query_or_rule: str) -> Matcher:
+    """A matcher for one configured rule (by name) or one query; raises `QueryError` (from
+    `monitor.rules.query`) for a query that does not parse or names an unknown @Name."""
+    rule = config.rules.get(query_or_rule)
+    node = rule.node if rule is not None else parse(query_or_rule)
+    unknown = config.vocabulary.unknown(node)
+    if unknown is not None:
+        raise unknown
+    return Matcher({TRIAL_RULE: node}, config.vocabulary)
+
+
+def evaluate(matcher: Matcher, items: Sequence[Item]) -> list[TrialMatch]:
+    """The items the trial matcher matches, in the order given."""
+    found = []
+    for item in items:
+        result = matcher.match(item.title, item.text)
+        if not result.matches:
+            continue
+        spans = result.spans()
+        title_words = word_spans(item.title)
+        title_marks = merge_ranges(
+            [
+                (title_words[s.start][0], title_words[s.end - 1][1])
+                for s in spans
+                if s.field == "title"
+            ]
+        )
+        window, marks = snippet(item.text, spans)
+        found.append(TrialMatch(item, title_marks, window, marks, result.actors))
+    return found
+
+
+def items_from_document(body: bytes, source: str) -> list[Item]:
+    """The items of a feed document, or the one article of an HTML page."""
+    try:
+        return parse_feed(source, body, source, {}).items
+    except FeedParseError:
+        article = extract_article(body, source if "://" in source else None)
+    if article is None:
+        raise ValueError(f"{source}: neither a feed nor a page with readable text")
+    return [Item(source, source, source, article.title, article.text, None, None)]
+
+
+async def fetch_document(config: Config, url: str) -> bytes:
+    """Fetch `url` with the same limits as feeds; raises ValueError saying why it failed."""
+    settings = config.settings
+    async with aiohttp.ClientSession() as session:
+        result = await fetch(
+            session,
+            url,
+            etag=None,
+            last_modified=None,
+            timeout=settings.timeout.total_seconds(),
+            max_bytes=settings.max_feed_bytes,
+        )
+    if result.error is not None or result.body is None:
+        raise ValueError(f"{url}: {result.error or 'no content'}")
+    return result.body

@@ -1,0 +1,106 @@
+"""`media-monitor test-rule` as a user runs it, from every source of items."""
+
+import json
+import shutil
+from pathlib import Path
+
+from aiohttp import web
+
+from tests.integration.test_cli import REPO, cli
+from tests.loopback import FeedServer
+
+ARTICLE = b"""<html><head><title>Macron on Ukraine</title></head><body><nav>Home Sport</nav>
+<article><h1>Macron on Ukraine</h1><p>French troops could be sent to Ukraine, the Elysee said
+on Tuesday in a statement that ran for several paragraphs.</p><p>Officials in Paris added that
+no decision had been taken and that talks with allies would continue.</p></article></body></html>"""
+
+
+def example(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    return tmp_path
+
+
+def run_json(*args: str, cwd: Path) -> list[dict[str, object]]:
+    result = cli("--config", "config", "test-rule", *args, "--json", cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    found: list[dict[str, object]] = json.loads(result.stdout)
+    return found
+
+
+def test_text_and_title_with_highlights(tmp_path: Path) -> None:
+    cwd = example(tmp_path)
+    found = run_json(
+        "title:@France @troops",
+        "--title",
+        "Élysée statement",
+        "--text",
+        "No soldiers will go.",
+        cwd=cwd,
+    )
+    assert found == [
+        {
+            "feed": "--text",
+            "title": "Élysée statement",
+            "link": None,
+            "published": None,
+            "title_highlights": [[0, 6]],
+            "snippet": "No soldiers will go.",
+            "snippet_highlights": [[3, 11]],
+            "actors": ["France"],
+        }
+    ]
+    assert run_json("text:@France", "--title", "Élysée statement", cwd=cwd) == []
+
+
+def test_rule_by_name_over_a_feed_file_and_a_table(tmp_path: Path) -> None:
+    cwd = example(tmp_path)
+    found = run_json("france-troops-ukraine", "--file", "config/feeds/sample-wire.xml", cwd=cwd)
+    assert [f["title"] for f in found] == ["Russia warns France about deploying troops in Ukraine"]
+    table = cli(
+        "--config",
+        "config",
+        "test-rule",
+        "Parisian OR Kyiv",
+        "--file",
+        "config/feeds/sample-wire.xml",
+        cwd=cwd,
+    )
+    assert table.returncode == 0
+    assert "2 of 3 item(s) match." in table.stdout
+
+
+def test_html_page_over_loopback_url(tmp_path: Path) -> None:
+    cwd = example(tmp_path)
+    with FeedServer() as server:
+        server.handlers["article.html"] = _html
+        found = run_json(
+            "@France AND @Ukraine AND @troops", "--url", server.url("article.html"), cwd=cwd
+        )
+    assert len(found) == 1
+    assert found[0]["title"] == "Macron on Ukraine"
+    assert "Home Sport" not in str(found[0]["snippet"])
+
+
+def test_history_backtests_stored_items(tmp_path: Path) -> None:
+    cwd = example(tmp_path)
+    assert cli("--config", "config", "once", cwd=cwd).returncode == 0
+    found = run_json("Kyiv OR Kievskaya", "--history", "1", cwd=cwd)
+    assert sorted(str(f["title"]) for f in found) == [
+        "Parisian cafés brace for a quiet winter",
+        "Ukraine's grain exports rise for a third month",
+    ]
+
+
+def test_bad_query_and_missing_source_exit_2(tmp_path: Path) -> None:
+    cwd = example(tmp_path)
+    bad = cli("--config", "config", "test-rule", "@Frnace AND x", "--text", "x", cwd=cwd)
+    assert bad.returncode == 2
+    assert "unknown @Frnace (did you mean @France?)" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    none = cli("--config", "config", "test-rule", "x", cwd=cwd)
+    assert none.returncode == 2
+    assert "Give one of --text/--title, --file, --url or --history." in none.stderr
+
+
+async def _html(_request: web.Request) -> web.Response:
+    return web.Response(body=ARTICLE, content_type="text/html")
