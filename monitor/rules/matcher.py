@@ -101,6 +101,7 @@ class Matcher:
             for term_id in anchors or ():
                 rules_by_anchor[term_id].append(index)
         self._rules_by_anchor = dict(rules_by_anchor)
+        self._predicates = [is_true for _name, _compiled, is_true in self._rules]
         self._actor_terms = {
             name: [self._intern(t) for t in aliases] for name, aliases in vocabulary.actors.items()
         }
@@ -194,11 +195,11 @@ class Matcher:
             rules = by_anchor.get(term_id)
             if rules:
                 candidates.update(rules)
-        rules_ = self._rules
-        matched = [i for i in candidates if rules_[i][2](hits)]
+        predicates = self._predicates
+        matched = [i for i in candidates if predicates[i](hits)]
         matches = []
         for index in sorted(matched):
-            name, compiled, _is_true = rules_[index]
+            name, compiled, _is_true = self._rules[index]
             if only is None or name in only:
                 spans = _evaluate(compiled, hits) or []
                 matches.append(RuleMatch(name, tuple(sorted(set(spans)))))

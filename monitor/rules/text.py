@@ -11,7 +11,6 @@ Both agree because every step above acts on one character at a time: folding a t
 concatenating the folds of its characters.
 """
 
-import re
 import unicodedata
 from typing import Literal
 
@@ -22,13 +21,13 @@ FIELDS: tuple[Field, ...] = ("title", "text")
 
 _MARKS = regex.compile(r"\p{M}+")
 _NON_ASCII_SEPARATORS = regex.compile(r"[^\x00-\x7f\p{L}\p{N}]+")
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+_ASCII_BYTES = bytes(range(0x80))
 # Byte table: ASCII letters lower-cased, digits kept, other ASCII turned into a space; bytes of
 # non-ASCII characters (all >= 0x80 in UTF-8) pass through untouched.
 _ASCII_FOLD = bytes(
     b if b >= 0x80 else ord(chr(b).lower()) if chr(b).isalnum() else 0x20 for b in range(256)
 )
-_RUN_CACHE_LIMIT = 100_000
+_CHAR_CACHE_LIMIT = 100_000
 # Separates the title from the text in the scanned string. No pattern (folded words joined by
 # single spaces) can contain it, so phrases never span fields.
 FIELD_SEPARATOR = "\n"
@@ -40,41 +39,47 @@ def _fold_non_ascii(text: str) -> str:
     return _NON_ASCII_SEPARATORS.sub(" ", _MARKS.sub("", folded))
 
 
-class _RunCache(dict[str, str]):
-    """Folded form of each non-ASCII run (an accented name, a curly quote): they repeat."""
+class _CharCache(dict[str, str]):
+    """The folded form of each non-ASCII character met so far."""
 
-    def __missing__(self, run: str) -> str:
-        if len(self) >= _RUN_CACHE_LIMIT:
+    def __missing__(self, char: str) -> str:
+        if len(self) >= _CHAR_CACHE_LIMIT:
             self.clear()
-        folded = self[run] = _fold_non_ascii(run)
+        folded = self[char] = _fold_non_ascii(char)
         return folded
 
 
-_run_cache = _RunCache()
+_char_cache = _CharCache()
 
 
-def _cached_run(match: re.Match[str]) -> str:
-    return _run_cache[match.group()]
-
-
-def _fold_separated(text: str) -> str:
-    """`text` folded, separators as spaces (possibly several in a row)."""
-    if not text.isascii():
-        # Mostly ASCII (English news with a few accents and quotes): fold the non-ASCII runs
-        # alone, from a cache. Mostly not (Cyrillic, Arabic…): fold the whole string.
-        mostly_ascii = len(text.encode()) < 1.25 * len(text)
-        text = _NON_ASCII_RUN.sub(_cached_run, text) if mostly_ascii else _fold_non_ascii(text)
-    return text.encode().translate(_ASCII_FOLD).decode()
+def _fold_bytes(text: str) -> bytes:
+    """`text` folded as UTF-8, separators as spaces (possibly several in a row)."""
+    raw = text.encode()
+    if len(raw) != len(text):
+        if len(raw) < 1.25 * len(text):
+            # Mostly ASCII (news in English with a few accents, quotes and dashes): replace
+            # each distinct non-ASCII character by its fold. All of this runs in C.
+            for char in set(raw.translate(None, _ASCII_BYTES).decode()):
+                text = text.replace(char, _char_cache[char])
+        else:  # Cyrillic, Greek, Arabic…: fold the whole string at once
+            text = _fold_non_ascii(text)
+        raw = text.encode()
+    return raw.translate(_ASCII_FOLD)
 
 
 def fold(text: str) -> str:
     """The folded words of `text`, joined by single spaces."""
-    return " ".join(_fold_separated(text).split())
+    return b" ".join(_fold_bytes(text).split()).decode()
 
 
 def folded_words(text: str) -> list[str]:
     """The folded words of `text`, in order."""
-    return _fold_separated(text).split()
+    return fold(text).split()
+
+
+def _fold_separated(text: str) -> str:
+    """`text` folded, separators as spaces (possibly several in a row)."""
+    return _fold_bytes(text).decode()
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
