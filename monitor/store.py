@@ -25,7 +25,6 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
-    func,
     insert,
     select,
     update,
@@ -346,12 +345,6 @@ class Store:
                 .where(outbox.c.id == alert_id)
                 .values(attempts=outbox.c.attempts + 1, **values)
             )
-
-    def outbox_counts(self) -> dict[str, int]:
-        """How many alerts are in each status."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
-            return dict(rows)
 
 
 def _insert_new(conn: Any, table: Table) -> Insert:

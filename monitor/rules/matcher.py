@@ -163,11 +163,6 @@ class Matcher:
             total += 1 / (sum(map(len, words)) + 4 * (len(words) - 1) - (3 if prefix else 0) + 4)
         return total
 
-    @property
-    def rule_names(self) -> list[str]:
-        """The compiled rules' names, in configuration order."""
-        return [name for name, _compiled, _true in self._rules]
-
     def scan(self, doc: NormalizedDoc) -> "Hits":
         """Every term occurrence in `doc`."""
         hits = Hits(doc)

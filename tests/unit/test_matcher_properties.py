@@ -53,6 +53,13 @@ nears = st.tuples(st.integers(1, 4), st.lists(near_operands, min_size=2, max_siz
 )
 
 
+def assert_agrees(query: str, title: str, text: str) -> None:
+    """The compiled matcher and the reference say the same of `query` on this story."""
+    node = parse(query)
+    compiled = Matcher({"r": node}, VOCABULARY).match(title, text)
+    assert bool(compiled.matches) == reference_match(node, VOCABULARY, title, text)
+
+
 def _combine(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     pairs = st.tuples(inner, inner)
     return st.one_of(
@@ -71,9 +78,7 @@ queries = st.recursive(st.one_of(atoms, nears), _combine, max_leaves=6)
 @settings(max_examples=400, deadline=None)
 @given(query=queries, title=texts, text=texts)
 def test_compiled_matcher_agrees_with_reference(query: str, title: str, text: str) -> None:
-    node = parse(query)
-    compiled = Matcher({"r": node}, VOCABULARY).match(title, text)
-    assert bool(compiled.matches) == reference_match(node, VOCABULARY, title, text)
+    assert_agrees(query, title, text)
 
 
 @settings(max_examples=300, deadline=None)
@@ -118,6 +123,4 @@ dense_texts = st.lists(st.sampled_from(DENSE), max_size=10).map(" ".join)
 @settings(max_examples=500, deadline=None)
 @given(query=dense_nears, title=dense_texts, text=dense_texts)
 def test_near_agrees_with_reference_on_dense_texts(query: str, title: str, text: str) -> None:
-    node = parse(query)
-    compiled = Matcher({"r": node}, VOCABULARY).match(title, text)
-    assert bool(compiled.matches) == reference_match(node, VOCABULARY, title, text)
+    assert_agrees(query, title, text)
