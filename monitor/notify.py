@@ -96,4 +96,9 @@ async def deliver_due(
 async def _attempt(notifier: Notifier, row: OutboxRow, tz: ZoneInfo) -> str | None:
     if row.channel not in notifier.channels:
         return f"channel '{row.channel}' is no longer configured"
-    return await notifier.send(row.channel, Alert.from_payload(row.payload), tz)
+    try:
+        return await notifier.send(row.channel, Alert.from_payload(row.payload), tz)
+    except Exception as exc:
+        # One alert that cannot be rendered or sent must not hold up the others.
+        log.exception("alert delivery crashed", channel=row.channel, item=row.story_key)
+        return f"{type(exc).__name__}: {exc}"

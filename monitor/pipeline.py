@@ -46,12 +46,13 @@ class Poller:
         """Poll `feed` once and write what it yields; never raises for a feed's problems."""
         settings = self.config.settings
         state = self.store.feed_state(feed.name)
-        known = state is not None and state.url == feed.url
+        # Validators belong to the URL that sent them: a changed URL starts afresh.
+        cached = state if state is not None and state.url == feed.url else None
         fetched = await fetch(
             self.session,
             feed.url,
-            etag=state.etag if known and state else None,
-            last_modified=state.last_modified if known and state else None,
+            etag=cached.etag if cached else None,
+            last_modified=cached.last_modified if cached else None,
             timeout=settings.timeout.total_seconds(),
             max_bytes=settings.max_feed_bytes,
         )
@@ -68,7 +69,7 @@ class Poller:
             self.store.seen(
                 feed.name, (i.entry_key for i in parsed.items), (i.story_key for i in parsed.items)
             )
-            if parsed
+            if parsed is not None
             else (set(), set())
         )
         rules = [r for r in self.config.rules.values() if r.applies_to(feed)]
