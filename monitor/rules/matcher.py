@@ -4,10 +4,10 @@ Every distinct term (word, prefix or phrase, folded) of every rule and every act
 one pattern in a single automaton over the `NormalizedDoc` scan string. Scanning an item once
 yields, for each term hit, the (field, word index) where it occurred.
 
-Presearch, as Lucene Monitor does it: each rule has an *anchor* set of terms, at least one of
-which occurs in every item the rule can match (for `A AND B`, the anchors of the more selective
-of A and B; for `A OR B`, both). A rule is evaluated only when an anchor was hit. Rules with no
-anchor (`NOT x`, `NOT x OR y`) are evaluated for every item.
+Presearch, as Lucene Monitor does it: an *anchor set* of a rule is a set of terms one of which
+occurs in every item the rule matches (`A AND (B OR C)` has {A} and {B, C}; `NOT x` has none).
+A rule is indexed under its two most selective anchor sets and is evaluated only for items that
+hit both (one set: items that hit it). Rules with no anchor set are evaluated for every item.
 """
 
 import difflib
@@ -86,7 +86,10 @@ class Matcher:
         self._term_ids: dict[tuple[tuple[str, ...], bool], int] = {}
         self._terms: list[tuple[tuple[str, ...], bool]] = []
         self._rules: list[tuple[str, _Compiled, _Predicate]] = []
-        rules_by_anchor: defaultdict[int, list[int]] = defaultdict(list)
+        # Presearch indexes: term id → rules for which that term is an anchor.
+        indexes: tuple[defaultdict[int, list[int]], ...] = tuple(
+            defaultdict(list) for _ in range(3)
+        )
         self._always: list[int] = []
         for name, node in rules.items():
             error = vocabulary.unknown(node)
@@ -95,12 +98,15 @@ class Matcher:
             index = len(self._rules)
             compiled = self._compile(node, None, vocabulary)
             self._rules.append((name, compiled, _predicate(compiled)))
-            anchors = self._anchors(compiled)
-            if anchors is None:
+            anchors = sorted(self._anchor_sets(compiled), key=self._expected_hits)[:2]
+            if not anchors:
                 self._always.append(index)
-            for term_id in anchors or ():
-                rules_by_anchor[term_id].append(index)
-        self._rules_by_anchor = dict(rules_by_anchor)
+            # One anchor set: the single index. Two: the rule is a candidate only when both
+            # sets were hit, found by intersecting what the first and second indexes yield.
+            for which, anchor_set in enumerate(anchors, 0 if len(anchors) == 1 else 1):
+                for term_id in anchor_set:
+                    indexes[which][term_id].append(index)
+        self._single, self._first, self._second = (dict(i) for i in indexes)
         self._predicates = [is_true for _name, _compiled, is_true in self._rules]
         self._actor_terms = {
             name: [self._intern(t) for t in aliases] for name, aliases in vocabulary.actors.items()
@@ -139,21 +145,23 @@ class Matcher:
             case Near(distance=n, children=kids):
                 return ("near", n, tuple(self._compile(k, in_field, vocab) for k in kids))
 
-    def _anchors(self, node: _Compiled) -> frozenset[int] | None:
-        """Terms of which at least one occurs whenever `node` is true; None if there are none."""
+    def _anchor_sets(self, node: _Compiled) -> list[frozenset[int]]:
+        """Sets of terms such that, whenever `node` is true, each set has a term that occurs."""
         kind = node[0]
         if kind == "t":
-            return frozenset((node[1],))  # type: ignore[arg-type]
+            return [frozenset((node[1],))]  # type: ignore[arg-type]
         if kind == "not":
-            return None
+            return []
         if kind == "or":
-            found = [self._anchors(kid) for kid in node[1]]  # type: ignore[attr-defined]
-            if any(anchors is None for anchors in found):
-                return None
-            return frozenset().union(*found)  # type: ignore[arg-type]
+            best = []
+            for kid in node[1]:  # type: ignore[attr-defined]
+                sets = self._anchor_sets(kid)
+                if not sets:
+                    return []  # one alternative needs no term, so the OR needs none
+                best.append(min(sets, key=self._expected_hits))
+            return [frozenset().union(*best)]
         kids = node[1] if kind == "and" else node[2]
-        conjuncts = [a for a in (self._anchors(k) for k in kids) if a is not None]  # type: ignore[attr-defined]
-        return min(conjuncts, key=self._expected_hits) if conjuncts else None
+        return [s for kid in kids for s in self._anchor_sets(kid)]  # type: ignore[attr-defined]
 
     def _expected_hits(self, anchors: frozenset[int]) -> float:
         """A guess at how often one of `anchors` occurs: long words and phrases are rarer."""
@@ -185,11 +193,18 @@ class Matcher:
         set: it is consulted once per candidate rule)."""
         hits = self.scan(normalize(title, text))
         candidates = set(self._always)
-        by_anchor = self._rules_by_anchor
+        first: set[int] = set()
+        second: set[int] = set()
+        single, by_first, by_second = self._single, self._first, self._second
         for term_id in hits:
-            rules = by_anchor.get(term_id)
-            if rules:
-                candidates.update(rules)
+            if term_id in single:
+                candidates.update(single[term_id])
+            if term_id in by_first:
+                first.update(by_first[term_id])
+            if term_id in by_second:
+                second.update(by_second[term_id])
+        if first and second:
+            candidates |= first & second
         predicates = self._predicates
         matched = [i for i in candidates if predicates[i](hits)]
         matches = []
