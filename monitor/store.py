@@ -128,6 +128,9 @@ class OutboxRow:
     created_at: datetime
 
 
+_WRITE = "monitor_write"  # execution option: this transaction writes
+
+
 def _sqlite_engine(path: Path) -> Engine:
     engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
 
@@ -143,7 +146,10 @@ def _sqlite_engine(path: Path) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front (no deadlock-prone lock upgrade); readers do
+        # not, so WAL lets them read while a poll is being written.
+        write = connection.get_execution_options().get(_WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
 
@@ -153,7 +159,8 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine)
+        self._writer = engine.execution_options(**{_WRITE: True})
+        metadata.create_all(self._writer)
 
     @classmethod
     def open(cls, state_dir: Path) -> "Store":
@@ -193,7 +200,7 @@ class Store:
     def apply(self, decision: Decision) -> int:
         """Write one poll's decision in one transaction; returns the number of alerts queued."""
         queued = 0
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             update_values = {
                 "url": decision.feed_url,
                 "last_poll_at": decision.polled_at,
@@ -298,7 +305,7 @@ class Store:
 
     def prune_history(self, before: datetime) -> int:
         """Forget stored item texts first seen before `before`; returns how many."""
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             return conn.execute(history.delete().where(history.c.first_seen_at < before)).rowcount
 
     def due_alerts(self, now: datetime, limit: int = 500) -> list[OutboxRow]:
@@ -339,7 +346,7 @@ class Store:
             values = {"status": "failed", "last_error": error}
         else:
             values = {"last_error": error, "next_attempt_at": retry_at}
-        with self.engine.begin() as conn:
+        with self._writer.begin() as conn:
             conn.execute(
                 update(outbox)
                 .where(outbox.c.id == alert_id)
