@@ -130,6 +130,51 @@ def once(ctx: typer.Context) -> None:
     )
 
 
+@app.command("feeds")
+def feed_table(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Feed health: last success, last error, consecutive failures, items seen, next poll."""
+    config = _load(ctx)
+    store = Store.open(config.settings.state_dir)
+    try:
+        health = store.feed_health()
+    finally:
+        store.close()
+    never_polled = dict.fromkeys(("last_poll_at", "last_ok_at", "last_error", "next_poll_at"))
+    rows = [
+        {
+            "feed": name,
+            "url": feed.url,
+            **never_polled,
+            "consecutive_failures": 0,
+            "items_seen": 0,
+            **health.get(name, {}),
+        }
+        for name, feed in config.feeds.items()
+    ]
+    if as_json:
+        print(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
+        return
+    table = Table("feed", "last success", "last error", "failures", "items", "next poll")
+    for row in rows:
+        table.add_row(
+            Text(row["feed"]),
+            _when(row.get("last_ok_at"))
+            or ("never" if row.get("last_poll_at") else "not polled yet"),
+            Text(row.get("last_error") or ""),
+            str(row.get("consecutive_failures") or 0),
+            str(row.get("items_seen") or 0),
+            _when(row.get("next_poll_at")),
+        )
+    out.print(table)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else ""
+
+
 @app.command("test-rule")
 def try_rule(
     ctx: typer.Context,

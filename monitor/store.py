@@ -276,6 +276,21 @@ class Store:
                 queued += len(story.alerts)
         return queued
 
+    def feed_health(self) -> dict[str, dict[str, Any]]:
+        """Every polled feed's health columns, by feed name."""
+        columns = [
+            feeds.c.url,
+            feeds.c.last_poll_at,
+            feeds.c.last_ok_at,
+            feeds.c.last_error,
+            feeds.c.consecutive_failures,
+            feeds.c.items_seen,
+            feeds.c.next_poll_at,
+        ]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(feeds.c.name, *columns)).mappings().all()
+        return {row["name"]: {c.name: row[c.name] for c in columns} for row in rows}
+
     def history_since(self, since: datetime) -> list[Item]:
         """Items first seen since `since`, newest first."""
         query = (

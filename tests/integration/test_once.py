@@ -1,6 +1,7 @@
 """`once` end to end: a loopback feed server, the real pipeline, Apprise's json:// plugin."""
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from monitor.pipeline import OnceReport, run_once
 from monitor.store import Store, feeds
 from tests.feeds import Entry, rss
 from tests.integration.conftest import write_config
+from tests.integration.test_cli import cli
 from tests.loopback import FeedServer, hanging, server_error
 
 SEED = Entry(
@@ -159,3 +161,29 @@ def test_channel_down_keeps_alert_pending_then_delivers(server: FeedServer, tmp_
     assert report.delivery.sent == 1
     delivered = [p for p in server.posts if SEED.title in p["message"]]
     assert len(delivered) == 2  # the refused attempt reached the sink too, then the accepted one
+
+
+def test_feeds_command_shows_health_after_a_run(server: FeedServer, tmp_path: Path) -> None:
+    server.feeds["good.xml"] = rss(SEED, UNRELATED)
+    server.handlers["broken.xml"] = server_error
+    polled = feeds_toml(server, "good.xml", "broken.xml")
+    config = write_config(tmp_path / "config", tmp_path / "state", polled, RULES, desk(server))
+    once(config)
+    (config / "x.xml").write_text("<rss/>", encoding="utf-8")
+    later = '[[feeds]]\nname = "later"\nurl = "x.xml"\n'
+    (config / "feeds.toml").write_text(polled + later, encoding="utf-8")
+
+    result = cli("--config", str(config), "feeds", "--json", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    rows = {row["feed"]: row for row in json.loads(result.stdout)}
+    assert rows["good.xml"]["items_seen"] == 2
+    assert rows["good.xml"]["last_error"] is None
+    assert rows["broken.xml"]["last_error"] == "HTTP 500"
+    assert rows["broken.xml"]["consecutive_failures"] == 1
+    assert rows["broken.xml"]["last_ok_at"] is None
+    assert rows["later"]["last_poll_at"] is None  # configured, never polled
+    assert rows["later"]["items_seen"] == 0
+    table = cli("--config", str(config), "feeds", cwd=tmp_path)
+    assert "HTTP 500" in table.stdout
+    assert "not polled yet" in table.stdout
