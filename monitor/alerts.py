@@ -114,6 +114,22 @@ def build_alert(
     )
 
 
+def test_alert(now: datetime) -> Alert:
+    """The alert `notify-test` sends: it says what it is, and shows every part of a real one."""
+    text = "If you can read this, the channel works. Matched words look like this."
+    marked = text.index("Matched words")
+    return Alert(
+        rules=("notify-test",),
+        title="media-monitor test alert",
+        feed="media-monitor",
+        link=None,
+        published=now,
+        snippet=text,
+        highlights=((marked, marked + len("Matched words")),),
+        actors=(),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Rendered:
     """A message ready for Apprise: title and body in the channel's format."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
+from zoneinfo import ZoneInfo
 
 import structlog
 import typer
@@ -15,9 +16,11 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor import log as logging_setup
+from monitor.alerts import test_alert
 from monitor.config import Config, ConfigError, load_config
-from monitor.durations import format_duration
+from monitor.durations import format_duration, parse_duration
 from monitor.items import Item
+from monitor.notify import Notifier
 from monitor.pipeline import run_once
 from monitor.rules.query import QueryError
 from monitor.store import Store
@@ -128,6 +131,69 @@ def once(ctx: typer.Context) -> None:
         alerts_retrying=report.delivery.retrying,
         alerts_failed=report.delivery.failed,
     )
+
+
+@app.command("notify-test")
+def notify_test(
+    ctx: typer.Context,
+    channel: Annotated[str, typer.Argument(help="The name of a configured channel.")],
+) -> None:
+    """Send a test alert through CHANNEL and say whether each of its URLs accepted it."""
+    config = _load(ctx)
+    if channel not in config.channels:
+        known = ", ".join(config.channels) or "none"
+        err.print(f"Unknown channel '{channel}' (configured: {known}).", highlight=False)
+        raise typer.Exit(EXIT_CONFIG)
+    notifier = Notifier({channel: config.channels[channel]})
+    verdicts = asyncio.run(
+        notifier.send_each(
+            channel, test_alert(datetime.now(UTC)), ZoneInfo(config.settings.timezone)
+        )
+    )
+    for url, accepted, status in verdicts:
+        mark = "[green]accepted[/]" if accepted else f"[red]refused ({status})[/]"
+        out.print(f"{mark}  ", Text(url), soft_wrap=True)
+    if not verdicts or not all(accepted for _url, accepted, _status in verdicts):
+        raise typer.Exit(1)
+
+
+@app.command("history")
+def alert_history(
+    ctx: typer.Context,
+    since: Annotated[str, typer.Option(help="How far back, e.g. 2d or 12h.")] = "2d",
+    rule: Annotated[str | None, typer.Option(help="Only alerts naming this rule.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Recent alerts: when, rule(s), story, channel and delivery status."""
+    config = _load(ctx)
+    try:
+        start = datetime.now(UTC) - parse_duration(since)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--since") from None
+    store = Store.open(config.settings.state_dir)
+    try:
+        alerts = [a for a in store.alerts_since(start) if rule is None or rule in a["rules"]]
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(alerts, default=str, ensure_ascii=False, indent=2))
+        return
+    table = Table("queued", "rules", "story", "channel", "status")
+    for alert in alerts:
+        status = alert["status"] + (
+            f" ({alert['attempts']} attempts)" if alert["attempts"] > 1 else ""
+        )
+        if alert["last_error"] and alert["status"] != "sent":
+            status += f": {alert['last_error']}"
+        table.add_row(
+            _when(alert["created_at"]),
+            Text(", ".join(alert["rules"])),
+            Text(f"{alert['title']} — {alert['feed']}"),
+            Text(alert["channel"]),
+            Text(status),
+        )
+    out.print(table)
+    out.print(f"{len(alerts)} alert(s) since {_when(start)}.", highlight=False)
 
 
 @app.command("feeds")

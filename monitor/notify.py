@@ -52,15 +52,22 @@ class Notifier:
 
     async def send(self, channel: str, alert: Alert, tz: ZoneInfo) -> str | None:
         """Send `alert` through `channel`; returns None on success, else what failed."""
+        verdicts = await self.send_each(channel, alert, tz)
+        if verdicts and all(accepted for _url, accepted, _status in verdicts):
+            return None
+        failures = [f"{url}: {status}" for url, accepted, status in verdicts if not accepted]
+        return "; ".join(failures) or "no service was notified"
+
+    async def send_each(
+        self, channel: str, alert: Alert, tz: ZoneInfo
+    ) -> list[tuple[str, bool, str]]:
+        """Send `alert` through `channel`: (URL in privacy form, accepted?, status) per URL."""
         spec = self.channels[channel]
         message = render(alert, spec.format, tz)
         result = await self._apprise[channel].async_notify(
             body=message.body, title=message.title, body_format=spec.format
         )
-        if result:
-            return None
-        failures = [f"{r.url}: {r.status.name}" for r in result if not r]
-        return "; ".join(failures) or result.status.name
+        return [(r.url, bool(r), r.status.name) for r in result]
 
 
 async def deliver_due(

@@ -291,6 +291,29 @@ class Store:
             rows = conn.execute(select(feeds.c.name, *columns)).mappings().all()
         return {row["name"]: {c.name: row[c.name] for c in columns} for row in rows}
 
+    def alerts_since(self, since: datetime) -> list[dict[str, Any]]:
+        """Alerts queued since `since`, newest first, with their story and delivery status."""
+        query = (
+            select(
+                outbox.c.created_at,
+                outbox.c.rules,
+                outbox.c.channel,
+                outbox.c.status,
+                outbox.c.attempts,
+                outbox.c.sent_at,
+                outbox.c.last_error,
+                outbox.c.story_key,
+                stories.c.title,
+                stories.c.feed,
+            )
+            .join(stories, stories.c.story_key == outbox.c.story_key)
+            .where(outbox.c.created_at >= since)
+            .order_by(outbox.c.created_at.desc(), outbox.c.id.desc())
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [{**row, "rules": json.loads(row["rules"])} for row in rows]
+
     def history_since(self, since: datetime) -> list[Item]:
         """Items first seen since `since`, newest first."""
         query = (

@@ -187,3 +187,48 @@ def test_feeds_command_shows_health_after_a_run(server: FeedServer, tmp_path: Pa
     table = cli("--config", str(config), "feeds", cwd=tmp_path)
     assert "HTTP 500" in table.stdout
     assert "not polled yet" in table.stdout
+
+
+def test_notify_test_reports_each_url(server: FeedServer, tmp_path: Path) -> None:
+    channels = (
+        f'[channels.desk]\nurls = ["json://127.0.0.1:{server.port}/sink/a", '
+        f'"json://127.0.0.1:{server.port}/nothing-here"]\nformat = "markdown"\n'
+    )
+    config = write_config(tmp_path / "config", tmp_path / "state", "", "", channels)
+
+    result = cli("--config", str(config), "notify-test", "desk", cwd=tmp_path)
+    unknown = cli("--config", str(config), "notify-test", "nope", cwd=tmp_path)
+
+    assert result.returncode == 1  # one URL refused
+    lines = [line for line in result.stdout.splitlines() if "json://" in line]
+    assert lines[0].startswith("accepted")
+    assert "/sink/a" in lines[0]
+    assert lines[1].startswith("refused")
+    assert "/nothing-here" in lines[1]
+    assert [p["path"] for p in server.posts] == ["sink/a"]
+    assert "**Matched words**" in server.posts[0]["message"]
+    assert unknown.returncode == 2
+    assert "Unknown channel 'nope' (configured: desk)." in unknown.stderr
+
+
+def test_history_lists_alerts_with_status(server: FeedServer, tmp_path: Path) -> None:
+    server.feeds["wire.xml"] = rss(SEED, UNRELATED)
+    server.sink_status = 500
+    config = write_config(
+        tmp_path / "config", tmp_path / "state", feeds_toml(server, "wire.xml"), RULES, desk(server)
+    )
+    once(config)
+
+    listed = cli("--config", str(config), "history", "--json", cwd=tmp_path)
+    filtered = cli("--config", str(config), "history", "--rule", "nope", "--json", cwd=tmp_path)
+    bad = cli("--config", str(config), "history", "--since", "soon", cwd=tmp_path)
+
+    (alert,) = json.loads(listed.stdout)
+    assert alert["title"] == SEED.title
+    assert alert["rules"] == ["france-troops-ukraine", "russia-warns"]
+    assert (alert["channel"], alert["status"], alert["attempts"]) == ("desk", "pending", 1)
+    assert alert["last_error"].startswith(f"json://127.0.0.1:{server.port}/sink/desk")
+    assert alert["last_error"].endswith(": FAILURE")
+    assert json.loads(filtered.stdout) == []
+    assert bad.returncode == 2
+    assert "is not a duration" in bad.stderr
