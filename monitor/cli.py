@@ -2,7 +2,8 @@
 
 import asyncio
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
 
 from monitor import log as logging_setup
 from monitor.alerts import test_alert
@@ -34,7 +36,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages keep paths and queries whole
 log = structlog.get_logger("monitor.cli")
 EXIT_CONFIG = 2
 
@@ -82,6 +84,31 @@ def _load(ctx: typer.Context) -> Config:
     return config
 
 
+@contextmanager
+def _state_errors(config: Config) -> Iterator[None]:
+    """Turn a state database that cannot be used into a clear message and exit 1."""
+    try:
+        yield
+    except (OSError, SQLAlchemyError) as exc:
+        err.print(
+            f"Cannot use the state in {config.settings.state_dir}: {exc}",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def _open_store(config: Config) -> Iterator[Store]:
+    """The state database, closed afterwards; problems reported as by `_state_errors`."""
+    with _state_errors(config):
+        store = Store.open(config.settings.state_dir)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
 def _config_failed(directory: Path, exc: ConfigError) -> NoReturn:
     err.print(f"[bold red]{len(exc.errors)} error(s) in config {directory}:[/]", highlight=False)
     for message in exc.errors:
@@ -120,7 +147,8 @@ def check(ctx: typer.Context) -> None:
 def once(ctx: typer.Context) -> None:
     """Poll every feed once, match, deliver alerts, and exit (for cron, trials and tests)."""
     config = _load(ctx)
-    report = asyncio.run(run_once(config))
+    with _state_errors(config):
+        report = asyncio.run(run_once(config))
     log.info(
         "once finished",
         feeds=report.feeds,
@@ -170,11 +198,8 @@ def alert_history(
         start = datetime.now(UTC) - parse_duration(since)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--since") from None
-    store = Store.open(config.settings.state_dir)
-    try:
+    with _open_store(config) as store:
         alerts = [a for a in store.alerts_since(start) if rule is None or rule in a["rules"]]
-    finally:
-        store.close()
     if as_json:
         print(json.dumps(alerts, default=str, ensure_ascii=False, indent=2))
         return
@@ -203,11 +228,8 @@ def feed_table(
 ) -> None:
     """Feed health: last success, last error, consecutive failures, items seen, next poll."""
     config = _load(ctx)
-    store = Store.open(config.settings.state_dir)
-    try:
+    with _open_store(config) as store:
         health = store.feed_health()
-    finally:
-        store.close()
     never_polled = dict.fromkeys(("last_poll_at", "last_ok_at", "last_error", "next_poll_at"))
     rows = [
         {
@@ -295,11 +317,8 @@ def _trial_items(
     if url is not None:
         return items_from_document(asyncio.run(fetch_document(config, url)), url)
     if days is not None:
-        store = Store.open(config.settings.state_dir)
-        try:
+        with _open_store(config) as store:
             return store.history_since(datetime.now(UTC) - timedelta(days=days))
-        finally:
-            store.close()
     return [Item("--text", "text", "text", title or "", text or "", None, None)]
 
 

@@ -84,3 +84,21 @@ def test_check_masks_secrets_and_once_refuses_bad_config(tmp_path: Path) -> None
     assert token not in checked.stdout
     assert missing.returncode == 2
     assert "channel 'desk': URL 1: ${TG_TOKEN} not set" in missing.stderr
+
+
+def test_unusable_state_directory_is_a_clear_error(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x", encoding="utf-8")
+
+    result = cli(
+        "--config",
+        "config",
+        "once",
+        cwd=tmp_path,
+        env={"MONITOR_STATE_DIR": str(blocker / "state")},
+    )
+
+    assert result.returncode == 1
+    assert f"Cannot use the state in {blocker / 'state'}" in result.stderr
+    assert "Traceback" not in result.stderr
