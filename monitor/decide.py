@@ -4,7 +4,7 @@ the parsed items, the keys already seen, the matcher and `now`, produce a `Decis
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +15,8 @@ from monitor.parse import ParsedFeed
 from monitor.rules.matcher import MatchResult
 
 MAX_BACKOFF = timedelta(hours=6)
+# Feeds' clocks and time zones are often off by hours; beyond this, a date is simply wrong.
+MAX_CLOCK_SKEW = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,8 @@ def decide(
             history.append(item)
         if item.story_key in seen_stories or item.story_key in new_stories:
             continue  # the story alerted (or was judged) when first seen, in whichever feed
+        if item.published is not None and item.published > now + MAX_CLOCK_SKEW:
+            item = replace(item, published=now)  # a date in the future: use first-seen time
         fresh = item.published is None or item.published >= oldest
         alerts = _alerts(item, match(item), policy) if fresh else ()
         new_stories[item.story_key] = NewStory(item.story_key, item.title, alerts)

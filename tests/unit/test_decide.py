@@ -141,3 +141,9 @@ def test_failure_counts_and_backs_off_exponentially() -> None:
     assert decision.feed_update["consecutive_failures"] == 3
     assert decision.feed_update["next_poll_at"] == NOW + 4 * POLICY.interval
     assert "etag" not in decision.feed_update  # validators survive a failure
+
+
+def test_item_dated_in_the_future_alerts_as_first_seen_now() -> None:
+    decision = run([item("a", "troops", age=-timedelta(days=400 * 365))])
+    (story,) = decision.stories
+    assert story.alerts[0].payload["published"] == NOW.isoformat()
