@@ -118,6 +118,13 @@ def _alerts(item: Item, result: MatchResult, policy: FeedPolicy) -> tuple[Queued
     return tuple(alerts)
 
 
+def _with_sane_date(item: Item, now: datetime) -> Item:
+    """A date in the future (beyond clock skew) is wrong: the item counts from first sight."""
+    if item.published is not None and item.published > now + MAX_CLOCK_SKEW:
+        return replace(item, published=now)
+    return item
+
+
 def decide(
     policy: FeedPolicy,
     *,
@@ -147,7 +154,8 @@ def decide(
     new_entries: dict[str, NewEntry] = {}
     new_stories: dict[str, NewStory] = {}
     history: list[Item] = []
-    for item in parsed.items:
+    for entry in parsed.items:
+        item = _with_sane_date(entry, now)
         if item.entry_key in seen_entries or item.entry_key in new_entries:
             continue
         new_entries[item.entry_key] = NewEntry(item.entry_key, item.story_key)
@@ -155,8 +163,6 @@ def decide(
             history.append(item)
         if item.story_key in seen_stories or item.story_key in new_stories:
             continue  # the story alerted (or was judged) when first seen, in whichever feed
-        if item.published is not None and item.published > now + MAX_CLOCK_SKEW:
-            item = replace(item, published=now)  # a date in the future: use first-seen time
         fresh = item.published is None or item.published >= oldest
         alerts = _alerts(item, match(item), policy) if fresh else ()
         new_stories[item.story_key] = NewStory(item.story_key, item.title, alerts)
