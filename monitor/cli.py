@@ -19,12 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from monitor import log as logging_setup
 from monitor.alerts import test_alert
-from monitor.config import Config, ConfigError, load_config
+from monitor.config import ConfigError, load_config
 from monitor.durations import format_duration, parse_duration
 from monitor.items import Item
 from monitor.notify import Notifier
 from monitor.pipeline import run_once
 from monitor.rules.query import QueryError
+from monitor.schema import Config
 from monitor.store import Store
 from monitor.trial import TrialMatch, compile_trial, evaluate, fetch_document, items_from_document
 

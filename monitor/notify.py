@@ -14,7 +14,7 @@ import structlog
 
 import monitor.console  # noqa: F401  (registers console://)
 from monitor.alerts import Alert, render
-from monitor.config import Channel
+from monitor.schema import Channel
 from monitor.store import OutboxRow, Store
 
 log = structlog.get_logger(__name__)

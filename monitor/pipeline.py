@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import structlog
 
-from monitor.config import Config, FeedSpec
 from monitor.decide import Decision, FeedPolicy, decide
 from monitor.fetch import fetch
 from monitor.notify import DeliveryReport, Notifier, deliver_due
 from monitor.parse import FeedParseError, ParsedFeed, parse_feed
 from monitor.rules.matcher import Matcher
+from monitor.schema import Config, FeedSpec
 from monitor.store import Store
 
 log = structlog.get_logger(__name__)

@@ -8,7 +8,6 @@ from typing import Any
 import aiohttp
 
 from monitor.alerts import merge_ranges, snippet
-from monitor.config import Config
 from monitor.extract import extract_article
 from monitor.fetch import fetch
 from monitor.items import Item
@@ -16,6 +15,7 @@ from monitor.parse import FeedParseError, parse_feed
 from monitor.rules.matcher import Matcher
 from monitor.rules.query import parse
 from monitor.rules.text import word_spans
+from monitor.schema import Config
 
 TRIAL_RULE = "query"
 

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr
 
-from monitor.config import Channel
 from monitor.decide import Decision, NewStory, QueuedAlert
 from monitor.notify import Notifier, deliver_due
+from monitor.schema import Channel
 from monitor.store import Store
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)

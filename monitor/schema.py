@@ -1,0 +1,183 @@
+"""The shape of the configuration: pydantic models of what the TOML files may say, and the
+validated values the rest of the program uses (`Config`, `Channel`, `Rule`)."""
+
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from monitor.durations import parse_duration
+from monitor.rules.matcher import Matcher, Vocabulary
+from monitor.rules.query import Node
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class Settings(BaseSettings):
+    """`[monitor]`: global settings; each can be overridden by `MONITOR_<KEY>` in the env."""
+
+    model_config = SettingsConfigDict(env_prefix="MONITOR_", extra="forbid")
+
+    state_dir: Path = Path("state")
+    poll_interval: Duration = timedelta(minutes=10)
+    max_item_age: Duration = timedelta(hours=24)
+    timeout: Duration = timedelta(seconds=20)
+    concurrency: int = Field(default=20, ge=1, le=1000)
+    max_feed_bytes: int = Field(default=10_000_000, ge=1024)
+    timezone: str = "UTC"
+    history_retention: Duration = timedelta(days=30)  # items kept for `test-rule --history`
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment beats the file: that is what makes MONITOR_* an override.
+        return env_settings, init_settings
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeedSpec(_Strict):
+    """One `[[feeds]]` entry."""
+
+    name: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+    interval: Duration | None = None
+    tags: tuple[str, ...] = ()
+    full_text: bool = False
+
+
+class ChannelSpec(_Strict):
+    """One `[channels.NAME]` table, URLs still holding their `${NAME}` placeholders."""
+
+    urls: tuple[str, ...] = Field(min_length=1)
+    format: Literal["text", "markdown", "html"] = "text"
+    digest: Duration = timedelta(0)
+
+    @field_validator("digest")
+    @classmethod
+    def _immediate_only(cls, value: timedelta) -> timedelta:
+        if value:
+            raise ValueError('digest channels are not supported yet: use "0" (one alert per story)')
+        return value
+
+
+class ActorSpec(_Strict):
+    """One `[actors.NAME]` table."""
+
+    aliases: tuple[str, ...] = Field(min_length=1)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """What `@Name` matches."""
+        return self.aliases
+
+
+class TopicSpec(_Strict):
+    """One `[topics.NAME]` table."""
+
+    terms: tuple[str, ...] = Field(min_length=1)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """What `@Name` matches."""
+        return self.terms
+
+
+class ExampleSpec(_Strict):
+    """An example story for a rule's `must_match` / `must_not_match`."""
+
+    title: str = ""
+    text: str = ""
+
+
+class RuleSpec(_Strict):
+    """One `[[rules]]` entry."""
+
+    name: str = Field(min_length=1)
+    query: str
+    channels: tuple[str, ...] = Field(min_length=1)
+    feeds: tuple[str, ...] = ()
+    # A plain string is the example's text; a table gives title and text.
+    must_match: tuple[str | ExampleSpec, ...] = ()
+    must_not_match: tuple[str | ExampleSpec, ...] = ()
+
+    def examples(self) -> list[tuple[bool, int, ExampleSpec]]:
+        """(should it match?, its number in its list, example) for every example."""
+        return [
+            (expected, number, ExampleSpec(text=e) if isinstance(e, str) else e)
+            for expected, written in ((True, self.must_match), (False, self.must_not_match))
+            for number, e in enumerate(written, 1)
+        ]
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A channel ready to use: secrets expanded, plus each URL's privacy form for display."""
+
+    name: str
+    urls: tuple[SecretStr, ...]
+    shown_urls: tuple[str, ...]
+    format: Literal["text", "markdown", "html"]
+    digest: timedelta
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A validated rule: its parsed query and where it applies."""
+
+    name: str
+    query: str
+    node: Node
+    channels: tuple[str, ...]
+    feeds: tuple[str, ...]
+    file: str
+    examples: tuple[tuple[bool, int, ExampleSpec], ...] = ()
+
+    def applies_to(self, feed: FeedSpec) -> bool:
+        """Whether this rule matches items of `feed` (no `feeds` list: every feed)."""
+        if not self.feeds:
+            return True
+        return any(
+            scope == feed.name or (scope.startswith("tag:") and scope[4:] in feed.tags)
+            for scope in self.feeds
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration."""
+
+    directory: Path
+    settings: Settings
+    feeds: Mapping[str, FeedSpec]
+    channels: Mapping[str, Channel]
+    vocabulary: Vocabulary
+    rules: Mapping[str, Rule]
+    matcher: Matcher
+    secrets: tuple[str, ...] = ()  # expanded ${NAME} values, for log redaction
+
+    def interval(self, feed: FeedSpec) -> timedelta:
+        """How often `feed` is polled."""
+        return feed.interval or self.settings.poll_interval
