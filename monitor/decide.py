@@ -27,7 +27,6 @@ class FeedState:
     etag: str | None
     last_modified: str | None
     consecutive_failures: int
-    last_ok_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

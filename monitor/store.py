@@ -183,7 +183,6 @@ class Store:
             etag=row["etag"],
             last_modified=row["last_modified"],
             consecutive_failures=row["consecutive_failures"],
-            last_ok_at=row["last_ok_at"],
         )
 
     def seen(

@@ -20,7 +20,7 @@ POLICY = FeedPolicy(
 )
 MATCHER = Matcher({"troops": parse("troops"), "ukraine": parse("ukraine")}, Vocabulary())
 OK = FetchResult(POLICY.url, 200, b"<rss/>", etag='"v2"', last_modified="Tue, 24 Nov 2026")
-STATE = FeedState(POLICY.url, '"v1"', "Mon, 23 Nov 2026", 0, NOW - timedelta(hours=1))
+STATE = FeedState(POLICY.url, '"v1"', "Mon, 23 Nov 2026", 0)
 
 
 def item(key: str, title: str, story: str | None = None, age: timedelta | None = None) -> Item:
@@ -135,7 +135,7 @@ def test_not_modified_keeps_validators() -> None:
 
 def test_failure_counts_and_backs_off_exponentially() -> None:
     failing = FetchResult(POLICY.url, 500, error="HTTP 500")
-    third = FeedState(POLICY.url, None, None, 2, None)
+    third = FeedState(POLICY.url, None, None, 2)
     decision = run([], state=third, fetched=failing)
     assert decision.error == "HTTP 500"
     assert decision.feed_update["consecutive_failures"] == 3
