@@ -2,6 +2,8 @@
 
 import asyncio
 import json
+import os
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +15,7 @@ from zoneinfo import ZoneInfo
 import structlog
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -36,7 +38,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
+# Piped or redirected, tables are read by scripts and logs, not squeezed into 80 columns.
+out = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
 err = Console(stderr=True, soft_wrap=True)  # messages keep paths and queries whole
 log = structlog.get_logger("monitor.cli")
 EXIT_CONFIG = 2
@@ -154,6 +157,7 @@ def once(ctx: typer.Context) -> None:
         "once finished",
         feeds=report.feeds,
         failed_feeds=report.failed_feeds,
+        skipped_feeds=report.skipped_feeds,
         new_items=report.new_items,
         alerts_queued=report.alerts_queued,
         alerts_sent=report.delivery.sent,
@@ -231,7 +235,9 @@ def feed_table(
     config = _load(ctx)
     with _open_store(config) as store:
         health = store.feed_health()
-    never_polled = dict.fromkeys(("last_poll_at", "last_ok_at", "last_error", "next_poll_at"))
+    never_polled = dict.fromkeys(
+        ("last_poll_at", "last_ok_at", "last_error", "next_poll_at", "fetch_url", "gone_at")
+    )
     rows = [
         {
             "feed": name,
@@ -246,7 +252,14 @@ def feed_table(
     if as_json:
         print(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
         return
-    table = Table("feed", "last success", "last error", "failures", "items", "next poll")
+    table = Table(
+        "feed",
+        Column("last success", no_wrap=True),
+        Column("last error", ratio=1),  # the one column that wraps on a narrow terminal
+        Column("failures", no_wrap=True),
+        Column("items", no_wrap=True),
+        Column("next poll", no_wrap=True),
+    )
     for row in rows:
         table.add_row(
             Text(row["feed"]),
@@ -255,9 +268,12 @@ def feed_table(
             Text(row.get("last_error") or ""),
             str(row.get("consecutive_failures") or 0),
             str(row.get("items_seen") or 0),
-            _when(row.get("next_poll_at")),
+            "stopped (410)" if row.get("gone_at") else _when(row.get("next_poll_at")),
         )
     out.print(table)
+    for row in rows:
+        if row.get("fetch_url"):
+            out.print(f"{row['feed']} moved permanently to {row['fetch_url']}", highlight=False)
 
 
 def _when(moment: datetime | None) -> str:

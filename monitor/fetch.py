@@ -1,20 +1,26 @@
-"""One conditional GET of a feed: aiohttp for http(s), the file system for file:// URLs.
+"""One conditional GET of a feed (or an article page): aiohttp for http(s), the file system
+for file:// URLs.
 
 Every request has an overall deadline (per-read timeouts never fire on a trickling server) and
-a cap on the decompressed size, counted as the bytes arrive.
+a cap on the decompressed size, counted as the bytes arrive. Redirects are followed up to
+`MAX_REDIRECTS`; a leading run of permanent ones (301/308) is reported as `moved_to`, for the
+caller to remember once the new URL has answered well. aiohttp's default Accept-Encoding offers
+gzip and deflate, and br when the brotli package is installed (it is a dependency).
 """
 
 import asyncio
 import mimetypes
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import aiohttp
 
-from monitor import __version__
+from monitor import PROJECT_URL, __version__
 
-USER_AGENT = f"media-monitor/{__version__} (RSS/Atom feed reader)"
+USER_AGENT = f"media-monitor/{__version__} (+{PROJECT_URL})"
+MAX_REDIRECTS = 5
+_PERMANENT = frozenset({301, 308})
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +34,12 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     error: str | None = None
+    moved_to: str | None = None  # where a permanent redirect pointed
+
+    @property
+    def gone(self) -> bool:
+        """The server answered 410: the feed is gone for good."""
+        return self.status == 410
 
     @property
     def not_modified(self) -> bool:
@@ -58,6 +70,17 @@ async def _read_capped(response: aiohttp.ClientResponse, max_bytes: int) -> byte
     return b"".join(chunks)
 
 
+def _permanent_target(response: aiohttp.ClientResponse) -> str | None:
+    """The URL a leading run of permanent redirects ends at (None if the first hop was not)."""
+    hops = [str(hop.url) for hop in response.history] + [str(response.url)]
+    target = None
+    for index, hop in enumerate(response.history):
+        if hop.status not in _PERMANENT:
+            break
+        target = hops[index + 1]
+    return target
+
+
 async def fetch(
     session: aiohttp.ClientSession,
     url: str,
@@ -74,26 +97,26 @@ async def fetch(
                 body = await asyncio.to_thread(_read_file, url, max_bytes)
                 kind = mimetypes.guess_type(url)[0] or "application/xml"
                 return FetchResult(url, 200, body, headers={"Content-Type": kind})
-            headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
+            headers = {"User-Agent": USER_AGENT}
             if etag:
                 headers["If-None-Match"] = etag
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
-            async with session.get(url, headers=headers) as response:
-                if response.status == 304:
-                    return FetchResult(
-                        str(response.url), 304, etag=etag, last_modified=last_modified
-                    )
-                if response.status >= 400:
-                    return FetchResult(
-                        str(response.url), response.status, error=f"HTTP {response.status}"
-                    )
-                body = await _read_capped(response, max_bytes)
-                return FetchResult(
-                    url=str(response.url),
-                    status=response.status,
-                    body=body,
+            async with session.get(url, headers=headers, max_redirects=MAX_REDIRECTS) as response:
+                answer = FetchResult(
+                    str(response.url),
+                    response.status,
                     headers=dict(response.headers),
+                    moved_to=_permanent_target(response),
+                )
+                if response.status == 304:
+                    return replace(answer, etag=etag, last_modified=last_modified)
+                if response.status >= 400:
+                    reason = f" {response.reason}" if response.reason else ""
+                    return replace(answer, error=f"HTTP {response.status}{reason}")
+                return replace(
+                    answer,
+                    body=await _read_capped(response, max_bytes),
                     etag=response.headers.get("ETag"),
                     last_modified=response.headers.get("Last-Modified"),
                 )
@@ -101,5 +124,7 @@ async def fetch(
         return FetchResult(url, error=f"timed out after {timeout:g}s")
     except _TooLargeError:
         return FetchResult(url, error=f"response larger than {max_bytes} bytes")
+    except aiohttp.TooManyRedirects:
+        return FetchResult(url, error=f"more than {MAX_REDIRECTS} redirects (a loop?)")
     except (aiohttp.ClientError, OSError, ValueError) as exc:
         return FetchResult(url, error=f"{type(exc).__name__}: {exc}".rstrip(": "))

@@ -8,7 +8,7 @@ import contextlib
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import feedparser
@@ -30,6 +30,7 @@ class ParsedFeed:
 
     items: list[Item]
     warning: str | None
+    ttl: timedelta | None = None  # RSS <ttl>: how long the publisher says the feed stays fresh
 
 
 def _plain(value: str, content_type: str) -> str:
@@ -91,4 +92,5 @@ def parse_feed(feed: str, body: bytes, url: str, headers: Mapping[str, str]) -> 
                 published=_published(entry),
             )
         )
-    return ParsedFeed(items, warning)
+    ttl = str(parsed.feed.get("ttl") or "").strip()
+    return ParsedFeed(items, warning, timedelta(minutes=int(ttl)) if ttl.isdigit() else None)

@@ -1,6 +1,7 @@
 """Poll one feed end to end (fetch → parse → match → decide → store), and `once` for all."""
 
 import asyncio
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -9,8 +10,10 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import structlog
 
-from monitor.decide import Decision, FeedPolicy, decide
+from monitor.decide import Decision, FeedPolicy, decide, to_be_matched
+from monitor.extract import extract_article
 from monitor.fetch import fetch
+from monitor.items import Item
 from monitor.notify import DeliveryReport, Notifier, deliver_due
 from monitor.parse import FeedParseError, ParsedFeed, parse_feed
 from monitor.rules.matcher import Matcher
@@ -28,7 +31,10 @@ def utc_now() -> datetime:
 
 def http_session(config: Config) -> aiohttp.ClientSession:
     """The one HTTP session shared by every fetch."""
-    connector = aiohttp.TCPConnector(limit=config.settings.concurrency, limit_per_host=4)
+    settings = config.settings
+    connector = aiohttp.TCPConnector(
+        limit=settings.concurrency, limit_per_host=settings.connections_per_host
+    )
     return aiohttp.ClientSession(connector=connector, auto_decompress=True)
 
 
@@ -46,13 +52,13 @@ class Poller:
         """Poll `feed` once and write what it yields; never raises for a feed's problems."""
         settings = self.config.settings
         state = self.store.feed_state(feed.name)
-        # Validators belong to the URL that sent them: a changed URL starts afresh.
-        cached = state if state is not None and state.url == feed.url else None
+        # Validators and redirects belong to the URL that produced them: a new URL starts afresh.
+        current = state if state is not None and state.url == feed.url else None
         fetched = await fetch(
             self.session,
-            feed.url,
-            etag=cached.etag if cached else None,
-            last_modified=cached.last_modified if cached else None,
+            (current.fetch_url if current else None) or feed.url,
+            etag=current.etag if current else None,
+            last_modified=current.last_modified if current else None,
             timeout=settings.timeout.total_seconds(),
             max_bytes=settings.max_feed_bytes,
         )
@@ -81,6 +87,16 @@ class Poller:
             channels_of_rule={r.name: r.channels for r in rules},
             keep_history=bool(settings.history_retention),
         )
+        now = self.now()
+        if parsed is not None and feed.full_text:
+            wanted = to_be_matched(
+                policy,
+                parsed.items,
+                seen_entries=seen_entries,
+                seen_stories=seen_stories,
+                now=now,
+            )
+            parsed = await self._with_article_texts(parsed, wanted)
         # None means every rule: cheaper than testing membership for each candidate.
         names = None if len(rules) == len(self.config.rules) else frozenset(r.name for r in rules)
         decision = decide(
@@ -91,9 +107,12 @@ class Poller:
             seen_entries=seen_entries,
             seen_stories=seen_stories,
             match=lambda item: self.matcher.match(item.title, item.text, only=names),
-            now=self.now(),
+            now=now,
+            jitter=random.random(),  # noqa: S311 (spreading polls, not cryptography)
         )
         queued = self.store.apply(decision)
+        if decision.moved_to:
+            log.warning("feed moved permanently", feed=feed.name, new_url=decision.moved_to)
         if decision.error:
             log.warning("feed failed", feed=feed.name, error=decision.error)
         else:
@@ -108,6 +127,39 @@ class Poller:
             )
         return decision
 
+    async def _with_article_texts(self, parsed: ParsedFeed, wanted: list[Item]) -> ParsedFeed:
+        """`parsed` with the main text of each wanted item's article page added to its text;
+        an item whose page cannot be fetched or read keeps the feed's text."""
+        linked = [item for item in wanted if item.link]
+        texts = await asyncio.gather(*(self._article_text(item.link or "") for item in linked))
+        extra = {item.entry_key: text for item, text in zip(linked, texts, strict=True) if text}
+        if not extra:
+            return parsed
+        items = [
+            replace(i, text=f"{i.text}\n\n{extra[i.entry_key]}") if i.entry_key in extra else i
+            for i in parsed.items
+        ]
+        return replace(parsed, items=items)
+
+    async def _article_text(self, url: str) -> str | None:
+        settings = self.config.settings
+        page = await fetch(
+            self.session,
+            url,
+            etag=None,
+            last_modified=None,
+            timeout=settings.timeout.total_seconds(),
+            max_bytes=settings.max_feed_bytes,
+        )
+        if page.body is None:
+            log.info("article page not fetched", url=url, error=page.error)
+            return None
+        article = await asyncio.to_thread(extract_article, page.body, page.url)
+        if article is None:
+            log.info("article page has no main text", url=url)
+            return None
+        return article.text
+
 
 @dataclass
 class OnceReport:
@@ -115,15 +167,26 @@ class OnceReport:
 
     feeds: int
     failed_feeds: int
+    skipped_feeds: int  # gone (410) or held by a server's Retry-After
     new_items: int
     alerts_queued: int
     delivery: DeliveryReport
 
 
 async def run_once(config: Config, now: Clock = utc_now) -> OnceReport:
-    """Poll every feed once (bounded concurrency), then deliver every due alert."""
+    """Poll every feed once (bounded concurrency), except those gone (410) or held by a
+    server's Retry-After; then deliver every due alert."""
     store = Store.open(config.settings.state_dir)
     try:
+        states, start = store.feed_states(), now()
+        active = []
+        for feed in config.feeds.values():
+            state = states.get(feed.name)
+            reason = state.held(feed.url, start) if state is not None else None
+            if reason is None:
+                active.append(feed)
+            else:
+                log.info("feed not polled", feed=feed.name, reason=reason)
         async with http_session(config) as session:
             poller = Poller(config, store, config.matcher, session, now)
             limit = asyncio.Semaphore(config.settings.concurrency)
@@ -137,7 +200,7 @@ async def run_once(config: Config, now: Clock = utc_now) -> OnceReport:
                         log.exception("feed poll crashed", feed=feed.name)
                         return None
 
-            decisions = await asyncio.gather(*(poll(f) for f in config.feeds.values()))
+            decisions = await asyncio.gather(*(poll(f) for f in active))
         notifier = Notifier(config.channels)
         delivery = await deliver_due(store, notifier, ZoneInfo(config.settings.timezone), now)
         store.prune_history(now() - config.settings.history_retention)
@@ -146,6 +209,7 @@ async def run_once(config: Config, now: Clock = utc_now) -> OnceReport:
     done = [d for d in decisions if d is not None]
     return OnceReport(
         feeds=len(decisions),
+        skipped_feeds=len(config.feeds) - len(active),
         failed_feeds=len(decisions) - sum(1 for d in done if d.error is None),
         new_items=sum(len(d.entries) for d in done),
         alerts_queued=sum(d.alert_count for d in done),

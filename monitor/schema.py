@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     max_item_age: Duration = timedelta(hours=24)
     timeout: Duration = timedelta(seconds=20)
     concurrency: int = Field(default=20, ge=1, le=1000)
+    connections_per_host: int = Field(default=4, ge=1, le=100)  # politeness toward publishers
     max_feed_bytes: int = Field(default=10_000_000, ge=1024)
     timezone: str = "UTC"
     history_retention: Duration = timedelta(days=30)  # items kept for `test-rule --history`

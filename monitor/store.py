@@ -26,6 +26,7 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    inspect,
     select,
     update,
 )
@@ -55,10 +56,13 @@ feeds = Table(
     "feeds",
     metadata,
     Column("name", String, primary_key=True),
-    Column("url", Text, nullable=False),
+    Column("url", Text, nullable=False),  # as configured; validators and the rest belong to it
+    Column("fetch_url", Text),  # where a permanent redirect moved it
     Column("etag", Text),
     Column("last_modified", Text),
     Column("next_poll_at", UTCDateTime),
+    Column("hold_until", UTCDateTime),  # a server's Retry-After
+    Column("gone_at", UTCDateTime),  # 410 Gone: not polled until the configured URL changes
     Column("last_poll_at", UTCDateTime),
     Column("last_ok_at", UTCDateTime),
     Column("last_error", Text),
@@ -160,7 +164,9 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._writer = engine.execution_options(**{_WRITE: True})
-        metadata.create_all(self._writer)
+        with self._writer.begin() as conn:
+            metadata.create_all(conn)
+            _add_missing_columns(conn)
 
     @classmethod
     def open(cls, state_dir: Path) -> "Store":
@@ -178,12 +184,13 @@ class Store:
             row = conn.execute(select(feeds).where(feeds.c.name == name)).mappings().first()
         if row is None:
             return None
-        return FeedState(
-            url=row["url"],
-            etag=row["etag"],
-            last_modified=row["last_modified"],
-            consecutive_failures=row["consecutive_failures"],
-        )
+        return _feed_state(row)
+
+    def feed_states(self) -> dict[str, FeedState]:
+        """Every polled feed's stored state, by feed name."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(feeds)).mappings().all()
+        return {row["name"]: _feed_state(row) for row in rows}
 
     def seen(
         self, feed: str, entry_keys: Iterable[str], story_keys: Iterable[str]
@@ -285,6 +292,9 @@ class Store:
             feeds.c.consecutive_failures,
             feeds.c.items_seen,
             feeds.c.next_poll_at,
+            feeds.c.fetch_url,
+            feeds.c.hold_until,
+            feeds.c.gone_at,
         ]
         with self.engine.connect() as conn:
             rows = conn.execute(select(feeds.c.name, *columns)).mappings().all()
@@ -389,6 +399,31 @@ class Store:
                 .where(outbox.c.id == alert_id)
                 .values(attempts=outbox.c.attempts + 1, **values)
             )
+
+
+def _feed_state(row: Any) -> FeedState:
+    return FeedState(
+        url=row["url"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        consecutive_failures=row["consecutive_failures"],
+        fetch_url=row["fetch_url"],
+        next_poll_at=row["next_poll_at"],
+        hold_until=row["hold_until"],
+        gone_at=row["gone_at"],
+    )
+
+
+def _add_missing_columns(conn: Any) -> None:
+    """Bring a state database written by an older version up to date: nullable columns added
+    since then are created empty (the only kind of change made so far)."""
+    inspector = inspect(conn)
+    for table in metadata.sorted_tables:
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present and column.nullable:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
 
 
 def _insert_new(conn: Any, table: Table) -> Insert:

@@ -120,7 +120,7 @@ def test_failing_and_hanging_feeds_do_not_stop_the_others(
     with store.engine.connect() as conn:
         errors = dict(conn.execute(select(feeds.c.name, feeds.c.last_error)).all())
     store.close()
-    assert errors["broken.xml"] == "HTTP 500"
+    assert errors["broken.xml"] == "HTTP 500 Internal Server Error"
     assert errors["slow.xml"] == "timed out after 1s"
     assert errors["garbage.xml"] is not None
     assert "not a feed" in errors["garbage.xml"]
@@ -179,7 +179,7 @@ def test_feeds_command_shows_health_after_a_run(server: FeedServer, tmp_path: Pa
     rows = {row["feed"]: row for row in json.loads(result.stdout)}
     assert rows["good.xml"]["items_seen"] == 2
     assert rows["good.xml"]["last_error"] is None
-    assert rows["broken.xml"]["last_error"] == "HTTP 500"
+    assert rows["broken.xml"]["last_error"] == "HTTP 500 Internal Server Error"
     assert rows["broken.xml"]["consecutive_failures"] == 1
     assert rows["broken.xml"]["last_ok_at"] is None
     assert rows["later"]["last_poll_at"] is None  # configured, never polled
