@@ -3,6 +3,7 @@
 import asyncio
 import json
 import os
+import pyexpat
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from monitor.config import ConfigError, load_config
 from monitor.durations import format_duration, parse_duration
 from monitor.items import Item
 from monitor.notify import Notifier
+from monitor.parse import expat_is_safe
 from monitor.pipeline import run_once
 from monitor.rules.query import QueryError
 from monitor.schema import Config
@@ -75,6 +77,14 @@ def global_options(
     if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise typer.BadParameter("use debug, info, warning or error", param_hint="--log-level")
     logging_setup.configure(log_level, log_format)
+    if not expat_is_safe():
+        found = ".".join(map(str, pyexpat.version_info))
+        err.print(
+            f"This Python links libexpat {found}, which does not limit XML entity expansion; "
+            "media-monitor needs 2.4.1 or newer (a newer Python build has it).",
+            highlight=False,
+        )
+        raise typer.Exit(1)
     ctx.obj = Options(config_dir=config)
 
 

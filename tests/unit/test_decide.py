@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from monitor.decide import Decision, FeedPolicy, FeedState, decide
+from monitor.decide import MAX_HINTED_DELAY, Decision, FeedPolicy, FeedState, decide
 from monitor.fetch import FetchResult
 from monitor.items import Item
 from monitor.parse import ParsedFeed
@@ -42,6 +42,8 @@ def run(
     fetched: FetchResult = OK,
     seen_entries: set[str] | None = None,
     seen_stories: set[str] | None = None,
+    ttl: timedelta | None = None,
+    jitter: float = 0.0,
 ) -> Decision:
     def match(i: Item) -> MatchResult:
         return MATCHER.match(i.title, i.text)
@@ -50,11 +52,12 @@ def run(
         POLICY,
         state=state,
         fetched=fetched,
-        parsed=None if fetched.body is None else ParsedFeed(list(items), None),
+        parsed=None if fetched.body is None else ParsedFeed(list(items), None, ttl),
         seen_entries=seen_entries or set(),
         seen_stories=seen_stories or set(),
         match=match,
         now=NOW,
+        jitter=jitter,
     )
 
 
@@ -147,3 +150,93 @@ def test_item_dated_in_the_future_alerts_as_first_seen_now() -> None:
     decision = run([item("a", "troops", age=-timedelta(days=400 * 365))])
     (story,) = decision.stories
     assert story.alerts[0].payload["published"] == NOW.isoformat()
+
+
+def failing(status: int, **headers: str) -> FetchResult:
+    return FetchResult(POLICY.url, status, headers=headers, error=f"HTTP {status}")
+
+
+def test_retry_after_seconds_pushes_next_poll_and_holds_the_feed() -> None:
+    decision = run([], fetched=failing(429, **{"Retry-After": "3600"}))
+    assert decision.feed_update["next_poll_at"] == NOW + timedelta(hours=1)
+    assert decision.feed_update["hold_until"] == NOW + timedelta(hours=1)
+    held = FeedState(POLICY.url, None, None, 1, hold_until=NOW + timedelta(hours=1))
+    assert held.held(POLICY.url, NOW) is not None
+    assert held.held(POLICY.url, NOW + timedelta(hours=1)) is None
+
+
+def test_retry_after_date_on_503_pushes_next_poll() -> None:
+    decision = run([], fetched=failing(503, **{"Retry-After": "Tue, 24 Nov 2026 14:00:00 GMT"}))
+    assert decision.feed_update["next_poll_at"] == NOW + timedelta(hours=2)
+
+
+def test_retry_after_is_capped() -> None:
+    decision = run([], fetched=failing(429, **{"Retry-After": str(30 * 86400)}))
+    assert decision.feed_update["next_poll_at"] == NOW + MAX_HINTED_DELAY
+
+
+def test_retry_after_shorter_than_backoff_does_not_shorten_it() -> None:
+    fourth = FeedState(POLICY.url, None, None, 3)
+    decision = run([], state=fourth, fetched=failing(429, **{"Retry-After": "5"}))
+    assert decision.feed_update["next_poll_at"] == NOW + 8 * POLICY.interval
+
+
+def test_retry_after_on_a_plain_error_is_ignored() -> None:
+    decision = run([], fetched=failing(500, **{"Retry-After": "3600"}))
+    assert decision.feed_update["next_poll_at"] == NOW + POLICY.interval
+    assert decision.feed_update["hold_until"] is None
+
+
+def test_cache_control_max_age_pushes_next_poll() -> None:
+    fresh_for_an_hour = FetchResult(POLICY.url, 200, b"<rss/>", {"Cache-Control": "max-age=3600"})
+    decision = run([], fetched=fresh_for_an_hour)
+    assert decision.feed_update["next_poll_at"] == NOW + timedelta(hours=1)
+
+
+def test_rss_ttl_pushes_next_poll_but_a_short_one_does_not_shorten_it() -> None:
+    assert run([], ttl=timedelta(minutes=30)).feed_update["next_poll_at"] == NOW + timedelta(
+        minutes=30
+    )
+    assert run([], ttl=timedelta(minutes=1)).feed_update["next_poll_at"] == NOW + POLICY.interval
+
+
+def test_gone_stops_polling_until_the_url_changes() -> None:
+    decision = run([], fetched=failing(410))
+    assert decision.feed_update["gone_at"] == NOW
+    assert decision.feed_update["next_poll_at"] is None
+    assert "polling stopped" in (decision.error or "")
+    gone = FeedState(POLICY.url, None, None, 1, gone_at=NOW)
+    later = NOW + timedelta(days=30)
+    assert "410" in (gone.held(POLICY.url, later) or "")
+    assert not gone.due(POLICY.url, later)
+    assert gone.due("https://example.org/new-feed", later)
+
+
+def test_permanent_redirect_is_remembered_once_the_target_answers() -> None:
+    new_home = "https://example.org/moved"
+    decision = run([], fetched=FetchResult(new_home, 200, b"<rss/>", moved_to=new_home))
+    assert decision.feed_update["fetch_url"] == new_home
+    assert decision.moved_to == new_home
+    # Later polls go to the new home directly and keep it without announcing it again.
+    moved = FeedState(POLICY.url, None, None, 0, fetch_url=new_home)
+    again = run([], state=moved, fetched=FetchResult(new_home, 200, b"<rss/>"))
+    assert again.feed_update["fetch_url"] == new_home
+    assert again.moved_to is None
+
+
+def test_permanent_redirect_to_a_failing_target_is_not_remembered() -> None:
+    broken = FetchResult("https://example.org/moved", 404, error="HTTP 404", moved_to="x")
+    decision = run([], fetched=broken)
+    assert "fetch_url" not in decision.feed_update
+
+
+def test_redirect_memory_belongs_to_the_configured_url() -> None:
+    moved = FeedState("https://example.org/old-config", None, None, 0, fetch_url="https://x/y")
+    assert run([], state=moved).feed_update["fetch_url"] is None
+
+
+def test_jitter_only_brings_polls_earlier() -> None:
+    assert run([], jitter=1.0).feed_update["next_poll_at"] == NOW + 0.9 * POLICY.interval
+    third = FeedState(POLICY.url, None, None, 2)
+    backoff = run([], state=third, fetched=failing(500), jitter=1.0)
+    assert backoff.feed_update["next_poll_at"] == NOW + 2 * POLICY.interval

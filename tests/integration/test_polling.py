@@ -1,0 +1,220 @@
+"""Polling real misbehaving servers on loopback: every fault is contained to its own feed,
+servers' hints are honoured, and a healthy feed polled in the same run still alerts."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from monitor.store import Store, feeds, history
+from tests import faults
+from tests.feeds import Entry, rss
+from tests.integration.conftest import write_config
+from tests.integration.test_once import RULES, SEED, desk, feeds_toml, once
+from tests.loopback import FeedServer
+
+LATIN = Entry(guid="latin-1", title="Macron à Kyiv: troops françaises en Ukraine")
+MB = 1 << 20
+
+
+def stored(state: Path) -> dict[str, dict[str, object]]:
+    store = Store.open(state)
+    try:
+        with store.engine.connect() as conn:
+            rows = conn.execute(select(feeds)).mappings().all()
+    finally:
+        store.close()
+    return {str(row["name"]): dict(row) for row in rows}
+
+
+def once_measured(config: Path, cwd: Path) -> tuple[str, int]:
+    """Run `once` as a user would; its output, and its own peak RSS in MB."""
+    out = cwd / "once.out"
+    with out.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "--config", str(config), "once"],
+            cwd=cwd,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=os.environ,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    assert process.returncode == 0, out.read_text()
+    return out.read_text(), usage.ru_maxrss // 1024
+
+
+def test_every_bad_feed_fails_its_own_way_while_good_ones_alert(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET-42", encoding="utf-8")
+    server.feeds["good.xml"] = rss(SEED)
+    server.handlers["slowloris.xml"] = faults.trickle(seconds=30)
+    server.handlers["huge.xml"] = faults.huge(50 * MB)
+    server.handlers["bomb.xml"] = faults.gzip_bomb(200 * MB)
+    server.feeds["laughs.xml"] = faults.billion_laughs()
+    server.feeds["xxe.xml"] = faults.external_entity(str(secret))
+    server.handlers["loop.xml"] = faults.redirect(302, server.url("loop.xml"))
+    server.feeds["latin1.xml"] = faults.latin1_declared_utf8(LATIN)
+    server.feeds["ill.xml"] = faults.ill_formed()
+    names = ["good", "slowloris", "huge", "bomb", "laughs", "xxe", "loop", "latin1", "ill"]
+    config = write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_toml(server, *(f"{n}.xml" for n in names)),
+        RULES,
+        desk(server),
+    )
+
+    output, peak_mb = once_measured(config, tmp_path)
+
+    assert "Traceback" not in output
+    assert peak_mb < 250, f"peak RSS {peak_mb} MB"
+    errors = {name: row["last_error"] for name, row in stored(tmp_path / "state").items()}
+    assert errors["slowloris.xml"] == "timed out after 1s"
+    assert errors["huge.xml"] == "response larger than 10000000 bytes"
+    assert errors["bomb.xml"] == "response larger than 10000000 bytes"
+    assert errors["loop.xml"] == "more than 5 redirects (a loop?)"
+    # Entity declarations are dropped, so neither the laughs nor the file are expanded; the
+    # rest of those documents still counts, and so do the mis-encoded and ill-formed feeds.
+    for name in ("good", "laughs", "xxe", "latin1", "ill"):
+        assert errors[f"{name}.xml"] is None, name
+    alerted = sorted(post["title"].split("] ", 1)[1] for post in server.posts)
+    assert alerted == sorted([SEED.title, LATIN.title, "Kyiv: French troops arrive & dig in"]), (
+        alerted
+    )
+    store = Store.open(tmp_path / "state")
+    with store.engine.connect() as conn:
+        titles = dict(conn.execute(select(history.c.feed, history.c.title)).all())
+    store.close()
+    assert titles["xxe.xml"] == "Leak: &xxe;"
+    assert titles["laughs.xml"] == "Weather &lol9; report"
+    state_bytes = b"".join(p.read_bytes() for p in (tmp_path / "state").iterdir())
+    assert b"TOPSECRET" not in state_bytes
+    assert "TOPSECRET" not in output
+
+
+def test_rate_limited_feed_waits_for_retry_after(server: FeedServer, tmp_path: Path) -> None:
+    server.handlers["busy.xml"] = faults.status(429, **{"Retry-After": "3600"})
+    server.feeds["good.xml"] = rss(SEED)
+    config = write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_toml(server, "busy.xml", "good.xml"),
+        RULES,
+        desk(server),
+    )
+
+    first, second = once(config), once(config)
+
+    assert [path for path, _ in server.requests].count("busy.xml") == 1
+    assert (first.failed_feeds, second.skipped_feeds) == (1, 1)
+    assert len(server.posts) == 1
+    busy = stored(tmp_path / "state")["busy.xml"]
+    assert busy["last_error"] == "HTTP 429 Too Many Requests"
+    assert busy["hold_until"] == busy["next_poll_at"]
+
+
+def test_permanent_redirects_are_remembered_and_temporary_ones_are_not(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.handlers["old-301.xml"] = faults.redirect(301, server.url("new-301.xml"))
+    server.handlers["old-308.xml"] = faults.redirect(308, server.url("new-308.xml"))
+    server.handlers["temp-302.xml"] = faults.redirect(302, server.url("new-302.xml"))
+    for path in ("new-301.xml", "new-308.xml", "new-302.xml"):
+        server.feeds[path] = rss(Entry(guid=path, title=f"Weather {path}"))
+    olds = ("old-301.xml", "old-308.xml", "temp-302.xml")
+    config = write_config(
+        tmp_path / "config", tmp_path / "state", feeds_toml(server, *olds), RULES, desk(server)
+    )
+
+    once(config)
+    once(config)
+
+    requested = [path for path, _ in server.requests]
+    assert (requested.count("old-301.xml"), requested.count("new-301.xml")) == (1, 2)
+    assert (requested.count("old-308.xml"), requested.count("new-308.xml")) == (1, 2)
+    assert (requested.count("temp-302.xml"), requested.count("new-302.xml")) == (2, 2)
+    state = stored(tmp_path / "state")
+    assert state["old-301.xml"]["fetch_url"] == server.url("new-301.xml")
+    assert state["old-301.xml"]["url"] == server.url("old-301.xml")  # the config is the user's
+    assert state["temp-302.xml"]["fetch_url"] is None
+    # The second poll of the moved feeds sent the new URL's validators and got a 304.
+    assert state["old-301.xml"]["items_seen"] == 1
+
+
+def test_gone_feed_is_not_polled_again_until_its_url_changes(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.handlers["gone.xml"] = faults.status(410)
+    server.feeds["back.xml"] = rss(SEED)
+    config = write_config(
+        tmp_path / "config", tmp_path / "state", feeds_toml(server, "gone.xml"), RULES, desk(server)
+    )
+    once(config)
+    once(config)
+    from tests.integration.test_cli import cli
+
+    table = cli("--config", str(config), "feeds", cwd=tmp_path)
+    rows = json.loads(cli("--config", str(config), "feeds", "--json", cwd=tmp_path).stdout)
+    (config / "feeds.toml").write_text(
+        f'[[feeds]]\nname = "gone.xml"\nurl = "{server.url("back.xml")}"\n', encoding="utf-8"
+    )
+    resumed = once(config)
+
+    assert [path for path, _ in server.requests].count("gone.xml") == 1
+    assert "stopped (410)" in table.stdout
+    assert "polling stopped" in rows[0]["last_error"]
+    assert rows[0]["next_poll_at"] is None
+    assert (resumed.skipped_feeds, resumed.alerts_queued) == (0, 1)
+
+
+def test_last_modified_alone_gives_a_conditional_get(server: FeedServer, tmp_path: Path) -> None:
+    server.handlers["lm.xml"] = faults.last_modified_only(rss(SEED))
+    config = write_config(
+        tmp_path / "config", tmp_path / "state", feeds_toml(server, "lm.xml"), RULES, desk(server)
+    )
+
+    once(config)
+    second = once(config)
+
+    sent = [headers for path, headers in server.requests if path == "lm.xml"]
+    assert "If-Modified-Since" not in sent[0]
+    assert sent[1]["If-Modified-Since"] == "Tue, 24 Nov 2026 08:00:00 GMT"
+    assert "If-None-Match" not in sent[1]
+    assert (second.new_items, len(server.posts)) == (0, 1)
+    assert sent[0]["User-Agent"].startswith("media-monitor/")
+    assert "br" in sent[0]["Accept-Encoding"]
+
+
+def test_full_text_feed_matches_the_article_page(server: FeedServer, tmp_path: Path) -> None:
+    article = (
+        "<html><head><title>Report</title></head><body><nav>Home | World</nav><article>"
+        "<h1>Report from the front</h1>"
+        + "<p>Macron confirmed that French troops will train soldiers in Ukraine.</p>" * 3
+        + "</article></body></html>"
+    )
+    server.handlers["article/1"] = faults.page(article)
+    server.feeds["teasers.xml"] = rss(
+        Entry(guid="t1", title="Read our report", link=server.url("article/1")),
+        Entry(guid="t2", title="Kremlin warns Paris over troops in Ukraine", link=server.url("x")),
+    )
+    config = write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_toml(server, "teasers.xml") + "full_text = true\n",
+        RULES,
+        desk(server),
+    )
+
+    report = once(config)
+
+    # t1 matches only through its article; t2's page is a 404, so its feed text is used.
+    assert report.alerts_queued == 2
+    titles = sorted(post["title"] for post in server.posts)
+    assert "Read our report" in titles[1]
+    assert "Kremlin warns Paris" in titles[0]
