@@ -25,3 +25,4 @@ test: $(VENV)/.installed
 # Benchmarks print figures (see docs/performance.md); they are not part of the test run.
 bench: $(VENV)/.installed
 	$(BIN)/python bench/match.py
+	$(BIN)/python bench/poll.py

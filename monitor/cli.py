@@ -5,6 +5,7 @@ import json
 import os
 import pyexpat
 import sys
+import tomllib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from monitor.config import ConfigError, load_config
 from monitor.durations import format_duration, parse_duration
 from monitor.items import Item
 from monitor.notify import Notifier
+from monitor.opml import OpmlError, append_feeds, configured_feeds, plan_import, read_opml
 from monitor.parse import expat_is_safe
 from monitor.pipeline import run_once
 from monitor.rules.query import QueryError
@@ -284,6 +286,45 @@ def feed_table(
     for row in rows:
         if row.get("fetch_url"):
             out.print(f"{row['feed']} moved permanently to {row['fetch_url']}", highlight=False)
+
+
+@app.command("import-opml")
+def import_opml(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="An OPML subscription list.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be added; change nothing.")
+    ] = False,
+) -> None:
+    """Append the feeds of an OPML file to feeds.toml, skipping URLs already configured."""
+    directory = ctx.obj.config_dir
+    if not directory.is_dir():
+        err.print(f"Config directory not found: {directory}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_CONFIG)
+    try:
+        listed = read_opml(file.read_bytes())
+        plan = plan_import(listed, configured_feeds(directory))
+    except (OSError, OpmlError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        err.print(f"Cannot import {file}: {exc}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from None
+    target = directory / "feeds.toml"
+    if plan.added and not dry_run:
+        try:
+            append_feeds(target, plan.added)
+        except OSError as exc:
+            err.print(f"Cannot write {target}: {exc}", markup=False, highlight=False)
+            raise typer.Exit(1) from None
+    if plan.added:
+        added = Table("name", "url", "tags", title="Would add" if dry_run else "Added")
+        for feed in plan.added:
+            added.add_row(
+                Text(feed["name"]), Text(feed["url"]), Text(" ".join(feed.get("tags", ())))
+            )
+        out.print(added)
+    for url, why in plan.skipped:
+        out.print(Text(f"skipped {url}: {why}"))
+    verb = "Would add" if dry_run else "Added"
+    out.print(Text(f"{verb} {len(plan.added)} feed(s) to {target}; skipped {len(plan.skipped)}."))
 
 
 def _when(moment: datetime | None) -> str:

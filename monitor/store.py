@@ -251,17 +251,24 @@ class Store:
                         for item in decision.history
                     ],
                 )
-            for story in decision.stories:
+            story_rows = {
+                s.story_key: {
+                    "story_key": s.story_key,
+                    "feed": decision.feed,
+                    "title": s.title,
+                    "first_seen_at": decision.polled_at,
+                }
+                for s in decision.stories
+            }
+            quiet = [story_rows[s.story_key] for s in decision.stories if not s.alerts]
+            if quiet:  # most stories alert nowhere: one statement for all of them
+                conn.execute(_insert_new(conn, stories), quiet)
+            for story in (s for s in decision.stories if s.alerts):
                 created = conn.execute(
-                    _insert_new(conn, stories).values(
-                        story_key=story.story_key,
-                        feed=decision.feed,
-                        title=story.title,
-                        first_seen_at=decision.polled_at,
-                    )
+                    _insert_new(conn, stories).values(story_rows[story.story_key])
                 )
                 # Another writer recorded the story first: its alerts are that writer's.
-                if created.rowcount == 0 or not story.alerts:
+                if created.rowcount == 0:
                     continue
                 conn.execute(
                     insert(outbox),

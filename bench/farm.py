@@ -1,0 +1,155 @@
+"""A loopback feed farm for the benchmarks: many realistic RSS feeds served by one aiohttp
+process, on several ports of 127.0.0.1 (each port is a "host" to the client's per-host limit).
+
+    python bench/farm.py --feeds 2000 --items 50 --ports 50
+
+Prints one JSON line {"ports": [...]} on stdout once it listens, then serves until stdin closes
+(so it never outlives the benchmark that started it). Feed N lives at /feed/N on port
+ports[N % len(ports)]. Every feed has a generation; `POST /advance?share=0.1&new=5` moves that
+share of the feeds to their next generation, each gaining `new` items dated now, and answers
+{"advanced": [...feed numbers...], "at": unix time}. ETags follow the generation, so unchanged
+feeds answer 304. One item in `--match-every` mentions France, Ukraine and troops, so the
+example rule alerts on it. `POST /sink` records an alert (Apprise's json://) with its receipt
+time; `GET /received` returns them all.
+"""
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import time
+from email.utils import formatdate
+
+from aiohttp import web
+
+_VOCABULARY = """
+the of and to in a is that for on with as was government minister said talks market energy
+prices election parliament report officials week city police court vote region economy border
+trade agreement summit security council budget
+"""
+WORDS = tuple(_VOCABULARY.split())
+MATCHING = "Macron says French troops could train soldiers in Ukraine"
+
+
+class Farm:
+    """The feeds' generations and the bodies they render to."""
+
+    def __init__(self, feeds: int, items: int, match_every: int, seed: int) -> None:
+        self.items = items
+        self.match_every = match_every
+        self.generation = [0] * feeds
+        self.born: dict[tuple[int, int], float] = {}  # (feed, item number) → publish time
+        self.rng = random.Random(seed)
+        self.received: list[dict[str, object]] = []
+        self._bodies: dict[int, bytes] = {}
+
+    def _item(self, feed: int, number: int) -> str:
+        published = self.born.get((feed, number), 1_700_000_000.0)
+        serial = feed * 1_000_003 + number
+        title = (
+            f"{MATCHING} (report {serial})"
+            if serial % self.match_every == 0
+            else " ".join(WORDS[(serial * 7 + k) % len(WORDS)] for k in range(9)).capitalize()
+        )
+        text = " ".join(WORDS[(serial + k * k) % len(WORDS)] for k in range(110))
+        return (
+            f"<item><guid isPermaLink='false'>f{feed}-{number}</guid><title>{title}</title>"
+            f"<link>https://news.example.org/{feed}/{number}?utm_source=rss</link>"
+            f"<description>{text}.</description>"
+            f"<pubDate>{formatdate(published, usegmt=True)}</pubDate></item>"
+        )
+
+    def body(self, feed: int) -> bytes:
+        """Feed `feed` at its current generation: its newest `items` entries."""
+        if feed not in self._bodies:
+            top = self.items + self.generation[feed] * 1000
+            numbers = range(top, top - self.items, -1)
+            self._bodies[feed] = (
+                '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+                f"<title>Farm feed {feed}</title><link>https://news.example.org/{feed}</link>"
+                "<description>bench</description>"
+                + "".join(self._item(feed, n) for n in numbers)
+                + "</channel></rss>"
+            ).encode()
+        return self._bodies[feed]
+
+    def advance(self, share: float, new: int) -> list[int]:
+        """Move `share` of the feeds to their next generation, with `new` fresh items each."""
+        chosen = self.rng.sample(range(len(self.generation)), round(share * len(self.generation)))
+        now = time.time()
+        for feed in chosen:
+            self.generation[feed] += 1
+            top = self.items + self.generation[feed] * 1000
+            # The newest `new` items are fresh; the rest of the window is older news.
+            for number in range(top, top - new, -1):
+                self.born[(feed, number)] = now
+            self._bodies.pop(feed, None)
+        return chosen
+
+
+def make_app(farm: Farm) -> web.Application:
+    """The farm's routes."""
+
+    async def feed(request: web.Request) -> web.Response:
+        number = int(request.match_info["n"])
+        if not 0 <= number < len(farm.generation):
+            return web.Response(status=404)
+        etag = f'"{number}-{farm.generation[number]}"'
+        if request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304, headers={"ETag": etag})
+        return web.Response(
+            body=farm.body(number), content_type="application/rss+xml", headers={"ETag": etag}
+        )
+
+    async def advance(request: web.Request) -> web.Response:
+        share = float(request.query.get("share", "0.1"))
+        chosen = farm.advance(share, int(request.query.get("new", "5")))
+        return web.json_response({"advanced": chosen, "at": time.time()})
+
+    async def sink(request: web.Request) -> web.Response:
+        farm.received.append({"at": time.time(), **json.loads(await request.read())})
+        return web.json_response({})
+
+    async def received(_request: web.Request) -> web.Response:
+        return web.json_response(farm.received)
+
+    app = web.Application()
+    app.router.add_get("/feed/{n}", feed)
+    app.router.add_post("/advance", advance)
+    app.router.add_post("/sink", sink)
+    app.router.add_get("/received", received)
+    return app
+
+
+async def serve(farm: Farm, ports: int) -> None:
+    """Listen on `ports` free ports of 127.0.0.1 until stdin closes."""
+    runner = web.AppRunner(make_app(farm), access_log=None)
+    await runner.setup()
+    bound = []
+    for _ in range(ports):
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+        await site.start()
+        server = site._server
+        assert server is not None
+        bound.append(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
+    print(json.dumps({"ports": bound}), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await runner.cleanup()
+
+
+def main() -> None:
+    """Parse the options and serve."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=2000)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--ports", type=int, default=50)
+    parser.add_argument("--match-every", type=int, default=97)
+    parser.add_argument("--seed", type=int, default=7)
+    options = parser.parse_args()
+    farm = Farm(options.feeds, options.items, options.match_every, options.seed)
+    asyncio.run(serve(farm, options.ports))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""`import-opml` as a user runs it: the config's feeds.toml grows, comments survive, and the
+config it leaves behind passes `check`."""
+
+import shutil
+import tomllib
+from pathlib import Path
+
+from tests.integration.test_cli import REPO, cli
+
+OPML = REPO / "tests" / "data" / "subscriptions.opml"
+
+
+def feed_names(config: Path) -> list[str]:
+    document = tomllib.loads((config / "feeds.toml").read_text(encoding="utf-8"))
+    return [feed["name"] for feed in document["feeds"]]
+
+
+def test_import_appends_new_feeds_once_and_keeps_the_file_readable(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    config = tmp_path / "config"
+    before = (config / "feeds.toml").read_text(encoding="utf-8")
+
+    dry = cli("--config", "config", "import-opml", str(OPML), "--dry-run", cwd=tmp_path)
+    unchanged = (config / "feeds.toml").read_text(encoding="utf-8")
+    first = cli("--config", "config", "import-opml", str(OPML), cwd=tmp_path)
+    after_first = feed_names(config)
+    second = cli("--config", "config", "import-opml", str(OPML), cwd=tmp_path)
+    checked = cli("--config", "config", "check", cwd=tmp_path)
+
+    assert (dry.returncode, first.returncode, second.returncode) == (0, 0, 0), first.stderr
+    assert unchanged == before
+    assert "Would add 4 feed(s)" in dry.stdout
+    assert "Added 4 feed(s)" in first.stdout
+    assert "skipped file:///etc/passwd: not an http(s) URL" in first.stdout
+    assert "skipped https://AP.example.org/top.xml: already configured" in first.stdout
+    assert after_first == [
+        "Sample wire",
+        "Sample wire (2)",
+        "AP Top",
+        "TASS (EN)",
+        "noname.example.org",
+    ]
+    assert feed_names(config) == after_first
+    assert "Added 0 feed(s)" in second.stdout
+    text = (config / "feeds.toml").read_text(encoding="utf-8")
+    assert text.startswith(before)  # the user's comments and layout are kept
+    assert 'tags = ["Russia"]' in text
+    assert checked.returncode == 0, checked.stderr
+    assert "5 feeds" in checked.stdout
+
+
+def test_bad_input_is_a_clear_error_and_changes_nothing(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    before = (tmp_path / "config" / "feeds.toml").read_bytes()
+    (tmp_path / "feed.xml").write_bytes((REPO / "config/feeds/sample-wire.xml").read_bytes())
+
+    missing = cli("--config", "config", "import-opml", "nope.opml", cwd=tmp_path)
+    not_opml = cli("--config", "config", "import-opml", "feed.xml", cwd=tmp_path)
+    no_config = cli("--config", "elsewhere", "import-opml", str(OPML), cwd=tmp_path)
+
+    for result in (missing, not_opml, no_config):
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+    assert "No such file or directory" in missing.stderr
+    assert "not an OPML file" in not_opml.stderr
+    assert "Config directory not found: elsewhere" in no_config.stderr
+    assert (tmp_path / "config" / "feeds.toml").read_bytes() == before
