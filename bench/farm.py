@@ -5,12 +5,13 @@ process, on several ports of 127.0.0.1 (each port is a "host" to the client's pe
 
 Prints one JSON line {"ports": [...]} on stdout once it listens, then serves until stdin closes
 (so it never outlives the benchmark that started it). Feed N lives at /feed/N on port
-ports[N % len(ports)]. Every feed has a generation; `POST /advance?share=0.1&new=5` moves that
-share of the feeds to their next generation, each gaining `new` items dated now, and answers
-{"advanced": [...feed numbers...], "at": unix time}. ETags follow the generation, so unchanged
-feeds answer 304. One item in `--match-every` mentions France, Ukraine and troops, so the
-example rule alerts on it. `POST /sink` records an alert (Apprise's json://) with its receipt
-time; `GET /received` returns them all.
+ports[N % len(ports)]. `POST /advance?share=0.1&new=5` gives that share of the feeds `new` items
+dated now (each feed's window of `--items` entries slides by `new`) and answers
+{"advanced": [feed numbers], "alerting": [serials of the new items that match], "at": time}.
+ETags change with every advance, so unchanged feeds answer 304. One item in `--match-every`
+mentions France, Ukraine and troops, so the example rule alerts on it; its title ends
+"(report SERIAL)". `POST /sink` records an alert (Apprise's json://) with its receipt time;
+`GET /received` returns them all.
 """
 
 import argparse
@@ -39,6 +40,7 @@ class Farm:
         self.items = items
         self.match_every = match_every
         self.generation = [0] * feeds
+        self.top = [items] * feeds  # the newest item number of each feed
         self.born: dict[tuple[int, int], float] = {}  # (feed, item number) → publish time
         self.rng = random.Random(seed)
         self.received: list[dict[str, object]] = []
@@ -46,7 +48,7 @@ class Farm:
 
     def _item(self, feed: int, number: int) -> str:
         published = self.born.get((feed, number), 1_700_000_000.0)
-        serial = feed * 1_000_003 + number
+        serial = self._serial(feed, number)
         title = (
             f"{MATCHING} (report {serial})"
             if serial % self.match_every == 0
@@ -63,7 +65,7 @@ class Farm:
     def body(self, feed: int) -> bytes:
         """Feed `feed` at its current generation: its newest `items` entries."""
         if feed not in self._bodies:
-            top = self.items + self.generation[feed] * 1000
+            top = self.top[feed]
             numbers = range(top, top - self.items, -1)
             self._bodies[feed] = (
                 '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
@@ -74,18 +76,25 @@ class Farm:
             ).encode()
         return self._bodies[feed]
 
-    def advance(self, share: float, new: int) -> list[int]:
-        """Move `share` of the feeds to their next generation, with `new` fresh items each."""
+    def _serial(self, feed: int, number: int) -> int:
+        return feed * 1_000_003 + number
+
+    def advance(self, share: float, new: int) -> tuple[list[int], list[int]]:
+        """Move `share` of the feeds to their next generation, with `new` fresh items each;
+        returns the feeds moved and the serials of the fresh items that should alert."""
         chosen = self.rng.sample(range(len(self.generation)), round(share * len(self.generation)))
         now = time.time()
+        alerting = []
         for feed in chosen:
             self.generation[feed] += 1
-            top = self.items + self.generation[feed] * 1000
-            # The newest `new` items are fresh; the rest of the window is older news.
-            for number in range(top, top - new, -1):
+            self.top[feed] += new
+            # The window slides by `new`: those items are fresh, the rest were there before.
+            for number in range(self.top[feed], self.top[feed] - new, -1):
                 self.born[(feed, number)] = now
+                if self._serial(feed, number) % self.match_every == 0:
+                    alerting.append(self._serial(feed, number))
             self._bodies.pop(feed, None)
-        return chosen
+        return chosen, alerting
 
 
 def make_app(farm: Farm) -> web.Application:
@@ -104,8 +113,8 @@ def make_app(farm: Farm) -> web.Application:
 
     async def advance(request: web.Request) -> web.Response:
         share = float(request.query.get("share", "0.1"))
-        chosen = farm.advance(share, int(request.query.get("new", "5")))
-        return web.json_response({"advanced": chosen, "at": time.time()})
+        chosen, alerting = farm.advance(share, int(request.query.get("new", "5")))
+        return web.json_response({"advanced": chosen, "alerting": alerting, "at": time.time()})
 
     async def sink(request: web.Request) -> web.Response:
         farm.received.append({"at": time.time(), **json.loads(await request.read())})

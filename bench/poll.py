@@ -36,13 +36,17 @@ channels = ["desk"]
 """
 
 
-def start_farm(feeds: int, items: int, ports: int) -> tuple[subprocess.Popen[str], list[int]]:
-    """The farm process (it stops when its stdin closes) and its ports."""
+def start_farm(
+    feeds: int, items: int, ports: int, extra: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen[str], list[int]]:
+    """The farm process (it stops when its stdin closes) and its ports; `extra`: more of
+    farm.py's options."""
     farm = subprocess.Popen(
         [
             sys.executable,
             str(REPO / "bench" / "farm.py"),
             *("--feeds", str(feeds), "--items", str(items), "--ports", str(ports)),
+            *extra,
         ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

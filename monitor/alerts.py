@@ -21,6 +21,7 @@ Format = Literal["text", "markdown", "html"]
 SNIPPET_BEFORE = 120
 SNIPPET_AFTER = 240
 ELLIPSIS = "…"
+TITLE_MAX = 250  # feed titles can run to paragraphs; services cut or refuse long ones
 _WHITESPACE = str.maketrans(dict.fromkeys("\t\n\r\x0c\x0b\u2028\u2029", " "))
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
@@ -97,6 +98,17 @@ def merge_ranges(ranges: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ..
     return tuple(merged)
 
 
+def cut(value: str, limit: int) -> str:
+    """`value` in at most `limit` characters, cut at a word boundary with an ellipsis."""
+    if len(value) <= limit:
+        return value
+    head = value[: limit - len(ELLIPSIS)]
+    space = head.rfind(" ")
+    if space > limit // 2:
+        head = head[:space]
+    return head.rstrip() + ELLIPSIS
+
+
 def build_alert(
     item: Item, rules: Sequence[str], spans: Sequence[Span], actors: Sequence[str]
 ) -> Alert:
@@ -104,7 +116,7 @@ def build_alert(
     text, highlights = snippet(item.text, spans)
     return Alert(
         rules=tuple(rules),
-        title=item.title or "(untitled)",
+        title=cut(item.title, TITLE_MAX) or "(untitled)",
         feed=item.feed,
         link=item.link,
         published=item.published,
@@ -156,42 +168,85 @@ def _safe_link(link: str) -> str:
     return quote(link, safe=":/?#@!$&'*+,;=%~-._")
 
 
-def render(alert: Alert, fmt: Format, tz: ZoneInfo) -> Rendered:
-    """Render `alert` for a channel of format `fmt`, times in `tz`."""
+def _link(link: str, fmt: Format) -> str:
+    safe = _safe_link(link)
+    if fmt == "html":
+        return f'<a href="{html.escape(safe)}">{html.escape(safe)}</a>'
+    return f"<{safe}>" if fmt == "markdown" else safe
+
+
+def _when(moment: datetime | None, tz: ZoneInfo) -> str:
+    if moment is None:
+        return "not given by the feed"
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _fit(lines: Sequence[str], separator: str, limit: int | None, more: str) -> str:
+    """`lines` joined, dropping whole lines from the end (and saying so with `more`, where
+    {n} is the number dropped) until the text fits in `limit` characters. Whole lines, so that
+    markup is never cut in half."""
+    text = separator.join(lines)
+    if limit is None or len(text) <= limit:
+        return text
+    kept = list(lines)
+    while kept and len(separator.join([*kept, more.format(n=len(lines) - len(kept))])) > limit:
+        kept.pop()
+    return separator.join([*kept, more.format(n=len(lines) - len(kept))])
+
+
+def render(alert: Alert, fmt: Format, tz: ZoneInfo, limit: int | None = None) -> Rendered:
+    """Render `alert` for a channel of format `fmt`, times in `tz`, the body in at most `limit`
+    characters."""
     parts, cursor = [], 0
     for a, b in alert.highlights:
         parts.append(_escape(alert.snippet[cursor:a], fmt))
         parts.append(_emphasise(alert.snippet[a:b], fmt))
         cursor = b
     parts.append(_escape(alert.snippet[cursor:], fmt))
-    published = (
-        alert.published.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
-        if alert.published
-        else "not given by the feed"
-    )
     lines = [
         f"{_label('Story', fmt)} {_escape(alert.title, fmt)}",
         f"{_label('Source', fmt)} {_escape(alert.feed, fmt)}",
-        f"{_label('Published', fmt)} {_escape(published, fmt)}",
+        f"{_label('Published', fmt)} {_escape(_when(alert.published, tz), fmt)}",
         f"{_label('Rules', fmt)} {_escape(', '.join(alert.rules), fmt)}",
     ]
     if alert.actors:
         lines.append(f"{_label('Actors', fmt)} {_escape(', '.join(alert.actors), fmt)}")
-    lines += ["", "".join(parts)]
     if alert.link:
-        link = _safe_link(alert.link)
-        lines += [
-            "",
-            f'<a href="{html.escape(link)}">{html.escape(link)}</a>'
-            if fmt == "html"
-            else f"<{link}>"
-            if fmt == "markdown"
-            else link,
-        ]
+        lines.append(f"{_label('Link', fmt)} {_link(alert.link, fmt)}")
+    lines += ["", "".join(parts)]
     separator = "<br>\n" if fmt == "html" else "\n"
     title = f"[{', '.join(alert.rules)}] {alert.title}"
-    return Rendered(title=_escape(title, fmt), body=separator.join(lines))
+    return Rendered(title=_escape(title, fmt), body=_fit(lines, separator, limit, ELLIPSIS))
 
 
-def _label(name: str, fmt: Format) -> str:
-    return {"html": f"<b>{name}:</b>", "markdown": f"**{name}:**", "text": f"{name}:"}[fmt]
+def render_digest(
+    alerts: Sequence[Alert], fmt: Format, tz: ZoneInfo, limit: int | None = None
+) -> Rendered:
+    """One message listing `alerts` (given newest first), grouped by the rules that matched."""
+    groups: dict[tuple[str, ...], list[Alert]] = {}
+    for alert in alerts:
+        groups.setdefault(alert.rules, []).append(alert)
+    lines: list[str] = []
+    for rules, group in groups.items():
+        if lines:
+            lines.append("")
+        lines.append(_label(f"{', '.join(rules)} ({len(group)})", fmt, escape=True))
+        for alert in group:
+            entry = (
+                f"• {_escape(alert.title, fmt)} — {_escape(alert.feed, fmt)}, "
+                f"{_escape(_when(alert.published, tz), fmt)}"
+            )
+            lines.append(f"{entry} {_link(alert.link, fmt)}" if alert.link else entry)
+    separator = "<br>\n" if fmt == "html" else "\n"
+    more = _escape("… and {n} more lines: see `media-monitor history`", fmt).replace(
+        "\\{n\\}", "{n}"
+    )
+    count = f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}"
+    return Rendered(
+        title=_escape(f"[digest] {count}", fmt), body=_fit(lines, separator, limit, more)
+    )
+
+
+def _label(name: str, fmt: Format, escape: bool = False) -> str:
+    shown = _escape(name, fmt) if escape else name
+    return {"html": f"<b>{shown}:</b>", "markdown": f"**{shown}:**", "text": f"{shown}:"}[fmt]

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor import log as logging_setup
 from monitor.alerts import test_alert
 from monitor.config import ConfigError, load_config
+from monitor.daemon import run_daemon
 from monitor.durations import format_duration, parse_duration
 from monitor.items import Item
 from monitor.notify import Notifier
@@ -178,6 +179,15 @@ def once(ctx: typer.Context) -> None:
     )
 
 
+@app.command()
+def run(ctx: typer.Context) -> None:
+    """Run the service: poll feeds on schedule, match, alert; SIGHUP reloads the config,
+    SIGTERM stops gracefully."""
+    config = _load(ctx)
+    with _state_errors(config):
+        asyncio.run(run_daemon(config))
+
+
 @app.command("notify-test")
 def notify_test(
     ctx: typer.Context,
@@ -190,15 +200,13 @@ def notify_test(
         err.print(f"Unknown channel '{channel}' (configured: {known}).", highlight=False)
         raise typer.Exit(EXIT_CONFIG)
     notifier = Notifier({channel: config.channels[channel]})
-    verdicts = asyncio.run(
-        notifier.send_each(
-            channel, test_alert(datetime.now(UTC)), ZoneInfo(config.settings.timezone)
-        )
-    )
-    for url, accepted, status in verdicts:
-        mark = "[green]accepted[/]" if accepted else f"[red]refused ({status})[/]"
-        out.print(f"{mark}  ", Text(url), soft_wrap=True)
-    if not verdicts or not all(accepted for _url, accepted, _status in verdicts):
+    tz = ZoneInfo(config.settings.timezone)
+    message = notifier.render(channel, [test_alert(datetime.now(UTC))], tz)
+    verdicts = asyncio.run(notifier.send_each(channel, message))
+    for verdict in verdicts:
+        mark = "[green]accepted[/]" if verdict.accepted else f"[red]refused ({verdict.status})[/]"
+        out.print(f"{mark}  ", Text(verdict.url), soft_wrap=True)
+    if not verdicts or not all(verdict.accepted for verdict in verdicts):
         raise typer.Exit(1)
 
 

@@ -248,7 +248,7 @@ def _channels(
                 continue
             urls.append(SecretStr(url))
             shown.append(str(plugin.url(privacy=True)))  # type: ignore[no-untyped-call]
-        channels[name] = Channel(name, tuple(urls), tuple(shown), spec.format, spec.digest)
+        channels[name] = Channel(name, tuple(urls), tuple(shown), spec.format, spec.pacing)
     return channels
 
 

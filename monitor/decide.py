@@ -109,6 +109,7 @@ class Decision:
     error: str | None = None
     warning: str | None = field(default=None)
     moved_to: str | None = None  # a permanent redirect, remembered by this poll
+    not_modified: bool = False  # the server answered 304
 
     @property
     def alert_count(self) -> int:
@@ -246,7 +247,7 @@ def decide(
     }
     moved_to = fetched.moved_to if fetched.moved_to != known_home else None
     if parsed is None:
-        return Decision(policy.name, policy.url, now, update, moved_to=moved_to)
+        return Decision(policy.name, policy.url, now, update, moved_to=moved_to, not_modified=True)
     new_entries: dict[str, NewEntry] = {}
     new_stories: dict[str, NewStory] = {}
     history: list[Item] = []

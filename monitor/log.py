@@ -76,3 +76,6 @@ def configure(level: str = "info", fmt: LogFormat = "auto") -> None:
     numeric = logging.getLevelNamesMapping()[level.upper()]
     root.setLevel(numeric)
     logging.getLogger("apprise").setLevel(max(numeric, logging.INFO))
+    # APScheduler warns each time a still-running job's turn comes round; `run` wakes its
+    # delivery job on purpose, so only its errors (a job that raised) are worth a line.
+    logging.getLogger("apscheduler").setLevel(max(numeric, logging.ERROR))

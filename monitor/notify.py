@@ -4,8 +4,8 @@ An alert leaves the outbox only when its channel accepted it; failures are retri
 exponential backoff until `MAX_RETRY_AGE`, then marked failed and logged as errors.
 """
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,8 @@ import apprise
 import structlog
 
 import monitor.console  # noqa: F401  (registers console://)
-from monitor.alerts import Alert, render
+from monitor.alerts import Alert, Rendered, render, render_digest
+from monitor.batching import Batch, newest_first, plan_delivery
 from monitor.schema import Channel
 from monitor.store import OutboxRow, Store
 
@@ -22,6 +23,8 @@ log = structlog.get_logger(__name__)
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX_DELAY = timedelta(hours=1)
 MAX_RETRY_AGE = timedelta(hours=24)
+SEND_TIMEOUT = 60  # seconds: Apprise's deadline for one message to every URL of a channel
+TITLE_ROOM = 300  # characters of a service's body limit left for the title and its markup
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -36,76 +39,154 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    latencies: list[float] = field(default_factory=list)  # queued → sent, seconds, per alert
+
+
+@dataclass(frozen=True, slots=True)
+class UrlVerdict:
+    """How one URL of a channel took a message."""
+
+    index: int  # the URL's position in the channel's `urls`
+    url: str  # in Apprise's privacy form
+    accepted: bool
+    status: str
+
+
+def _url_tag(index: int) -> str:
+    return f"url-{index}"
 
 
 class Notifier:
-    """Holds one Apprise object per channel, reused for every alert."""
+    """Holds one Apprise object per channel, reused for every alert; each URL is tagged with its
+    position, so that a retry goes only to the URLs that failed."""
 
     def __init__(self, channels: Mapping[str, Channel]) -> None:
         self.channels = channels
+        self.pacing = {name: channel.pacing for name, channel in channels.items()}
         self._apprise: dict[str, apprise.Apprise] = {}
+        self._limits: dict[str, int | None] = {}
         for name, channel in channels.items():
             apobj = apprise.Apprise()
-            for url in channel.urls:
-                apobj.add(url.get_secret_value())
+            for index, url in enumerate(channel.urls):
+                apobj.add(url.get_secret_value(), tag=_url_tag(index))
             self._apprise[name] = apobj
+            # The smallest body any of the channel's services takes, less room for the title
+            # (Telegram, for one, counts the title in its body).
+            limits = [plugin.body_maxlen for plugin in apobj if plugin.body_maxlen > 0]
+            self._limits[name] = min(limits) - TITLE_ROOM if limits else None
 
-    async def send(self, channel: str, alert: Alert, tz: ZoneInfo) -> str | None:
-        """Send `alert` through `channel`; returns None on success, else what failed."""
-        verdicts = await self.send_each(channel, alert, tz)
-        if verdicts and all(accepted for _url, accepted, _status in verdicts):
-            return None
-        failures = [f"{url}: {status}" for url, accepted, status in verdicts if not accepted]
-        return "; ".join(failures) or "no service was notified"
+    def render(self, channel: str, alerts: Sequence[Alert], tz: ZoneInfo) -> Rendered:
+        """The message for one alert, or the digest of several, in the channel's format and
+        within the length its services take."""
+        fmt, limit = self.channels[channel].format, self._limits[channel]
+        if len(alerts) == 1:
+            return render(alerts[0], fmt, tz, limit)
+        return render_digest(alerts, fmt, tz, limit)
 
     async def send_each(
-        self, channel: str, alert: Alert, tz: ZoneInfo
-    ) -> list[tuple[str, bool, str]]:
-        """Send `alert` through `channel`: (URL in privacy form, accepted?, status) per URL."""
+        self, channel: str, message: Rendered, only: Collection[int] | None = None
+    ) -> list[UrlVerdict]:
+        """Send `message` through `channel` (only to the URLs at positions `only`, if given)."""
         spec = self.channels[channel]
-        message = render(alert, spec.format, tz)
+        indexes = range(len(spec.urls)) if only is None else sorted(only)
         result = await self._apprise[channel].async_notify(
-            body=message.body, title=message.title, body_format=spec.format
+            body=message.body,
+            title=message.title,
+            body_format=spec.format,
+            tag=[_url_tag(i) for i in indexes],
+            timeout=SEND_TIMEOUT,
         )
-        return [(r.url, bool(r), r.status.name) for r in result]
+        tag_index = {_url_tag(i): i for i in indexes}
+        return [
+            UrlVerdict(tag_index[r.tag[0]], r.url, bool(r), r.status.name)
+            for r in result.results
+            if r.tag and r.tag[0] in tag_index
+        ]
 
 
 async def deliver_due(
-    store: Store, notifier: Notifier, tz: ZoneInfo, now: Callable[[], datetime]
+    store: Store,
+    notifier: Notifier,
+    tz: ZoneInfo,
+    now: Callable[[], datetime],
+    stopping: Callable[[], bool] = lambda: False,
 ) -> DeliveryReport:
-    """Send every due alert once; record each attempt. Never raises for a failed send."""
+    """Send every alert whose time has come, as single messages or digests (see `batching`);
+    hold the others until their release; record each attempt. Never raises for a failed send.
+    When `stopping()` turns true, the message being sent is finished and the rest wait."""
     report = DeliveryReport()
-    for row in store.due_alerts(now()):
-        error = await _attempt(notifier, row, tz)
+    start = now()
+    plan = plan_delivery(store.due_alerts(start), notifier.pacing, start, tz)
+    for release, ids in plan.held.items():
+        store.hold(ids, until=release)
+    for batch in plan.batches:
+        if stopping():
+            break
+        error, accepted = await _attempt(notifier, batch, tz)
         moment = now()
-        if error is None:
-            store.record_attempt(row.id, now=moment, error=None, retry_at=None)
-            log.info("alert sent", channel=row.channel, rule=row.rules, item=row.story_key)
-            report.sent += 1
-        elif moment - row.created_at >= MAX_RETRY_AGE or row.channel not in notifier.channels:
-            store.record_attempt(row.id, now=moment, error=error, retry_at=None)
-            log.error("alert given up", channel=row.channel, item=row.story_key, error=error)
-            report.failed += 1
-        else:
-            retry_at = moment + retry_delay(row.attempts + 1)
-            store.record_attempt(row.id, now=moment, error=error, retry_at=retry_at)
-            log.warning(
-                "alert delivery failed; will retry",
-                channel=row.channel,
-                item=row.story_key,
-                error=error,
-                retry_at=retry_at.isoformat(),
+        for row in batch.rows:
+            _record(
+                store, notifier, row, error=error, accepted=accepted, moment=moment, report=report
             )
-            report.retrying += 1
+        if error is None and batch.digest:
+            log.info("digest sent", channel=batch.channel, alerts=len(batch.rows))
     return report
 
 
-async def _attempt(notifier: Notifier, row: OutboxRow, tz: ZoneInfo) -> str | None:
-    if row.channel not in notifier.channels:
-        return f"channel '{row.channel}' is no longer configured"
+def _record(
+    store: Store,
+    notifier: Notifier,
+    row: OutboxRow,
+    *,
+    error: str | None,
+    accepted: Collection[int],
+    moment: datetime,
+    report: DeliveryReport,
+) -> None:
+    """Record how one row's attempt went, and count it in `report`."""
+    delivered = sorted({*row.delivered, *accepted})
+    if error is None:
+        store.record_attempt(row.id, now=moment, error=None, retry_at=None, delivered=delivered)
+        log.info("alert sent", channel=row.channel, rule=row.rules, item=row.story_key)
+        report.sent += 1
+        report.latencies.append((moment - row.created_at).total_seconds())
+    elif moment - row.created_at >= MAX_RETRY_AGE or row.channel not in notifier.channels:
+        store.record_attempt(row.id, now=moment, error=error, retry_at=None, delivered=delivered)
+        log.error("alert given up", channel=row.channel, item=row.story_key, error=error)
+        report.failed += 1
+    else:
+        retry_at = moment + retry_delay(row.attempts + 1)
+        store.record_attempt(
+            row.id, now=moment, error=error, retry_at=retry_at, delivered=delivered
+        )
+        log.warning(
+            "alert delivery failed; will retry",
+            channel=row.channel,
+            item=row.story_key,
+            error=error,
+            retry_at=retry_at.isoformat(),
+        )
+        report.retrying += 1
+
+
+async def _attempt(notifier: Notifier, batch: Batch, tz: ZoneInfo) -> tuple[str | None, list[int]]:
+    """Send `batch` to the URLs of its channel that have not accepted all of it yet: (what
+    failed, or None; the URL positions that accepted it now)."""
+    channel = notifier.channels.get(batch.channel)
+    if channel is None:
+        return f"channel '{batch.channel}' is no longer configured", []
+    waiting = [i for i in range(len(channel.urls)) if any(i not in r.delivered for r in batch.rows)]
     try:
-        return await notifier.send(row.channel, Alert.from_payload(row.payload), tz)
+        alerts = [Alert.from_payload(r.payload) for r in newest_first(batch.rows)]
+        verdicts = await notifier.send_each(
+            batch.channel, notifier.render(batch.channel, alerts, tz), only=waiting
+        )
     except Exception as exc:
         # One alert that cannot be rendered or sent must not hold up the others.
-        log.exception("alert delivery crashed", channel=row.channel, item=row.story_key)
-        return f"{type(exc).__name__}: {exc}"
+        log.exception("alert delivery crashed", channel=batch.channel)
+        return f"{type(exc).__name__}: {exc}", []
+    accepted = [v.index for v in verdicts if v.accepted]
+    if set(accepted) >= set(waiting):
+        return None, accepted
+    failures = [f"{v.url}: {v.status}" for v in verdicts if not v.accepted]
+    return "; ".join(failures) or "no service was notified", accepted

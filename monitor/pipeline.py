@@ -127,6 +127,15 @@ class Poller:
             )
         return decision
 
+    async def poll_contained(self, feed: FeedSpec) -> Decision | None:
+        """`poll`, except that a bug met on one feed is logged (None), not raised: it must not
+        cost the other feeds their poll."""
+        try:
+            return await self.poll(feed)
+        except Exception:
+            log.exception("feed poll crashed", feed=feed.name)
+            return None
+
     async def _with_article_texts(self, parsed: ParsedFeed, wanted: list[Item]) -> ParsedFeed:
         """`parsed` with the main text of each wanted item's article page added to its text;
         an item whose page cannot be fetched or read keeps the feed's text."""
@@ -193,12 +202,7 @@ async def run_once(config: Config, now: Clock = utc_now) -> OnceReport:
 
             async def poll(feed: FeedSpec) -> Decision | None:
                 async with limit:
-                    try:
-                        return await poller.poll(feed)
-                    except Exception:
-                        # A bug met on one feed must not cost the others their poll.
-                        log.exception("feed poll crashed", feed=feed.name)
-                        return None
+                    return await poller.poll_contained(feed)
 
             decisions = await asyncio.gather(*(poll(f) for f in active))
         notifier = Notifier(config.channels)

@@ -3,7 +3,7 @@ validated values the rest of the program uses (`Config`, `Channel`, `Rule`)."""
 
 import zoneinfo
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from monitor.batching import Pacing, QuietHours
 from monitor.durations import parse_duration
 from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.query import Node
@@ -32,6 +33,8 @@ class Settings(BaseSettings):
     max_feed_bytes: int = Field(default=10_000_000, ge=1024)
     timezone: str = "UTC"
     history_retention: Duration = timedelta(days=30)  # items kept for `test-rule --history`
+    status_interval: Duration = timedelta(minutes=5)  # `run` logs a status summary this often
+    http: str | None = None  # `run` serves /healthz and /metrics here ("127.0.0.1:9464")
 
     @field_validator("timezone")
     @classmethod
@@ -41,6 +44,23 @@ class Settings(BaseSettings):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
         return value
+
+    @field_validator("http")
+    @classmethod
+    def _host_and_port(cls, value: str | None) -> str | None:
+        if value is not None:
+            host, _, port = value.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f'{value!r} is not "HOST:PORT" (e.g. "127.0.0.1:9464")')
+        return value
+
+    @property
+    def http_address(self) -> tuple[str, int] | None:
+        """`http` as (host, port); IPv6 hosts lose their brackets."""
+        if self.http is None:
+            return None
+        host, _, port = self.http.rpartition(":")
+        return host.strip("[]"), int(port)
 
     @classmethod
     def settings_customise_sources(
@@ -75,13 +95,27 @@ class ChannelSpec(_Strict):
     urls: tuple[str, ...] = Field(min_length=1)
     format: Literal["text", "markdown", "html"] = "text"
     digest: Duration = timedelta(0)
+    quiet_hours: str | None = None
 
     @field_validator("digest")
     @classmethod
-    def _immediate_only(cls, value: timedelta) -> timedelta:
-        if value:
-            raise ValueError('digest channels are not supported yet: use "0" (one alert per story)')
+    def _whole_seconds(cls, value: timedelta) -> timedelta:
+        if value and value < timedelta(minutes=1):
+            raise ValueError('a digest period is at least "1m" ("0": one alert per story)')
         return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _time_range(cls, value: str | None) -> str | None:
+        if value is not None:
+            QuietHours.parse(value)
+        return value
+
+    @property
+    def pacing(self) -> Pacing:
+        """The digest period and quiet hours, parsed."""
+        quiet = QuietHours.parse(self.quiet_hours) if self.quiet_hours else None
+        return Pacing(self.digest, quiet)
 
 
 class ActorSpec(_Strict):
@@ -141,7 +175,7 @@ class Channel:
     urls: tuple[SecretStr, ...]
     shown_urls: tuple[str, ...]
     format: Literal["text", "markdown", "html"]
-    digest: timedelta
+    pacing: Pacing = field(default_factory=Pacing)
 
 
 @dataclass(frozen=True)

@@ -102,6 +102,7 @@ outbox = Table(
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Column("last_error", Text),
+    Column("delivered", Text),  # JSON: positions of the channel's URLs that accepted it
     UniqueConstraint("story_key", "channel", name="one_alert_per_story_per_channel"),
 )
 
@@ -130,6 +131,7 @@ class OutboxRow:
     payload: dict[str, Any]
     attempts: int
     created_at: datetime
+    delivered: list[int]  # positions of the channel's URLs that have accepted it
 
 
 _WRITE = "monitor_write"  # execution option: this transaction writes
@@ -177,6 +179,11 @@ class Store:
     def close(self) -> None:
         """Release the database connections."""
         self.engine.dispose()
+
+    def check_writable(self) -> None:
+        """Take the write lock and let it go; raises if the database cannot be written."""
+        with self._writer.begin():
+            pass
 
     def feed_state(self, name: str) -> FeedState | None:
         """The stored state of feed `name`, or None before its first poll."""
@@ -381,9 +388,17 @@ class Store:
                 payload=json.loads(r["payload"]),
                 attempts=r["attempts"],
                 created_at=r["created_at"],
+                delivered=json.loads(r["delivered"] or "[]"),
             )
             for r in rows
         ]
+
+    def hold(self, alert_ids: Sequence[int], *, until: datetime) -> None:
+        """Hold pending alerts until `until` (a digest period's end, or the end of quiet hours)."""
+        with self._writer.begin() as conn:
+            conn.execute(
+                update(outbox).where(outbox.c.id.in_(alert_ids)).values(next_attempt_at=until)
+            )
 
     def record_attempt(
         self,
@@ -392,14 +407,17 @@ class Store:
         now: datetime,
         error: str | None,
         retry_at: datetime | None,
+        delivered: Sequence[int] = (),
     ) -> None:
-        """Record one delivery attempt: sent (no error), retry at `retry_at`, or failed for good."""
+        """Record one delivery attempt: sent (no error), retry at `retry_at`, or failed for good;
+        `delivered`: the positions of the channel's URLs that have accepted the alert so far."""
         if error is None:
             values: dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None}
         elif retry_at is None:
             values = {"status": "failed", "last_error": error}
         else:
             values = {"last_error": error, "next_attempt_at": retry_at}
+        values["delivered"] = json.dumps(list(delivered))
         with self._writer.begin() as conn:
             conn.execute(
                 update(outbox)

@@ -15,11 +15,21 @@ def server() -> Iterator[FeedServer]:
         yield running
 
 
-def write_config(directory: Path, state: Path, feeds: str, rules: str, channels: str) -> Path:
-    """Write a three-file config directory; returns it."""
+def write_config(
+    directory: Path,
+    state: Path,
+    feeds: str,
+    rules: str,
+    channels: str,
+    *,
+    timeout: str = "1s",
+    settings: str = "",
+) -> Path:
+    """Write a three-file config directory; returns it. `settings` adds `[monitor]` lines."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "monitor.toml").write_text(
-        f'[monitor]\nstate_dir = "{state}"\ntimeout = "1s"\nconcurrency = 4\n\n{channels}',
+        f'[monitor]\nstate_dir = "{state}"\ntimeout = "{timeout}"\nconcurrency = 4\n'
+        f"{settings}\n{channels}",
         encoding="utf-8",
     )
     (directory / "feeds.toml").write_text(feeds, encoding="utf-8")

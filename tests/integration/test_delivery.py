@@ -42,7 +42,7 @@ def test_an_alert_that_cannot_be_rendered_is_retried_and_does_not_stop_the_other
             ),
         )
     )
-    channel = Channel("console", (SecretStr("console://"),), ("console://",), "text", timedelta(0))
+    channel = Channel("console", (SecretStr("console://"),), ("console://",), "text")
 
     report = asyncio.run(
         deliver_due(store, Notifier({"console": channel}), ZoneInfo("UTC"), lambda: NOW)

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.alerts import Alert, build_alert, render, snippet
+from monitor.alerts import Alert, build_alert, render, render_digest, snippet
 from monitor.items import Item
 from monitor.rules.matcher import Span
 
@@ -58,7 +58,8 @@ def test_text_render_names_rules_source_time_actors_and_link() -> None:
     assert "Published: 2026-11-24 13:00 CET" in message.body
     assert "Actors: France" in message.body
     assert "French «troops» arrived." in message.body
-    assert message.body.endswith("https://example.org/a?b=1&c=%282%29")
+    assert "\nLink: https://example.org/a?b=1&c=%282%29\n" in message.body
+    assert message.body.endswith("French «troops» arrived.")
 
 
 @pytest.mark.parametrize("fmt", ["html", "markdown"])
@@ -78,3 +79,53 @@ def test_feed_text_cannot_inject_markup(fmt: str) -> None:
 def test_markdown_and_html_emphasise_matched_words() -> None:
     assert "French **troops** arrived\\." in render(alert(), "markdown", ZoneInfo("UTC")).body
     assert "French <b>troops</b> arrived." in render(alert(), "html", ZoneInfo("UTC")).body
+
+
+def digest_entry(title: str, rules: tuple[str, ...], hour: int) -> Alert:
+    return Alert(
+        rules=rules,
+        title=title,
+        feed="Wire",
+        link=f"https://example.org/{hour}",
+        published=datetime(2026, 11, 24, hour, 0, tzinfo=UTC),
+        snippet="",
+        highlights=(),
+        actors=(),
+    )
+
+
+def test_digest_groups_by_rule_in_the_given_order_and_escapes() -> None:
+    alerts = [
+        digest_entry("Newest <b>x</b>", ("troops",), 12),
+        digest_entry("Other rule", ("warns",), 11),
+        digest_entry("Oldest", ("troops",), 9),
+    ]
+
+    message = render_digest(alerts, "html", ZoneInfo("UTC"))
+
+    assert message.title == "[digest] 3 alerts"
+    lines = message.body.split("<br>\n")
+    assert lines[0] == "<b>troops (2):</b>"
+    assert lines[1].startswith("• Newest &lt;b&gt;x&lt;/b&gt; — Wire, 2026-11-24 12:00 UTC")
+    assert lines[1].endswith('<a href="https://example.org/12">https://example.org/12</a>')
+    assert lines[2].startswith("• Oldest")
+    assert lines[4] == "<b>warns (1):</b>"
+
+
+def test_long_digests_are_cut_between_entries() -> None:
+    alerts = [digest_entry(f"Story {n} " + "word " * 40, ("r",), n % 24) for n in range(200)]
+
+    message = render_digest(alerts, "markdown", ZoneInfo("UTC"), limit=4000)
+
+    assert len(message.body) <= 4000
+    last = message.body.splitlines()[-1]
+    assert last.startswith("… and ")
+    assert "more lines: see" in last
+    assert all(line.startswith(("•", "**", "…")) for line in message.body.splitlines())
+
+
+def test_very_long_titles_are_cut_at_a_word() -> None:
+    long_title = "Troops " * 100
+    built = alert(title=long_title)
+    assert len(built.title) <= 250
+    assert built.title.endswith("Troops…")

@@ -1,0 +1,302 @@
+"""`media-monitor run`: the long-running service.
+
+One asyncio event loop holds the fetchers, the delivery loop and an APScheduler 3
+`AsyncIOScheduler`. Scheduling is data: every feed's `next_poll_at` lives in the state (set by
+`decide`: interval with jitter, servers' hints, backoff), and one short `tick` job starts a poll
+for each feed that is due and not already being polled, so a slow feed never piles up and a
+reload needs no job surgery. The other jobs drain the outbox (woken at once when a poll queues
+alerts), prune old item texts, log a status summary, and ping systemd's watchdog.
+
+Signals: SIGTERM/SIGINT stop gracefully (no new work; polls in flight get `STOP_GRACE` to finish,
+then are cancelled before they write anything; the alert being sent is finished and the rest stay
+in the outbox); SIGHUP reloads the config, and a config that fails validation is refused with
+all its errors logged while the old one keeps running.
+"""
+
+import asyncio
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import structlog
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from monitor import log as logging_setup
+from monitor.config import ConfigError, load_config
+from monitor.health import HealthServer
+from monitor.metrics import Metrics
+from monitor.notify import Notifier, deliver_due
+from monitor.pipeline import Clock, Poller, http_session, utc_now
+from monitor.schema import Config, FeedSpec, Settings
+from monitor.sdnotify import SystemdNotifier
+from monitor.store import Store
+
+log = structlog.get_logger(__name__)
+
+TICK = timedelta(seconds=1)
+DELIVERY_EVERY = timedelta(seconds=5)  # besides being woken by every poll that queues alerts
+PRUNE_EVERY = timedelta(hours=1)
+STOP_GRACE = 5.0  # seconds in-flight polls and the current delivery get after SIGTERM
+# Changing these needs a restart: the HTTP session, the database and the server are built once.
+_RESTART_ONLY = ("state_dir", "concurrency", "connections_per_host", "http")
+
+
+@dataclass
+class Daemon:
+    """The service: its config (replaced on reload), state, scheduler and the work in flight."""
+
+    config: Config
+    store: Store
+    session: aiohttp.ClientSession
+    now: Clock = utc_now
+    metrics: Metrics = field(default_factory=Metrics)
+    systemd: SystemdNotifier = field(default_factory=SystemdNotifier)
+    scheduler: AsyncIOScheduler = field(default_factory=AsyncIOScheduler)
+    _in_flight: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    _poll_now: set[str] = field(default_factory=set)  # feeds added or changed by a reload
+    _delivering: asyncio.Task[None] | None = None
+    _deliver_again: bool = False  # alerts were queued while a delivery was under way
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _reloading: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        # Built once, like the HTTP session: `concurrency` is a restart-only setting.
+        self._limit = asyncio.Semaphore(self.config.settings.concurrency)
+        self._apply(self.config)
+
+    def _apply(self, config: Config) -> None:
+        self.config = config
+        self.poller = Poller(config, self.store, config.matcher, self.session, self.now)
+        self.notifier = Notifier(config.channels)
+        self.timezone = ZoneInfo(config.settings.timezone)
+
+    # The jobs.
+
+    async def tick(self) -> None:
+        """Start a poll of every feed that is due and not being polled already."""
+        if self._stop.is_set():
+            return
+        now = self.now()
+        states = self.store.feed_states()
+        for feed in self.config.feeds.values():
+            if feed.name in self._in_flight:
+                continue
+            state = states.get(feed.name)
+            forced = feed.name in self._poll_now
+            if state is not None and not (
+                state.due(feed.url, now) or (forced and state.held(feed.url, now) is None)
+            ):
+                continue
+            self._poll_now.discard(feed.name)
+            task = asyncio.create_task(self._poll(feed), name=f"poll {feed.name}")
+            self._in_flight[feed.name] = task
+            task.add_done_callback(partial(self._landed, feed.name))
+
+    def _landed(self, name: str, _task: asyncio.Task[None]) -> None:
+        self._in_flight.pop(name, None)
+
+    async def _poll(self, feed: FeedSpec) -> None:
+        async with self._limit:
+            if self._stop.is_set():
+                return
+            started = time.monotonic()
+            decision = await self.poller.poll_contained(feed)
+        if decision is None:
+            return
+        self.metrics.polled(decision, time.monotonic() - started)
+        if decision.alert_count:
+            self.wake_delivery()
+
+    def wake_delivery(self) -> None:
+        """Deliver now rather than at the delivery job's next turn (or, if a delivery is
+        under way, pass over the outbox once more when it ends)."""
+        if self._delivering is not None:
+            self._deliver_again = True
+            return
+        job = self.scheduler.get_job("deliver")
+        if job is not None:
+            job.modify(next_run_time=self.now())
+
+    async def deliver(self) -> None:
+        """Send the alerts that are due."""
+        if self._delivering is not None:
+            return
+        self._delivering = asyncio.current_task()
+        try:
+            self._deliver_again = True
+            while self._deliver_again and not self._stop.is_set():
+                self._deliver_again = False
+                report = await deliver_due(
+                    self.store, self.notifier, self.timezone, self.now, self._stop.is_set
+                )
+                self.metrics.delivered(report)
+        finally:
+            self._delivering = None
+
+    async def prune(self) -> None:
+        """Forget item texts older than `history_retention`."""
+        cutoff = self.now() - self.config.settings.history_retention
+        removed = await asyncio.to_thread(self.store.prune_history, cutoff)
+        if removed:
+            log.info("history pruned", items=removed)
+
+    async def status(self) -> None:
+        """Log the status summary and report it to systemd."""
+        summary = self.metrics.summary()
+        failing = sum(
+            1
+            for name, state in self.store.feed_states().items()
+            if name in self.config.feeds and state.consecutive_failures
+        )
+        log.info(
+            "status",
+            feeds=len(self.config.feeds),
+            failing_feeds=failing,
+            polling=len(self._in_flight),
+            **summary,
+        )
+        self.systemd.notify(
+            STATUS=f"{len(self.config.feeds)} feeds ({failing} failing), {summary['polls']} "
+            f"polls, {summary['alerts_sent']} alerts sent, {summary['alerts_failed']} failed"
+        )
+
+    async def watchdog(self) -> None:
+        """Tell systemd the event loop is alive."""
+        self.systemd.notify(WATCHDOG=1)
+
+    # Signals.
+
+    def request_stop(self, signame: str) -> None:
+        """SIGTERM/SIGINT: stop taking work; `serve` finishes what is in flight."""
+        if not self._stop.is_set():
+            log.info("stopping", signal=signame)
+            self.systemd.notify(STOPPING=1, STATUS="stopping")
+            self._stop.set()
+
+    def request_reload(self) -> None:
+        """SIGHUP: reload the config in the background (one reload at a time)."""
+        if self._reloading is None or self._reloading.done():
+            self._reloading = asyncio.create_task(self.reload())
+
+    async def reload(self) -> None:
+        """Load and validate the config again; switch to it only if it is valid."""
+        self.systemd.notify(
+            RELOADING=1, MONOTONIC_USEC=time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
+        )
+        directory = self.config.directory
+        try:
+            config = await asyncio.to_thread(load_config, directory)
+        except ConfigError as exc:
+            log.error("config reload refused; the old config keeps running", errors=exc.errors)
+            self.systemd.notify(READY=1, STATUS="config reload refused: see the log")
+            return
+        except Exception:
+            log.exception("config reload crashed; the old config keeps running")
+            self.systemd.notify(READY=1)
+            return
+        logging_setup.add_secrets(config.secrets)
+        needs_restart = _restart_only_changes(self.config.settings, config.settings)
+        if needs_restart:
+            log.warning("these settings take effect at the next restart", settings=needs_restart)
+        old = self.config.feeds
+        self._poll_now |= {name for name, feed in config.feeds.items() if old.get(name) != feed}
+        self._apply(config)
+        log.info("config reloaded", feeds=len(config.feeds), rules=len(config.rules))
+        self.systemd.notify(READY=1)
+        await self.status()
+
+    # The whole life.
+
+    def _schedule(self) -> None:
+        now = self.now()
+        every: list[tuple[str, Callable[[], Any], timedelta]] = [
+            ("tick", self.tick, TICK),
+            ("deliver", self.deliver, DELIVERY_EVERY),
+            ("prune", self.prune, PRUNE_EVERY),
+            ("status", self.status, self.config.settings.status_interval),
+        ]
+        watchdog = self.systemd.watchdog_interval()
+        if watchdog is not None:
+            every.append(("watchdog", self.watchdog, watchdog))
+        for job_id, job, interval in every:
+            self.scheduler.add_job(
+                job,
+                "interval",
+                seconds=interval.total_seconds(),
+                id=job_id,
+                next_run_time=now,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=None,
+            )
+        self.scheduler.start()
+
+    async def serve(self) -> None:
+        """Run until SIGTERM/SIGINT, then finish gracefully."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.request_stop, signal.Signals(signum).name)
+        loop.add_signal_handler(signal.SIGHUP, self.request_reload)
+        self._schedule()
+        log.info(
+            "running",
+            feeds=len(self.config.feeds),
+            rules=len(self.config.rules),
+            channels=len(self.config.channels),
+        )
+        self.systemd.notify(READY=1, STATUS=f"polling {len(self.config.feeds)} feeds")
+        await self._stop.wait()
+        # Paused, not shut down yet: shutting down cancels the jobs that are running, and the
+        # delivery job must be let finish the alert it is sending.
+        self.scheduler.pause()
+        await self._finish()
+        self.scheduler.shutdown(wait=False)
+
+    async def _finish(self) -> None:
+        """Let in-flight polls and the current delivery finish within `STOP_GRACE`; cancel the
+        rest. A poll writes in one synchronous transaction, so a cancelled poll wrote nothing
+        and its items are read again at the next start."""
+        pending: set[asyncio.Task[Any]] = set(self._in_flight.values())
+        if self._delivering is not None:
+            pending.add(self._delivering)
+        if self._reloading is not None:
+            pending.add(self._reloading)
+        if pending:
+            _done, late = await asyncio.wait(pending, timeout=STOP_GRACE)
+            for task in late:
+                task.cancel()
+            if late:
+                log.warning("stopped work that did not finish in time", tasks=len(late))
+                await asyncio.wait(late)
+        log.info("stopped", **self.metrics.summary())
+
+
+def _restart_only_changes(old: Settings, new: Settings) -> list[str]:
+    return [name for name in _RESTART_ONLY if getattr(old, name) != getattr(new, name)]
+
+
+async def run_daemon(config: Config, now: Clock = utc_now) -> None:
+    """Open the state, serve until stopped, close everything."""
+    store = Store.open(config.settings.state_dir)
+    health: HealthServer | None = None
+    try:
+        async with http_session(config) as session:
+            daemon = Daemon(config, store, session, now)
+            address = config.settings.http_address
+            if address is not None:
+                health = HealthServer(daemon.metrics, store, now)
+                await health.start(*address)
+            try:
+                await daemon.serve()
+            finally:
+                daemon.systemd.close()
+    finally:
+        if health is not None:
+            await health.stop()
+        store.close()

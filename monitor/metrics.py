@@ -1,0 +1,90 @@
+"""What the daemon counts: Prometheus metrics for `/metrics`, and the summary it logs and
+reports to systemd as STATUS, read back from the same counters."""
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from monitor.decide import Decision
+from monitor.notify import DeliveryReport
+
+_LATENCY_BUCKETS = (1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600)
+_POLL_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60)
+
+
+@dataclass
+class Metrics:
+    """The daemon's counters, in their own registry (no process-global state)."""
+
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        registry = self.registry
+        self.polls = Counter(
+            "media_monitor_polls", "Feed polls, by result.", ["result"], registry=registry
+        )
+        self.items = Counter("media_monitor_items", "New feed entries seen.", registry=registry)
+        self.matches = Counter(
+            "media_monitor_alerts_queued", "Alerts written to the outbox.", registry=registry
+        )
+        self.alerts = Counter(
+            "media_monitor_alerts", "Delivery attempts, by outcome.", ["status"], registry=registry
+        )
+        self.delivery_latency = Histogram(
+            "media_monitor_delivery_latency_seconds",
+            "From an alert's queueing to its delivery.",
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.poll_duration = Histogram(
+            "media_monitor_poll_duration_seconds",
+            "One feed's poll, fetch to commit.",
+            buckets=_POLL_BUCKETS,
+            registry=registry,
+        )
+        self.last_poll = Gauge(
+            "media_monitor_last_poll_timestamp_seconds",
+            "When the last poll finished (Unix time).",
+            registry=registry,
+        )
+        for result in ("ok", "not_modified", "error"):
+            self.polls.labels(result)
+        for status in ("sent", "retrying", "failed"):
+            self.alerts.labels(status)
+
+    def polled(self, decision: Decision, seconds: float) -> None:
+        """Count one poll."""
+        result = "error" if decision.error else "not_modified" if decision.not_modified else "ok"
+        self.polls.labels(result).inc()
+        self.items.inc(len(decision.entries))
+        self.matches.inc(decision.alert_count)
+        self.poll_duration.observe(seconds)
+        self.last_poll.set(decision.polled_at.timestamp())
+
+    def delivered(self, report: DeliveryReport) -> None:
+        """Count one pass over the outbox."""
+        for status in ("sent", "retrying", "failed"):
+            self.alerts.labels(status).inc(getattr(report, status))
+        for seconds in report.latencies:
+            self.delivery_latency.observe(seconds)
+
+    def total(self, name: str, **labels: str) -> int:
+        """The current value of counter `name` (without `_total`)."""
+        value = self.registry.get_sample_value(f"{name}_total", labels)
+        return int(value or 0)
+
+    def summary(self) -> dict[str, int]:
+        """Totals since start, for the status line."""
+        polls = sum(self.total("media_monitor_polls", result=r) for r in ("ok", "not_modified"))
+        return {
+            "polls": polls,
+            "poll_errors": self.total("media_monitor_polls", result="error"),
+            "new_items": self.total("media_monitor_items"),
+            "alerts_queued": self.total("media_monitor_alerts_queued"),
+            "alerts_sent": self.total("media_monitor_alerts", status="sent"),
+            "alerts_failed": self.total("media_monitor_alerts", status="failed"),
+        }
+
+    def exposition(self) -> bytes:
+        """The Prometheus text format of every metric."""
+        return generate_latest(self.registry)

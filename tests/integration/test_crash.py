@@ -1,0 +1,84 @@
+"""Crash safety of delivery: `run` is SIGKILLed at random moments while it delivers a fixed set of
+alerts, and restarted, again and again. In the end every alert has arrived, and duplicates are
+bounded by the kills (Telegram and Slack have no idempotency key, so a kill between a service's
+accept and our commit repeats that one alert).
+
+CI makes `CRASH_KILLS` kills (default 8); `CRASH_KILLS=200 pytest tests/integration/test_crash.py
+-s` is the full run whose figures docs/performance.md gives.
+"""
+
+import asyncio
+import os
+import random
+import signal
+import time
+from collections import Counter
+from functools import partial
+from pathlib import Path
+
+from aiohttp import web
+
+from tests.feeds import Entry, rss
+from tests.integration.conftest import write_config
+from tests.integration.test_daemon import Service, feeds_every, wait_for
+from tests.integration.test_once import RULES, desk
+from tests.loopback import FeedServer
+
+KILLS = int(os.environ.get("CRASH_KILLS", "8"))
+STORIES = max(60, 3 * KILLS)
+
+
+def accepting_sink(server: FeedServer, seconds: float) -> None:
+    """The channel's service: takes each message at once, answers `seconds` later (the window
+    in which a kill makes a duplicate)."""
+
+    async def handler(request: web.Request) -> web.Response:
+        server.posts.append(await request.json())
+        await asyncio.sleep(seconds)
+        return web.Response(text="{}")
+
+    server.handlers["sink/desk"] = handler
+
+
+def delivered_since(server: FeedServer, count: int) -> bool:
+    return len(server.posts) > count
+
+
+def test_sigkill_during_delivery_loses_nothing(server: FeedServer, tmp_path: Path) -> None:
+    stories = [
+        Entry(guid=f"k{n}", title=f"Kremlin warns, bulletin {n}", link=f"https://x.org/k/{n}")
+        for n in range(STORIES)
+    ]
+    server.feeds["wire.xml"] = rss(*stories)
+    accepting_sink(server, 0.01)
+    config = write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_every(server, "1h", "wire.xml"),
+        RULES,
+        desk(server),
+    )
+    chance = random.Random(os.environ.get("CRASH_SEED", "7"))
+    kills = 0
+    while kills < KILLS and len({p["title"] for p in server.posts}) < STORIES:
+        before = len(server.posts)
+        service = Service(config, tmp_path)
+        try:
+            wait_for(partial(delivered_since, server, before), 30, "a delivery in this run")
+            time.sleep(chance.uniform(0, 0.15))
+            service.process.send_signal(signal.SIGKILL)
+            service.process.wait(10)
+            kills += 1
+        finally:
+            service.stop()
+    survivor = Service(config, tmp_path)
+    wait_for(lambda: len({p["title"] for p in server.posts}) == STORIES, 60, "every alert")
+    code = survivor.stop()
+
+    received = Counter(p["title"] for p in server.posts)
+    duplicates = sum(received.values()) - len(received)
+    print(f"\n{kills} kills, {STORIES} alerts, {duplicates} duplicates")
+    assert code == 0
+    assert kills == KILLS
+    assert set(received) == {f"[russia-warns] {s.title}" for s in stories}
+    assert duplicates <= kills

@@ -1,0 +1,312 @@
+"""`media-monitor run` as systemd runs it: a subprocess polling a loopback feed server, alerting,
+reloading on SIGHUP, stopping on SIGTERM, talking to a fake `$NOTIFY_SOCKET`."""
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from tests.feeds import Entry, rss
+from tests.integration.conftest import write_config
+from tests.integration.test_once import RULES, SEED, UNRELATED, desk, once
+from tests.loopback import FeedServer, hanging
+
+REPO = Path(__file__).resolve().parents[2]
+WEATHER = Entry(guid="weather-1", title="Weather warning: snow storm over Kyiv tonight")
+
+
+def wait_for(condition: Callable[[], object], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds}s waiting for {what}")
+        time.sleep(0.05)
+
+
+class Service:
+    """`media-monitor run` in a subprocess, its JSON log lines collected from stderr."""
+
+    def __init__(self, config: Path, cwd: Path, env: dict[str, str] | None = None) -> None:
+        self.log_path = cwd / "daemon.log"
+        self._log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "--config", str(config), "--log-format=json", "run"],
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+            env={**os.environ, **(env or {})},
+        )
+
+    def events(self) -> list[dict[str, object]]:
+        lines = self.log_path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+    def logged(self, event: str) -> list[dict[str, object]]:
+        return [e for e in self.events() if e.get("event") == event]
+
+    def signal(self, signum: int) -> None:
+        self.process.send_signal(signum)
+
+    def stop(self, timeout: float = 10) -> int:
+        """SIGTERM, then the exit code; kills (and fails) if it does not exit in time."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(f"run did not stop within {timeout}s") from None
+        finally:
+            self._log.close()
+
+    def text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[list[Service]]:
+    """Services started by a test; any still running at its end are stopped."""
+    services: list[Service] = []
+    yield services
+    for service in services:
+        if service.process.poll() is None:
+            service.process.kill()
+            service.process.wait()
+
+
+def feeds_every(server: FeedServer, interval: str, *paths: str) -> str:
+    return "".join(
+        f'[[feeds]]\nname = "{p}"\nurl = "{server.url(p)}"\ninterval = "{interval}"\n\n'
+        for p in paths
+    )
+
+
+def polls_of(server: FeedServer, path: str) -> int:
+    return sum(1 for p, _headers in server.requests if p == path)
+
+
+def test_new_items_alert_within_the_interval_and_sigterm_exits_cleanly(
+    server: FeedServer, tmp_path: Path, running: list[Service]
+) -> None:
+    server.feeds["wire.xml"] = rss(UNRELATED)
+    config = write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_every(server, "2s", "wire.xml"),
+        RULES,
+        desk(server),
+    )
+    service = Service(config, tmp_path)
+    running.append(service)
+    wait_for(lambda: service.logged("feed polled"), 15, "the first poll")
+
+    published = time.monotonic()
+    server.feeds["wire.xml"] = rss(SEED, UNRELATED)
+    wait_for(lambda: server.posts, 2 + 2, "the alert, within interval + 2 s")
+    latency = time.monotonic() - published
+    wait_for(lambda: polls_of(server, "wire.xml") >= 4, 10, "two more polls")
+    stopping = time.monotonic()
+    code = service.stop()
+
+    assert code == 0, service.text()
+    assert time.monotonic() - stopping < 10
+    assert len(server.posts) == 1, f"one alert, arrived {latency:.1f}s after publication"
+    assert SEED.title in server.posts[0]["title"]
+    assert service.logged("stopped")
+    assert "Traceback" not in service.text()
+
+
+def test_sighup_reloads_rules_and_a_broken_config_keeps_the_old_one(
+    server: FeedServer, tmp_path: Path, running: list[Service]
+) -> None:
+    server.feeds["wire.xml"] = rss(UNRELATED)
+    config = write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_every(server, "1s", "wire.xml"),
+        RULES,
+        desk(server),
+    )
+    service = Service(config, tmp_path)
+    running.append(service)
+    wait_for(lambda: service.logged("feed polled"), 15, "the first poll")
+    rules = config / "rules.toml"
+    good_rules = rules.read_text(encoding="utf-8")
+
+    # A new rule: alerts on the next matching item.
+    rules.write_text(
+        good_rules + '\n[[rules]]\nname = "weather"\nquery = "weather AND @Ukraine"\n'
+        'channels = ["desk"]\n',
+        encoding="utf-8",
+    )
+    service.signal(signal.SIGHUP)
+    wait_for(lambda: service.logged("config reloaded"), 15, "the reload")
+    server.feeds["wire.xml"] = rss(WEATHER, UNRELATED)
+    wait_for(lambda: server.posts, 10, "the new rule's alert")
+
+    # A broken config: refused with every error, and the rules before it keep matching.
+    rules.write_text(
+        good_rules + '\n[[rules]]\nname = "typo"\nquery = "@Frnace"\nchannels = ["nowhere"]\n',
+        encoding="utf-8",
+    )
+    service.signal(signal.SIGHUP)
+    wait_for(
+        lambda: service.logged("config reload refused; the old config keeps running"),
+        15,
+        "the refusal",
+    )
+    server.feeds["wire.xml"] = rss(SEED, WEATHER, UNRELATED)
+    wait_for(lambda: len(server.posts) == 2, 10, "the old rules' alert")
+    code = service.stop()
+
+    assert code == 0, service.text()
+    assert "[weather]" in server.posts[0]["title"]
+    assert "france-troops-ukraine" in server.posts[1]["title"]
+    (refusal,) = service.logged("config reload refused; the old config keeps running")
+    errors = "\n".join(refusal["errors"])  # type: ignore[arg-type]
+    assert "rule 'typo'" in errors
+    assert "did you mean @France" in errors
+    assert "unknown channel 'nowhere'" in errors
+    assert "Traceback" not in service.text()
+
+
+def slow_sink(server: FeedServer, seconds: float) -> None:
+    """The desk channel's sink answers after `seconds`, recording the post."""
+
+    async def handler(request: web.Request) -> web.Response:
+        body = await request.read()
+        await asyncio.sleep(seconds)
+        server.posts.append(json.loads(body))
+        return web.Response(text="{}")
+
+    server.handlers["sink/desk"] = handler
+
+
+def test_sigterm_during_delivery_and_a_hung_poll_loses_nothing(
+    server: FeedServer, tmp_path: Path, running: list[Service]
+) -> None:
+    stories = [
+        Entry(guid=f"s{n}", title=f"Kremlin warns Kyiv, story {n}", link=f"https://x.org/{n}")
+        for n in range(4)
+    ]
+    server.feeds["wire.xml"] = rss(*stories)
+    server.handlers["hung.xml"] = hanging(60)
+    slow_sink(server, 1.0)
+    config = write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_every(server, "1h", "wire.xml", "hung.xml"),
+        RULES,
+        desk(server),
+        timeout="30s",
+    )
+    service = Service(config, tmp_path)
+    running.append(service)
+    wait_for(lambda: server.posts, 20, "the first alert")
+
+    stopping = time.monotonic()
+    code = service.stop()
+    stopped_in = time.monotonic() - stopping
+    delivered_by_run = len(server.posts)
+    del server.handlers["hung.xml"]  # a quick 404 for the `once` below
+    resumed = once(config)
+
+    assert code == 0, service.text()
+    assert stopped_in < 10
+    assert delivered_by_run < len(stories)  # the stop came in the middle of delivery
+    titles = sorted(post["title"] for post in server.posts)
+    assert titles == sorted(f"[russia-warns] {s.title}" for s in stories)
+    assert resumed.delivery.sent == len(stories) - delivered_by_run
+    assert service.logged("stopped work that did not finish in time")  # the hung poll
+    assert "Traceback" not in service.text()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_systemd_notifications_health_and_metrics(
+    server: FeedServer, tmp_path: Path, running: list[Service]
+) -> None:
+    server.feeds["wire.xml"] = rss(SEED)
+    port = free_port()
+    config = write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_every(server, "1h", "wire.xml"),
+        RULES,
+        desk(server),
+        settings=f'http = "127.0.0.1:{port}"\n',
+    )
+    notify_path = tmp_path / "notify.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(str(notify_path))
+    listener.settimeout(0.2)
+    messages: list[str] = []
+
+    def received(text: str) -> int:
+        with contextlib.suppress(TimeoutError):
+            messages.append(listener.recv(4096).decode())
+        return sum(text in m for m in messages)
+
+    service = Service(
+        config, tmp_path, {"NOTIFY_SOCKET": str(notify_path), "WATCHDOG_USEC": "400000"}
+    )
+    running.append(service)
+    try:
+        wait_for(lambda: received("WATCHDOG=1") >= 3, 15, "watchdog pings")
+        wait_for(lambda: server.posts, 10, "the alert")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            health = json.loads(answer.read())
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+            metrics = answer.read().decode()
+        code = service.stop()
+        wait_for(lambda: received("STOPPING=1"), 5, "STOPPING=1")
+    finally:
+        listener.close()
+
+    assert code == 0, service.text()
+    assert any(m.startswith("READY=1") for m in messages), messages
+    assert any("STATUS=" in m for m in messages)
+    assert health["status"] == "ok"
+    assert health["last_poll_at"] is not None
+    assert 'media_monitor_polls_total{result="ok"} 1.0' in metrics
+    assert 'media_monitor_alerts_total{status="sent"} 1.0' in metrics
+    assert "media_monitor_poll_duration_seconds_bucket" in metrics
+    assert "media_monitor_delivery_latency_seconds_count 1.0" in metrics
+
+
+@pytest.mark.parametrize("unit", ["media-monitor.service", "media-monitor-once.service"])
+def test_units_are_hardened(unit: str) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        if os.environ.get("CI"):
+            pytest.fail("systemd-analyze is missing (Debian's systemd package)")
+        pytest.skip("systemd-analyze is not installed")
+    result = subprocess.run(
+        [analyze, "security", "--offline=yes", "--threshold=20", str(REPO / "systemd" / unit)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    exposure = float(result.stdout.split("Overall exposure level for")[1].split(":")[1].split()[0])
+    assert exposure <= 2.0

@@ -1,0 +1,78 @@
+"""Fake Telegram and Slack APIs on the loopback feed server, and a real SMTP server (aiosmtpd),
+for Apprise's own plugins to talk to. Only each plugin's base URL class attribute is patched."""
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from apprise.plugins.slack import NotifySlack
+from apprise.plugins.telegram import NotifyTelegram
+
+from tests.loopback import FeedServer
+
+TELEGRAM_TOKEN = "123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ"
+TELEGRAM_CHAT = "424242"
+SLACK_TOKENS = "T1ABCDEFG/B1ABCDEFG/abcdefghijklmnopqrstuvwx"
+
+
+class FakeTelegram:
+    """`sendMessage` of the Bot API: records each message; `failing` makes it answer 500."""
+
+    def __init__(self, server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.messages: list[dict[str, Any]] = []
+        self.failing = False
+        server.handlers[f"bot{TELEGRAM_TOKEN}/sendMessage"] = self._send_message
+        monkeypatch.setattr(NotifyTelegram, "notify_url", server.url("bot"))
+        self.url = f"tgram://{TELEGRAM_TOKEN}/{TELEGRAM_CHAT}"
+
+    async def _send_message(self, request: web.Request) -> web.Response:
+        if self.failing:
+            return web.json_response({"ok": False, "description": "Internal"}, status=500)
+        self.messages.append(await request.json())
+        return web.json_response({"ok": True, "result": {"message_id": len(self.messages)}})
+
+
+class FakeSlack:
+    """An incoming webhook: records each payload."""
+
+    def __init__(self, server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.payloads: list[dict[str, Any]] = []
+        server.handlers[f"services/{SLACK_TOKENS}"] = self._webhook
+        monkeypatch.setattr(NotifySlack, "webhook_url", server.url("services"))
+        self.url = f"slack://{SLACK_TOKENS}"
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        self.payloads.append(await request.json())
+        return web.Response(text="ok")
+
+
+class Mailbox:
+    """aiosmtpd's handler: keeps every message it is given."""
+
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, _server: SMTP, _session: Session, envelope: Envelope) -> str:  # noqa: N802 (aiosmtpd's name)
+        assert isinstance(envelope.content, bytes)
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[Mailbox, str]]:
+    """A running SMTP server on 127.0.0.1, and an Apprise URL that sends to it."""
+    with socket.socket() as probe:  # aiosmtpd needs a port number up front
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield mailbox, f"mailto://127.0.0.1:{port}?from=monitor@example.org&to=desk@example.org"
+    finally:
+        controller.stop()
