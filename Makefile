@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: example test bench
+.PHONY: example test bench soak
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,3 +26,7 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python bench/match.py
 	$(BIN)/python bench/poll.py
+
+# Ten minutes of `run` against 500 loopback feeds: delivery, latency and memory over time.
+soak: $(VENV)/.installed
+	$(BIN)/python bench/soak.py

@@ -56,18 +56,20 @@ def start_farm(
     return farm, json.loads(farm.stdout.readline())["ports"]
 
 
-def write_config(directory: Path, ports: list[int], feeds: int, concurrency: int) -> None:
-    """monitor.toml, feeds.toml and rules.toml for the farm."""
+def write_config(
+    directory: Path, ports: list[int], feeds: int, settings: str, interval: str | None = None
+) -> None:
+    """monitor.toml (with `settings` in [monitor]), feeds.toml and rules.toml for the farm."""
     directory.mkdir()
     (directory / "monitor.toml").write_text(
-        f'[monitor]\nstate_dir = "{directory.parent / "state"}"\nconcurrency = {concurrency}\n'
-        f'timeout = "20s"\nhistory_retention = "30d"\n\n'
+        f'[monitor]\nstate_dir = "{directory.parent / "state"}"\n{settings}\n'
         f'[channels.desk]\nurls = ["json://127.0.0.1:{ports[0]}/sink"]\n',
         encoding="utf-8",
     )
+    every = f'interval = "{interval}"\n' if interval else ""
     (directory / "feeds.toml").write_text(
         "".join(
-            f'[[feeds]]\nname = "farm-{n}"\n'
+            f'[[feeds]]\nname = "farm-{n}"\n{every}'
             f'url = "http://127.0.0.1:{ports[n % len(ports)]}/feed/{n}"\n\n'
             for n in range(feeds)
         ),
@@ -113,7 +115,8 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="bench-poll-") as scratch:
             config = Path(scratch) / "config"
-            write_config(config, ports, options.feeds, options.concurrency)
+            settings = f'concurrency = {options.concurrency}\ntimeout = "20s"\n'
+            write_config(config, ports, options.feeds, settings)
             log = Path(scratch) / "once.log"
             print(
                 f"{options.feeds} feeds × {options.items} items on {len(ports)} loopback ports, "

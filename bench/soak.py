@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from poll import REPO, RULES, farm_call, start_farm
+from poll import REPO, farm_call, start_farm, write_config
 
 _SERIAL = re.compile(r"\(report (\d+)\)")
 
@@ -40,30 +40,30 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def write_config(directory: Path, ports: list[int], feeds: int, interval: str) -> None:
-    """A config for the farm, every feed polled every `interval`."""
-    directory.mkdir()
-    (directory / "monitor.toml").write_text(
-        f'[monitor]\nstate_dir = "{directory.parent / "state"}"\nconcurrency = 20\n'
-        f'timeout = "10s"\nstatus_interval = "1m"\n\n'
-        f'[channels.desk]\nurls = ["json://127.0.0.1:{ports[0]}/sink"]\n',
-        encoding="utf-8",
-    )
-    (directory / "feeds.toml").write_text(
-        "".join(
-            f'[[feeds]]\nname = "farm-{n}"\ninterval = "{interval}"\n'
-            f'url = "http://127.0.0.1:{ports[n % len(ports)]}/feed/{n}"\n\n'
-            for n in range(feeds)
-        ),
-        encoding="utf-8",
-    )
-    (directory / "rules.toml").write_text(RULES, encoding="utf-8")
-
-
 def percentile(values: list[float], share: float) -> float:
     """The `share` quantile of `values` (nearest rank)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def print_alerts(published: dict[int, float], received: list[dict[str, object]]) -> None:
+    """Alerts delivered against expected, duplicates, and publish→alert latency."""
+    titles = [str(record["title"]) for record in received]
+    serials = [int(m.group(1)) for title in titles if (m := _SERIAL.search(title))]
+    arrivals: dict[int, float] = {}
+    for record, serial in zip(received, serials, strict=True):
+        arrivals.setdefault(serial, float(record["at"]))  # type: ignore[arg-type]
+    latencies = [arrivals[s] - published[s] for s in published if s in arrivals]
+    print(
+        f"alerts delivered {len(arrivals)} of {len(published)} expected; "
+        f"duplicates {len(serials) - len(set(serials))}; "
+        f"unexpected {len(set(serials) - set(published))}"
+    )
+    if latencies:
+        print(
+            f"publish→alert latency: p50 {statistics.median(latencies):.2f} s, "
+            f"p99 {percentile(latencies, 0.99):.2f} s, max {max(latencies):.2f} s"
+        )
 
 
 def main() -> None:
@@ -80,7 +80,8 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="bench-soak-") as scratch:
             config = Path(scratch) / "config"
-            write_config(config, ports, options.feeds, options.interval)
+            settings = 'concurrency = 20\ntimeout = "10s"\nstatus_interval = "1m"\n'
+            write_config(config, ports, options.feeds, settings, options.interval)
             log = (Path(scratch) / "run.log").open("w")
             daemon = subprocess.Popen(
                 [
@@ -123,23 +124,8 @@ def main() -> None:
         assert farm.stdin is not None
         farm.stdin.close()
         farm.wait(10)
-    titles = [str(record["title"]) for record in received]  # type: ignore[attr-defined]
-    serials = [int(m.group(1)) for title in titles if (m := _SERIAL.search(title))]
-    arrivals: dict[int, float] = {}
-    for record, serial in zip(received, serials, strict=True):
-        arrivals.setdefault(serial, record["at"])  # type: ignore[index]
-    latencies = [arrivals[s] - published[s] for s in published if s in arrivals]
+    print_alerts(published, received)  # type: ignore[arg-type]
     elapsed = options.minutes * 60
-    print(
-        f"alerts delivered {len(arrivals)} of {len(published)} expected; "
-        f"duplicates {len(serials) - len(set(serials))}; "
-        f"unexpected {len(set(serials) - set(published))}"
-    )
-    if latencies:
-        print(
-            f"publish→alert latency: p50 {statistics.median(latencies):.2f} s, "
-            f"p99 {percentile(latencies, 0.99):.2f} s, max {max(latencies):.2f} s"
-        )
     print(
         f"RSS start {rss_start:.0f} MB, end {rss_end:.0f} MB "
         f"({(rss_end / rss_start - 1) * 100:+.1f}%), peak {rss_peak:.0f} MB"

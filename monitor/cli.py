@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor import log as logging_setup
 from monitor.alerts import test_alert
 from monitor.config import ConfigError, load_config
-from monitor.daemon import run_daemon
+from monitor.daemon import ListenError, run_daemon
 from monitor.durations import format_duration, parse_duration
 from monitor.items import Item
 from monitor.notify import Notifier
@@ -185,7 +185,11 @@ def run(ctx: typer.Context) -> None:
     SIGTERM stops gracefully."""
     config = _load(ctx)
     with _state_errors(config):
-        asyncio.run(run_daemon(config))
+        try:
+            asyncio.run(run_daemon(config))
+        except ListenError as exc:
+            err.print(str(exc), markup=False, highlight=False)
+            raise typer.Exit(1) from None
 
 
 @app.command("notify-test")

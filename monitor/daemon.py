@@ -277,6 +277,10 @@ class Daemon:
         log.info("stopped", **self.metrics.summary())
 
 
+class ListenError(Exception):
+    """The `http` address cannot be listened on (in use, or not this machine's)."""
+
+
 def _restart_only_changes(old: Settings, new: Settings) -> list[str]:
     return [name for name in _RESTART_ONLY if getattr(old, name) != getattr(new, name)]
 
@@ -291,7 +295,12 @@ async def run_daemon(config: Config, now: Clock = utc_now) -> None:
             address = config.settings.http_address
             if address is not None:
                 health = HealthServer(daemon.metrics, store, now)
-                await health.start(*address)
+                try:
+                    await health.start(*address)
+                except OSError as exc:
+                    raise ListenError(
+                        f"cannot serve http on {config.settings.http}: {exc}"
+                    ) from exc
             try:
                 await daemon.serve()
             finally:

@@ -40,6 +40,17 @@ def channel(name: str, fmt: str, *urls: str) -> str:
     return f'[channels.{name}]\nurls = [{listed}]\nformat = "{fmt}"\n\n'
 
 
+def wire_config(server: FeedServer, tmp_path: Path, rules_toml: str, channels: str) -> Path:
+    """A config polling the server's wire.xml with these rules and channels."""
+    return write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_toml(server, "wire.xml"),
+        rules_toml,
+        channels,
+    )
+
+
 def once_at(config: Path, moment: datetime) -> OnceReport:
     return asyncio.run(run_once(load_config(config), now=lambda: moment))
 
@@ -58,10 +69,9 @@ def test_feed_text_shows_literally_on_telegram_slack_and_email(
     telegram, slack = FakeTelegram(server, monkeypatch), FakeSlack(server, monkeypatch)
     server.feeds["wire.xml"] = rss(STORY)
     with smtp_server() as (mailbox, mail_url):
-        config = write_config(
-            tmp_path / "config",
-            tmp_path / "state",
-            feeds_toml(server, "wire.xml"),
+        config = wire_config(
+            server,
+            tmp_path,
             rules("tg", "slack", "mail"),
             channel("tg", "html", telegram.url)
             + channel("slack", "markdown", slack.url)
@@ -106,13 +116,7 @@ def test_telegram_outage_delays_alerts_then_delivers_each_once_in_order(
         for n in range(3)
     ]
     server.feeds["wire.xml"] = rss(*stories)
-    config = write_config(
-        tmp_path / "config",
-        tmp_path / "state",
-        feeds_toml(server, "wire.xml"),
-        rules("tg"),
-        channel("tg", "html", telegram.url),
-    )
+    config = wire_config(server, tmp_path, rules("tg"), channel("tg", "html", telegram.url))
     start = datetime.now(UTC)
 
     down = [once_at(config, start), once_at(config, start + timedelta(minutes=1))]
@@ -135,12 +139,8 @@ def test_a_channel_retries_only_the_urls_that_failed(
     telegram.failing = True
     server.feeds["wire.xml"] = rss(STORY)
     sink = f"json://127.0.0.1:{server.port}/sink/desk"
-    config = write_config(
-        tmp_path / "config",
-        tmp_path / "state",
-        feeds_toml(server, "wire.xml"),
-        rules("desk"),
-        channel("desk", "html", sink, telegram.url),
+    config = wire_config(
+        server, tmp_path, rules("desk"), channel("desk", "html", sink, telegram.url)
     )
     start = datetime.now(UTC)
 
@@ -177,12 +177,8 @@ def test_digest_and_quiet_hours_send_one_message_when_the_time_comes(
 ) -> None:
     server.feeds["wire.xml"] = rss(*bulletins(3))
     sink = f"json://127.0.0.1:{server.port}/sink/desk"
-    config = write_config(
-        tmp_path / "config",
-        tmp_path / "state",
-        feeds_toml(server, "wire.xml"),
-        rules("desk"),
-        channel("desk", "text", sink) + pacing + "\n",
+    config = wire_config(
+        server, tmp_path, rules("desk"), channel("desk", "text", sink) + pacing + "\n"
     )
 
     def day(*moment: int) -> datetime:

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from tests.feeds import Entry, rss
 from tests.integration.conftest import write_config
+from tests.integration.test_cli import cli
 from tests.integration.test_once import RULES, SEED, UNRELATED, desk, once
 from tests.loopback import FeedServer, hanging
 
@@ -76,11 +77,34 @@ class Service:
         return self.log_path.read_text(encoding="utf-8")
 
 
+def daemon_config(
+    server: FeedServer, tmp_path: Path, interval: str, *paths: str, **options: str
+) -> Path:
+    """A config polling `paths` on `server` every `interval`, alerting the desk sink;
+    `options`: `write_config`'s (timeout, settings)."""
+    feeds = feeds_every(server, interval, *paths)
+    return write_config(
+        tmp_path / "config", tmp_path / "state", feeds, RULES, desk(server), **options
+    )
+
+
+Start = Callable[..., tuple[Path, Service]]
+
+
 @pytest.fixture
-def running(tmp_path: Path) -> Iterator[list[Service]]:
-    """Services started by a test; any still running at its end are stopped."""
+def start_run(server: FeedServer, tmp_path: Path) -> Iterator[Start]:
+    """`start_run(interval, *paths, env=…, **options)`: write `daemon_config` and start `run` on
+    it. Services still running when the test ends are killed."""
     services: list[Service] = []
-    yield services
+
+    def start(
+        interval: str, *paths: str, env: dict[str, str] | None = None, **options: str
+    ) -> tuple[Path, Service]:
+        config = daemon_config(server, tmp_path, interval, *paths, **options)
+        services.append(Service(config, tmp_path, env))
+        return config, services[-1]
+
+    yield start
     for service in services:
         if service.process.poll() is None:
             service.process.kill()
@@ -99,18 +123,10 @@ def polls_of(server: FeedServer, path: str) -> int:
 
 
 def test_new_items_alert_within_the_interval_and_sigterm_exits_cleanly(
-    server: FeedServer, tmp_path: Path, running: list[Service]
+    server: FeedServer, start_run: Start
 ) -> None:
     server.feeds["wire.xml"] = rss(UNRELATED)
-    config = write_config(
-        tmp_path / "config",
-        tmp_path / "state",
-        feeds_every(server, "2s", "wire.xml"),
-        RULES,
-        desk(server),
-    )
-    service = Service(config, tmp_path)
-    running.append(service)
+    _config, service = start_run("2s", "wire.xml")
     wait_for(lambda: service.logged("feed polled"), 15, "the first poll")
 
     published = time.monotonic()
@@ -130,18 +146,10 @@ def test_new_items_alert_within_the_interval_and_sigterm_exits_cleanly(
 
 
 def test_sighup_reloads_rules_and_a_broken_config_keeps_the_old_one(
-    server: FeedServer, tmp_path: Path, running: list[Service]
+    server: FeedServer, start_run: Start
 ) -> None:
     server.feeds["wire.xml"] = rss(UNRELATED)
-    config = write_config(
-        tmp_path / "config",
-        tmp_path / "state",
-        feeds_every(server, "1s", "wire.xml"),
-        RULES,
-        desk(server),
-    )
-    service = Service(config, tmp_path)
-    running.append(service)
+    config, service = start_run("1s", "wire.xml")
     wait_for(lambda: service.logged("feed polled"), 15, "the first poll")
     rules = config / "rules.toml"
     good_rules = rules.read_text(encoding="utf-8")
@@ -196,7 +204,7 @@ def slow_sink(server: FeedServer, seconds: float) -> None:
 
 
 def test_sigterm_during_delivery_and_a_hung_poll_loses_nothing(
-    server: FeedServer, tmp_path: Path, running: list[Service]
+    server: FeedServer, start_run: Start
 ) -> None:
     stories = [
         Entry(guid=f"s{n}", title=f"Kremlin warns Kyiv, story {n}", link=f"https://x.org/{n}")
@@ -205,16 +213,7 @@ def test_sigterm_during_delivery_and_a_hung_poll_loses_nothing(
     server.feeds["wire.xml"] = rss(*stories)
     server.handlers["hung.xml"] = hanging(60)
     slow_sink(server, 1.0)
-    config = write_config(
-        tmp_path / "config",
-        tmp_path / "state",
-        feeds_every(server, "1h", "wire.xml", "hung.xml"),
-        RULES,
-        desk(server),
-        timeout="30s",
-    )
-    service = Service(config, tmp_path)
-    running.append(service)
+    config, service = start_run("1h", "wire.xml", "hung.xml", timeout="30s")
     wait_for(lambda: server.posts, 20, "the first alert")
 
     stopping = time.monotonic()
@@ -242,18 +241,10 @@ def free_port() -> int:
 
 
 def test_systemd_notifications_health_and_metrics(
-    server: FeedServer, tmp_path: Path, running: list[Service]
+    server: FeedServer, tmp_path: Path, start_run: Start
 ) -> None:
     server.feeds["wire.xml"] = rss(SEED)
     port = free_port()
-    config = write_config(
-        tmp_path / "config",
-        tmp_path / "state",
-        feeds_every(server, "1h", "wire.xml"),
-        RULES,
-        desk(server),
-        settings=f'http = "127.0.0.1:{port}"\n',
-    )
     notify_path = tmp_path / "notify.sock"
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     listener.bind(str(notify_path))
@@ -265,10 +256,12 @@ def test_systemd_notifications_health_and_metrics(
             messages.append(listener.recv(4096).decode())
         return sum(text in m for m in messages)
 
-    service = Service(
-        config, tmp_path, {"NOTIFY_SOCKET": str(notify_path), "WATCHDOG_USEC": "400000"}
+    _config, service = start_run(
+        "1h",
+        "wire.xml",
+        env={"NOTIFY_SOCKET": str(notify_path), "WATCHDOG_USEC": "400000"},
+        settings=f'http = "127.0.0.1:{port}"\n',
     )
-    running.append(service)
     try:
         wait_for(lambda: received("WATCHDOG=1") >= 3, 15, "watchdog pings")
         wait_for(lambda: server.posts, 10, "the alert")
@@ -310,3 +303,17 @@ def test_units_are_hardened(unit: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     exposure = float(result.stdout.split("Overall exposure level for")[1].split(":")[1].split()[0])
     assert exposure <= 2.0
+
+
+def test_an_http_address_in_use_is_a_clear_error(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "config", tmp_path / "config")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
+        result = cli("--config", "config", "run", cwd=tmp_path, env={"MONITOR_HTTP": address})
+
+    assert result.returncode == 1
+    assert f"cannot serve http on {address}" in result.stderr
+    assert "address already in use" in result.stderr
+    assert "Traceback" not in result.stderr

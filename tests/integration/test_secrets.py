@@ -1,5 +1,6 @@
 """Secrets from ${NAME} never reach a log line, whatever logs them."""
 
+import asyncio
 import io
 import logging
 from pathlib import Path
@@ -8,10 +9,13 @@ import pytest
 import structlog
 
 from monitor import log as logging_setup
+from monitor.config import load_config
+from monitor.pipeline import run_once
 from tests.feeds import Entry, rss
 from tests.integration.conftest import write_config
 from tests.integration.test_cli import cli
 from tests.loopback import FeedServer
+from tests.services import TELEGRAM_CHAT, TELEGRAM_TOKEN, FakeTelegram
 
 SECRET = "s3cr3t-Pa55word-4242"
 
@@ -56,3 +60,33 @@ def test_library_log_records_are_redacted(monkeypatch: pytest.MonkeyPatch) -> No
     output = stream.getvalue()
     assert SECRET not in output
     assert output.count("***") == 2
+
+
+def test_telegram_token_never_logged_at_debug_even_when_delivery_fails(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    telegram = FakeTelegram(server, monkeypatch)
+    telegram.failing = True
+    server.feeds["wire.xml"] = rss(Entry("1", "Paris sends troops to Ukraine"))
+    monkeypatch.setenv("TELEGRAM_TOKEN", TELEGRAM_TOKEN)
+    channels = f'[channels.tg]\nurls = ["tgram://${{TELEGRAM_TOKEN}}/{TELEGRAM_CHAT}"]\n'
+    rules = '[[rules]]\nname = "r"\nquery = "@France AND @Ukraine"\nchannels = ["tg"]\n'
+    feeds = f'[[feeds]]\nname = "wire"\nurl = "{server.url("wire.xml")}"\n'
+    config_dir = write_config(tmp_path / "c", tmp_path / "s", feeds, rules, channels)
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    logging_setup.configure("debug", "json")
+    config = load_config(config_dir)
+    logging_setup.add_secrets(config.secrets)
+    # As if Apprise were not capped at INFO: redaction alone must catch its debug lines.
+    logging.getLogger("apprise").setLevel(logging.DEBUG)
+
+    report = asyncio.run(run_once(config))
+
+    output = stream.getvalue()
+    assert report.delivery.retrying == 1
+    assert "alert delivery failed; will retry" in output
+    assert "tgram://" in output  # the failing URL is named, in Apprise's privacy form…
+    assert TELEGRAM_TOKEN not in output  # …never with its token
+    assert TELEGRAM_TOKEN.split(":")[1] not in output
+    assert "/bot***/sendMessage" in output  # Apprise's own debug line, redacted
