@@ -73,7 +73,7 @@ class Daemon:
     def _apply(self, config: Config) -> None:
         self.config = config
         self.poller = Poller(config, self.store, config.matcher, self.session, self.now)
-        self.notifier = Notifier(config.channels)
+        self.notifier = Notifier(config.channels, config.settings.max_retry_age)
         self.timezone = ZoneInfo(config.settings.timezone)
 
     # The jobs.

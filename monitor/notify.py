@@ -1,7 +1,8 @@
 """Delivery: one Apprise object per channel, and the loop that drains the outbox.
 
 An alert leaves the outbox only when its channel accepted it; failures are retried with
-exponential backoff until `MAX_RETRY_AGE`, then marked failed and logged as errors.
+exponential backoff until they are `max_retry_age` old (24 h unless configured), then marked
+failed and logged as errors.
 """
 
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -22,7 +23,6 @@ log = structlog.get_logger(__name__)
 
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX_DELAY = timedelta(hours=1)
-MAX_RETRY_AGE = timedelta(hours=24)
 SEND_TIMEOUT = 60  # seconds: Apprise's deadline for one message to every URL of a channel
 TITLE_ROOM = 300  # characters of a service's body limit left for the title and its markup
 
@@ -60,8 +60,11 @@ class Notifier:
     """Holds one Apprise object per channel, reused for every alert; each URL is tagged with its
     position, so that a retry goes only to the URLs that failed."""
 
-    def __init__(self, channels: Mapping[str, Channel]) -> None:
+    def __init__(
+        self, channels: Mapping[str, Channel], max_retry_age: timedelta = timedelta(hours=24)
+    ) -> None:
         self.channels = channels
+        self.max_retry_age = max_retry_age
         self.pacing = {name: channel.pacing for name, channel in channels.items()}
         self._apprise: dict[str, apprise.Apprise] = {}
         self._limits: dict[str, int | None] = {}
@@ -150,7 +153,7 @@ def _record(
         log.info("alert sent", channel=row.channel, rule=row.rules, item=row.story_key)
         report.sent += 1
         report.latencies.append((moment - row.created_at).total_seconds())
-    elif moment - row.created_at >= MAX_RETRY_AGE or row.channel not in notifier.channels:
+    elif moment - row.created_at >= notifier.max_retry_age or row.channel not in notifier.channels:
         store.record_attempt(row.id, now=moment, error=error, retry_at=None, delivered=delivered)
         log.error("alert given up", channel=row.channel, item=row.story_key, error=error)
         report.failed += 1

@@ -205,7 +205,7 @@ async def run_once(config: Config, now: Clock = utc_now) -> OnceReport:
                     return await poller.poll_contained(feed)
 
             decisions = await asyncio.gather(*(poll(f) for f in active))
-        notifier = Notifier(config.channels)
+        notifier = Notifier(config.channels, config.settings.max_retry_age)
         delivery = await deliver_due(store, notifier, ZoneInfo(config.settings.timezone), now)
         store.prune_history(now() - config.settings.history_retention)
     finally:

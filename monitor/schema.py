@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     max_feed_bytes: int = Field(default=10_000_000, ge=1024)
     timezone: str = "UTC"
     history_retention: Duration = timedelta(days=30)  # items kept for `test-rule --history`
+    max_retry_age: Duration = timedelta(hours=24)  # failed deliveries are retried this long
     status_interval: Duration = timedelta(minutes=5)  # `run` logs a status summary this often
     http: str | None = None  # `run` serves /healthz and /metrics here ("127.0.0.1:9464")
 

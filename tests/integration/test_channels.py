@@ -216,3 +216,27 @@ def test_bad_pacing_is_a_config_error_naming_the_channel(tmp_path: Path) -> None
     errors = "\n".join(caught.value.errors)
     assert "channel 'a': digest: a digest period is at least" in errors
     assert "channel 'b': quiet_hours: '22:00-7' is not a time range" in errors
+
+
+def test_a_delivery_failing_past_max_retry_age_is_given_up(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    telegram = FakeTelegram(server, monkeypatch)
+    telegram.failing = True
+    server.feeds["wire.xml"] = rss(STORY)
+    config = write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_toml(server, "wire.xml"),
+        rules("tg"),
+        channel("tg", "html", telegram.url),
+        settings='max_retry_age = "1h"\n',
+    )
+    start = datetime.now(UTC)
+
+    within = once_at(config, start)  # queued now
+    beyond = once_at(config, start + timedelta(minutes=70))
+    later = once_at(config, start + timedelta(hours=3))
+
+    assert (within.delivery.retrying, beyond.delivery.failed) == (1, 1)
+    assert (later.delivery.sent, later.delivery.retrying, later.delivery.failed) == (0, 0, 0)
