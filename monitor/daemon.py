@@ -82,15 +82,11 @@ class Daemon:
         """Start a poll of every feed that is due and not being polled already."""
         if self._stop.is_set():
             return
-        now = self.now()
-        states = self.store.feed_states()
+        schedule = self.store.poll_schedule(self.now())
         for feed in self.config.feeds.values():
-            if feed.name in self._in_flight:
-                continue
-            state = states.get(feed.name)
             forced = feed.name in self._poll_now
-            if state is not None and not (
-                state.due(feed.url, now) or (forced and state.held(feed.url, now) is None)
+            if feed.name in self._in_flight or not schedule.should_poll(
+                feed.name, feed.url, forced=forced
             ):
                 continue
             self._poll_now.discard(feed.name)

@@ -48,14 +48,6 @@ class FeedState:
             return f"the server asked us to wait until {self.hold_until:%Y-%m-%d %H:%M:%S} UTC"
         return None
 
-    def due(self, url: str, now: datetime) -> bool:
-        """Is a poll of the feed, configured at `url`, due at `now`?"""
-        if self.url != url:
-            return True
-        return self.held(url, now) is None and (
-            self.next_poll_at is None or self.next_poll_at <= now
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class FeedPolicy:

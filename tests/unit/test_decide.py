@@ -208,8 +208,7 @@ def test_gone_stops_polling_until_the_url_changes() -> None:
     gone = FeedState(POLICY.url, None, None, 1, gone_at=NOW)
     later = NOW + timedelta(days=30)
     assert "410" in (gone.held(POLICY.url, later) or "")
-    assert not gone.due(POLICY.url, later)
-    assert gone.due("https://example.org/new-feed", later)
+    assert gone.held("https://example.org/new-feed", later) is None
 
 
 def test_permanent_redirect_is_remembered_once_the_target_answers() -> None:
