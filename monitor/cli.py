@@ -153,9 +153,15 @@ def check(ctx: typer.Context) -> None:
         rules.add_row(
             rule.name, rule.query, ", ".join(rule.channels), ", ".join(rule.feeds) or "all"
         )
-    channels = Table("channel", "format", "urls", title="Channels")
+    channels = Table("channel", "format", "pacing", "urls", title="Channels")
     for channel in config.channels.values():
-        channels.add_row(channel.name, channel.format, "\n".join(channel.shown_urls))
+        pacing = channel.pacing
+        shown = [f"digest every {format_duration(pacing.digest)}" if pacing.digest else "at once"]
+        if pacing.quiet_hours is not None:
+            shown.append(f"quiet {pacing.quiet_hours}")
+        channels.add_row(
+            channel.name, channel.format, ", ".join(shown), "\n".join(channel.shown_urls)
+        )
     for table in (feeds, rules, channels):
         out.print(table)
 
