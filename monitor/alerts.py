@@ -6,7 +6,7 @@ Everything that came from a feed is escaped for the format: a title such as
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -181,17 +181,19 @@ def _when(moment: datetime | None, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _fit(lines: Sequence[str], separator: str, limit: int | None, more: str) -> str:
-    """`lines` joined, dropping whole lines from the end (and saying so with `more`, where
-    {n} is the number dropped) until the text fits in `limit` characters. Whole lines, so that
-    markup is never cut in half."""
+def _fit(
+    lines: Sequence[str], separator: str, limit: int | None, more: Callable[[int], str]
+) -> str:
+    """`lines` joined, dropping whole lines from the end (and saying so with the line
+    `more(how many were dropped)`) until the text fits in `limit` characters. Whole lines, so
+    that markup is never cut in half."""
     text = separator.join(lines)
     if limit is None or len(text) <= limit:
         return text
     kept = list(lines)
-    while kept and len(separator.join([*kept, more.format(n=len(lines) - len(kept))])) > limit:
+    while kept and len(separator.join([*kept, more(len(lines) - len(kept))])) > limit:
         kept.pop()
-    return separator.join([*kept, more.format(n=len(lines) - len(kept))])
+    return separator.join([*kept, more(len(lines) - len(kept))])
 
 
 def render(alert: Alert, fmt: Format, tz: ZoneInfo, limit: int | None = None) -> Rendered:
@@ -216,7 +218,9 @@ def render(alert: Alert, fmt: Format, tz: ZoneInfo, limit: int | None = None) ->
     lines += ["", "".join(parts)]
     separator = "<br>\n" if fmt == "html" else "\n"
     title = f"[{', '.join(alert.rules)}] {alert.title}"
-    return Rendered(title=_escape(title, fmt), body=_fit(lines, separator, limit, ELLIPSIS))
+    return Rendered(
+        title=_escape(title, fmt), body=_fit(lines, separator, limit, lambda _n: ELLIPSIS)
+    )
 
 
 def render_digest(
@@ -230,7 +234,7 @@ def render_digest(
     for rules, group in groups.items():
         if lines:
             lines.append("")
-        lines.append(_label(f"{', '.join(rules)} ({len(group)})", fmt, escape=True))
+        lines.append(_label(f"{', '.join(rules)} ({len(group)})", fmt))
         for alert in group:
             entry = (
                 f"• {_escape(alert.title, fmt)} — {_escape(alert.feed, fmt)}, "
@@ -238,15 +242,16 @@ def render_digest(
             )
             lines.append(f"{entry} {_link(alert.link, fmt)}" if alert.link else entry)
     separator = "<br>\n" if fmt == "html" else "\n"
-    more = _escape("… and {n} more lines: see `media-monitor history`", fmt).replace(
-        "\\{n\\}", "{n}"
-    )
+
+    def more(dropped: int) -> str:
+        return _escape(f"… and {dropped} more lines: see `media-monitor history`", fmt)
+
     count = f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}"
     return Rendered(
         title=_escape(f"[digest] {count}", fmt), body=_fit(lines, separator, limit, more)
     )
 
 
-def _label(name: str, fmt: Format, escape: bool = False) -> str:
-    shown = _escape(name, fmt) if escape else name
+def _label(name: str, fmt: Format) -> str:
+    shown = _escape(name, fmt)
     return {"html": f"<b>{shown}:</b>", "markdown": f"**{shown}:**", "text": f"{shown}:"}[fmt]
