@@ -176,7 +176,7 @@ def seconds(fn: Callable[[str, str], object], items: list[tuple[str, str]]) -> f
 
 
 def rates(
-    fns: list[Callable[[str, str], object]], items: list[tuple[str, str]], rounds: int = 5
+    fns: list[Callable[[str, str], object]], items: list[tuple[str, str]], rounds: int = 9
 ) -> list[float]:
     """Items per CPU second of each of `fns`, best of `rounds` rounds; the functions take turns
     within each round, so that a slow spell of this virtual machine hits them all alike."""
