@@ -26,6 +26,7 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python bench/match.py
 	$(BIN)/python bench/poll.py
+	$(BIN)/python bench/prune.py
 
 # Ten minutes of `run` against 500 loopback feeds: delivery, latency and memory over time.
 soak: $(VENV)/.installed

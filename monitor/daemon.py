@@ -32,7 +32,7 @@ from monitor.config import ConfigError, load_config
 from monitor.health import HealthServer
 from monitor.metrics import Metrics
 from monitor.notify import Notifier, deliver_due
-from monitor.pipeline import Clock, Poller, http_session, utc_now
+from monitor.pipeline import Clock, Poller, forget_old, http_session, utc_now
 from monitor.schema import Config, FeedSpec, Settings
 from monitor.sdnotify import SystemdNotifier
 from monitor.store import Store
@@ -136,11 +136,8 @@ class Daemon:
             self._delivering = None
 
     async def prune(self) -> None:
-        """Forget item texts older than `history_retention`."""
-        cutoff = self.now() - self.config.settings.history_retention
-        removed = await asyncio.to_thread(self.store.prune_history, cutoff)
-        if removed:
-            log.info("history pruned", items=removed)
+        """Forget what the retention settings say is old (see `forget_old`)."""
+        await asyncio.to_thread(forget_old, self.store, self.config.settings, self.now())
 
     async def status(self) -> None:
         """Log the status summary and report it to systemd."""

@@ -11,7 +11,7 @@ from typing import Any
 from monitor.alerts import build_alert
 from monitor.fetch import FetchResult
 from monitor.hints import max_age, retry_after
-from monitor.items import Item
+from monitor.items import MAX_CLOCK_SKEW, Item
 from monitor.parse import ParsedFeed
 from monitor.rules.matcher import MatchResult
 
@@ -21,8 +21,6 @@ MAX_HINTED_DELAY = timedelta(hours=6)
 # Polls come up to this share of the delay early, so feeds added together drift apart.
 INTERVAL_SPREAD = 0.1
 BACKOFF_SPREAD = 0.5
-# Feeds' clocks and time zones are often off by hours; beyond this, a date is simply wrong.
-MAX_CLOCK_SKEW = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +100,9 @@ class Decision:
     warning: str | None = field(default=None)
     moved_to: str | None = None  # a permanent redirect, remembered by this poll
     not_modified: bool = False  # the server answered 304
+    # The entry keys the feed lists now; None keeps the stored list (no feed read, or an empty
+    # one, which is more likely a publisher's glitch than a feed with nothing left in it).
+    listed: tuple[str, ...] | None = None
 
     @property
     def alert_count(self) -> int:
@@ -264,4 +265,5 @@ def decide(
         history=tuple(history),
         warning=parsed.warning,
         moved_to=moved_to,
+        listed=tuple(dict.fromkeys(i.entry_key for i in parsed.items)) or None,
     )

@@ -2,10 +2,13 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urldefrag, urlsplit
 
 from courlan import normalize_url
+
+# Feeds' clocks and time zones are often off by hours; beyond this, a date is simply wrong.
+MAX_CLOCK_SKEW = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)

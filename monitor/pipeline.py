@@ -17,7 +17,7 @@ from monitor.items import Item
 from monitor.notify import DeliveryReport, Notifier, deliver_due
 from monitor.parse import FeedParseError, ParsedFeed, parse_feed
 from monitor.rules.matcher import Matcher
-from monitor.schema import Config, FeedSpec
+from monitor.schema import Config, FeedSpec, Settings
 from monitor.store import Store
 
 log = structlog.get_logger(__name__)
@@ -27,6 +27,18 @@ Clock = Callable[[], datetime]
 def utc_now() -> datetime:
     """The current time, aware UTC."""
     return datetime.now(UTC)
+
+
+def forget_old(store: Store, settings: Settings, moment: datetime) -> dict[str, int]:
+    """Prune the state as the settings say (item texts after `history_retention`; what alerting
+    once no longer needs after `state_retention`), log what went, and return the counts."""
+    removed = {
+        "history": store.prune_history(moment - settings.history_retention),
+        **store.prune_state(moment - settings.state_retention),
+    }
+    if any(removed.values()):
+        log.info("state pruned", **removed)
+    return removed
 
 
 def http_session(config: Config) -> aiohttp.ClientSession:
@@ -207,7 +219,7 @@ async def run_once(config: Config, now: Clock = utc_now) -> OnceReport:
             decisions = await asyncio.gather(*(poll(f) for f in active))
         notifier = Notifier(config.channels, config.settings.max_retry_age)
         delivery = await deliver_due(store, notifier, ZoneInfo(config.settings.timezone), now)
-        store.prune_history(now() - config.settings.history_retention)
+        forget_old(store, config.settings, now())
     finally:
         store.close()
     done = [d for d in decisions if d is not None]

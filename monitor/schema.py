@@ -8,11 +8,20 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from monitor.batching import Pacing, QuietHours
-from monitor.durations import parse_duration
+from monitor.durations import format_duration, parse_duration
+from monitor.items import MAX_CLOCK_SKEW
 from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.query import Node
 
@@ -34,6 +43,8 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     history_retention: Duration = timedelta(days=30)  # items kept for `test-rule --history`
     max_retry_age: Duration = timedelta(hours=24)  # failed deliveries are retried this long
+    # Entries feeds no longer list, stories and finished alerts are forgotten after this long.
+    state_retention: Duration = timedelta(days=90)
     status_interval: Duration = timedelta(minutes=5)  # `run` logs a status summary this often
     http: str | None = None  # `run` serves /healthz and /metrics here ("127.0.0.1:9464")
 
@@ -44,6 +55,20 @@ class Settings(BaseSettings):
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
+
+    @field_validator("state_retention")
+    @classmethod
+    def _outlives_fresh_items(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        # A forgotten item that comes back must be too old to alert again, even if its date
+        # was off by the clock skew we tolerate.
+        item_age = info.data.get("max_item_age")
+        if item_age is not None and value <= item_age + MAX_CLOCK_SKEW:
+            raise ValueError(
+                f"must be longer than max_item_age + {format_duration(MAX_CLOCK_SKEW)} "
+                f"({format_duration(item_age + MAX_CLOCK_SKEW)}), or forgotten items could "
+                "alert again"
+            )
         return value
 
     @field_validator("http")

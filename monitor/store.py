@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
@@ -68,6 +69,7 @@ feeds = Table(
     Column("last_error", Text),
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("items_seen", Integer, nullable=False, default=0),
+    Column("listed", Text),  # JSON: the entry keys the feed listed when last read
 )
 
 entries = Table(
@@ -77,6 +79,7 @@ entries = Table(
     Column("entry_key", Text, primary_key=True),
     Column("story_key", Text, nullable=False),
     Column("first_seen_at", UTCDateTime, nullable=False),
+    Index("entries_by_age", "feed", "first_seen_at"),
 )
 
 stories = Table(
@@ -85,7 +88,7 @@ stories = Table(
     Column("story_key", Text, primary_key=True),
     Column("feed", String, nullable=False),
     Column("title", Text, nullable=False),
-    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("first_seen_at", UTCDateTime, nullable=False, index=True),
 )
 
 outbox = Table(
@@ -106,6 +109,9 @@ outbox = Table(
     UniqueConstraint("story_key", "channel", name="one_alert_per_story_per_channel"),
 )
 
+
+# What a feed's state is made of: all but its listing, which only pruning reads.
+_STATE_COLUMNS = [c for c in feeds.c if c.name != "listed"]
 
 history = Table(
     "history",
@@ -150,6 +156,8 @@ class PollSchedule:
 
 
 _WRITE = "monitor_write"  # execution option: this transaction writes
+_CHUNK = 500  # keys per IN (…): under every backend's bound-parameter limit
+_BATCH = 5_000  # rows deleted per transaction when pruning
 
 
 def _sqlite_engine(path: Path) -> Engine:
@@ -183,7 +191,7 @@ class Store:
         self._writer = engine.execution_options(**{_WRITE: True})
         with self._writer.begin() as conn:
             metadata.create_all(conn)
-            _add_missing_columns(conn)
+            _migrate(conn)
 
     @classmethod
     def open(cls, state_dir: Path) -> "Store":
@@ -203,7 +211,8 @@ class Store:
     def feed_state(self, name: str) -> FeedState | None:
         """The stored state of feed `name`, or None before its first poll."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(feeds).where(feeds.c.name == name)).mappings().first()
+            query = select(*_STATE_COLUMNS).where(feeds.c.name == name)
+            row = conn.execute(query).mappings().first()
         if row is None:
             return None
         return _feed_state(row)
@@ -211,7 +220,7 @@ class Store:
     def feed_states(self) -> dict[str, FeedState]:
         """Every polled feed's stored state, by feed name."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(feeds)).mappings().all()
+            rows = conn.execute(select(*_STATE_COLUMNS)).mappings().all()
         return {row["name"]: _feed_state(row) for row in rows}
 
     def poll_schedule(self, now: datetime) -> PollSchedule:
@@ -250,6 +259,8 @@ class Store:
                 "last_poll_at": decision.polled_at,
                 **decision.feed_update,
             }
+            if decision.listed is not None:
+                update_values["listed"] = json.dumps(decision.listed)
             done = conn.execute(
                 update(feeds).where(feeds.c.name == decision.feed).values(update_values)
             )
@@ -400,6 +411,45 @@ class Store:
         with self._writer.begin() as conn:
             return conn.execute(history.delete().where(history.c.first_seen_at < before)).rowcount
 
+    def prune_state(self, before: datetime) -> dict[str, int]:
+        """Forget, from before `before`, what alerting once no longer needs: finished alerts,
+        stories with no alert left, and entries their feed no longer lists (a feed never read
+        since this was added keeps all of its). Returns how many rows went, by table. Rows go
+        in batches, a transaction each, so that polls write in between."""
+        finished = (outbox.c.status != "pending") & (outbox.c.created_at < before)
+        alerts = self._delete_batches(outbox.c.id, finished)
+        queued = select(outbox.c.id).where(outbox.c.story_key == stories.c.story_key)
+        old_story = (stories.c.first_seen_at < before) & ~queued.exists()
+        stories_gone = self._delete_batches(stories.c.story_key, old_story)
+        entries_gone = 0
+        with self.engine.connect() as conn:
+            listings = conn.execute(select(feeds.c.name, feeds.c.listed)).all()
+        for feed, listed in listings:
+            if listed is None:
+                continue
+            with self.engine.connect() as conn:
+                old = select(entries.c.entry_key).where(
+                    entries.c.feed == feed, entries.c.first_seen_at < before
+                )
+                gone = sorted(set(conn.execute(old).scalars()) - set(json.loads(listed)))
+            for start in range(0, len(gone), _CHUNK):
+                with self._writer.begin() as conn:
+                    chunk = entries.c.entry_key.in_(gone[start : start + _CHUNK])
+                    done = conn.execute(entries.delete().where(entries.c.feed == feed, chunk))
+                    entries_gone += done.rowcount
+        return {"alerts": alerts, "stories": stories_gone, "entries": entries_gone}
+
+    def _delete_batches(self, key: Any, where: Any) -> int:
+        """Delete the rows of `key`'s table that match `where`, `_BATCH` per transaction."""
+        total = 0
+        while True:
+            batch = select(key).where(where).limit(_BATCH)
+            with self._writer.begin() as conn:
+                done = conn.execute(key.table.delete().where(key.in_(batch))).rowcount
+            total += done
+            if done < _BATCH:
+                return total
+
     def due_alerts(self, now: datetime, limit: int = 500) -> list[OutboxRow]:
         """Pending alerts whose next attempt is due, oldest first."""
         query = (
@@ -470,9 +520,9 @@ def _feed_state(row: Any) -> FeedState:
     )
 
 
-def _add_missing_columns(conn: Any) -> None:
-    """Bring a state database written by an older version up to date: nullable columns added
-    since then are created empty (the only kind of change made so far)."""
+def _migrate(conn: Any) -> None:
+    """Bring a state database written by an older version up to date: nullable columns and
+    indexes added since then are created (the only kinds of change made so far)."""
     inspector = inspect(conn)
     for table in metadata.sorted_tables:
         present = {c["name"] for c in inspector.get_columns(table.name)}
@@ -480,6 +530,8 @@ def _add_missing_columns(conn: Any) -> None:
             if column.name not in present and column.nullable:
                 kind = column.type.compile(dialect=conn.dialect)
                 conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
 
 
 def _insert_new(conn: Any, table: Table) -> Insert:
@@ -491,6 +543,6 @@ def _insert_new(conn: Any, table: Table) -> Insert:
 
 def _chunked_in(conn: Any, column: Any, keys: Sequence[str], *where: Any) -> Iterable[str]:
     """`column IN keys`, in chunks that stay under every backend's bound-parameter limit."""
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
         yield from conn.execute(select(column).where(column.in_(chunk), *where)).scalars()

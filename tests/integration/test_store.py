@@ -1,10 +1,11 @@
-"""The state database on a real SQLite file: transactions and their locks."""
+"""The state database on a real SQLite file: transactions, their locks, pruning, migration."""
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, inspect
 
+from monitor.decide import Decision, NewEntry, NewStory, QueuedAlert
 from monitor.store import Store, feeds
 
 
@@ -51,3 +52,69 @@ def test_poll_schedule_knows_what_is_due_held_or_new(tmp_path: Path) -> None:
     assert schedule.should_poll("gone", "u/elsewhere")  # a new URL starts afresh
     assert schedule.should_poll("later", "u/later", forced=True)  # changed by a reload…
     assert not schedule.should_poll("waiting", "u/waiting", forced=True)  # …but Retry-After holds
+
+
+def poll(
+    feed: str,
+    at: datetime,
+    entries: dict[str, str],
+    *,
+    alerting: tuple[str, ...] = (),
+    listed: tuple[str, ...] | None = None,
+) -> Decision:
+    """A poll of `feed` at `at` that saw `entries` (entry key → story key) for the first time;
+    the stories in `alerting` alert to channel "desk"."""
+    alert = QueuedAlert("desk", ["r"], {"title": "t"})
+    return Decision(
+        feed=feed,
+        feed_url=f"u/{feed}",
+        polled_at=at,
+        feed_update={},
+        entries=tuple(NewEntry(e, s) for e, s in entries.items()),
+        stories=tuple(
+            NewStory(s, "t", (alert,) if s in alerting else ()) for s in set(entries.values())
+        ),
+        listed=listed,
+    )
+
+
+def test_pruning_keeps_what_alerting_once_still_needs(tmp_path: Path) -> None:
+    long_ago = datetime(2026, 1, 1, tzinfo=UTC)
+    cutoff = datetime(2026, 6, 1, tzinfo=UTC)
+    recently = cutoff + timedelta(days=1)
+    store = Store.open(tmp_path)
+    old = {"still-listed": "s-listed", "dropped": "s-sent", "queued": "s-queued"}
+    store.apply(poll("wire", long_ago, old, alerting=("s-sent", "s-queued")))
+    store.apply(poll("wire", recently, {"new": "s-new"}, listed=("still-listed", "new")))
+    store.apply(poll("unread", long_ago, {"kept": "s-unread"}))  # never read since: no list
+    sent = next(row for row in store.due_alerts(recently) if row.story_key == "s-sent")
+    store.record_attempt(sent.id, now=long_ago, error=None, retry_at=None)
+
+    removed = store.prune_state(cutoff)
+
+    assert removed == {"alerts": 1, "stories": 3, "entries": 2}
+    assert store.seen("wire", [*old, "new"], ["s-sent", "s-queued", "s-new"]) == (
+        {"still-listed", "new"},  # listed now, or seen since the cutoff
+        {"s-queued", "s-new"},  # its alert still pending, or seen since the cutoff
+    )
+    assert store.seen("unread", ["kept"], []) == ({"kept"}, set())
+    # The forgotten story can alert again (no outbox row is left in its way).
+    assert store.apply(poll("other", recently, {"again": "s-sent"}, alerting=("s-sent",))) == 1
+    store.close()
+
+
+def test_an_older_state_database_gains_the_new_column_and_indexes(tmp_path: Path) -> None:
+    store = Store.open(tmp_path)
+    with store._writer.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX entries_by_age")
+        conn.exec_driver_sql("DROP INDEX ix_stories_first_seen_at")
+        conn.exec_driver_sql("ALTER TABLE feeds DROP COLUMN listed")
+    store.close()
+
+    store = Store.open(tmp_path)
+    with store.engine.connect() as conn:
+        inspector = inspect(conn)
+        assert "listed" in {c["name"] for c in inspector.get_columns("feeds")}
+        assert {i["name"] for i in inspector.get_indexes("entries")} == {"entries_by_age"}
+        assert {i["name"] for i in inspector.get_indexes("stories")} == {"ix_stories_first_seen_at"}
+    store.close()

@@ -136,3 +136,14 @@ def test_rule_examples_are_checked(tmp_path: Path) -> None:
 def test_example_config_is_valid_and_its_examples_pass() -> None:
     config = load_config(Path(__file__).resolve().parents[2] / "config")
     assert sum(len(rule.examples) for rule in config.rules.values()) == 7
+
+
+def test_state_retention_must_outlive_fresh_items(tmp_path: Path) -> None:
+    settings = '[monitor]\nmax_item_age = "3d"\nstate_retention = "4d"\n'
+    found = errors(make(tmp_path, monitor=settings + CHANNEL))
+    assert found == [
+        f"{tmp_path / 'monitor.toml'}: [monitor] state_retention: must be longer than "
+        "max_item_age + 1d (4d), or forgotten items could alert again"
+    ]
+    (tmp_path / "monitor.toml").write_text(settings.replace('"4d"', '"5d"') + CHANNEL)
+    assert load_config(tmp_path).settings.state_retention == timedelta(days=5)

@@ -239,3 +239,10 @@ def test_jitter_only_brings_polls_earlier() -> None:
     third = FeedState(POLICY.url, None, None, 2)
     backoff = run([], state=third, fetched=failing(500), jitter=1.0)
     assert backoff.feed_update["next_poll_at"] == NOW + 2 * POLICY.interval
+
+
+def test_a_read_feed_lists_its_entry_keys_and_a_304_or_empty_feed_keeps_the_old_list() -> None:
+    assert run([item("a", "x"), item("b", "y"), item("a", "x again")]).listed == ("a", "b")
+    assert run([]).listed is None
+    not_modified = FetchResult(POLICY.url, 304, etag='"v1"')
+    assert run([], fetched=not_modified).listed is None
