@@ -64,6 +64,7 @@ class Daemon:
     _deliver_again: bool = False  # alerts were queued while a delivery was under way
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _reloading: asyncio.Task[None] | None = None
+    _reload_again: bool = False  # a SIGHUP came during a reload
 
     def __post_init__(self) -> None:
         # Built once, like the HTTP session: `concurrency` is a restart-only setting.
@@ -173,9 +174,18 @@ class Daemon:
             self._stop.set()
 
     def request_reload(self) -> None:
-        """SIGHUP: reload the config in the background (one reload at a time)."""
+        """SIGHUP: reload the config in the background, one reload at a time. A SIGHUP during a
+        reload makes it load once more when done: the files may have changed after it read them."""
         if self._reloading is None or self._reloading.done():
-            self._reloading = asyncio.create_task(self.reload())
+            self._reloading = asyncio.create_task(self._reload_until_current())
+        else:
+            self._reload_again = True
+
+    async def _reload_until_current(self) -> None:
+        self._reload_again = True
+        while self._reload_again:
+            self._reload_again = False
+            await self.reload()
 
     async def reload(self) -> None:
         """Load and validate the config again; switch to it only if it is valid."""

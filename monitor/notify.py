@@ -5,6 +5,7 @@ exponential backoff until they are `max_retry_age` old (24 h unless configured),
 failed and logged as errors.
 """
 
+import hashlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import apprise
 import structlog
+from pydantic import SecretStr
 
 import monitor.console  # noqa: F401  (registers console://)
 from monitor.alerts import Alert, Rendered, render, render_digest
@@ -46,19 +48,26 @@ class DeliveryReport:
 class UrlVerdict:
     """How one URL of a channel took a message."""
 
-    index: int  # the URL's position in the channel's `urls`
+    url_id: str  # see `url_id`
     url: str  # in Apprise's privacy form
     accepted: bool
     status: str
 
 
-def _url_tag(index: int) -> str:
-    return f"url-{index}"
+def url_id(url: SecretStr) -> str:
+    """A channel URL's stable name: a short hash of it. The outbox records which URLs took an
+    alert by these names, so a retry goes to the others even after a reload reorders the
+    channel's URLs, and no secret is stored."""
+    return hashlib.sha256(url.get_secret_value().encode()).hexdigest()[:16]
+
+
+def _url_tag(url_name: str) -> str:
+    return f"url-{url_name}"
 
 
 class Notifier:
     """Holds one Apprise object per channel, reused for every alert; each URL is tagged with its
-    position, so that a retry goes only to the URLs that failed."""
+    `url_id`, so that a retry goes only to the URLs that failed."""
 
     def __init__(
         self, channels: Mapping[str, Channel], max_retry_age: timedelta = timedelta(hours=24)
@@ -68,10 +77,12 @@ class Notifier:
         self.pacing = {name: channel.pacing for name, channel in channels.items()}
         self._apprise: dict[str, apprise.Apprise] = {}
         self._limits: dict[str, int | None] = {}
+        self.url_ids: dict[str, tuple[str, ...]] = {}
         for name, channel in channels.items():
             apobj = apprise.Apprise()
-            for index, url in enumerate(channel.urls):
-                apobj.add(url.get_secret_value(), tag=_url_tag(index))
+            self.url_ids[name] = tuple(url_id(url) for url in channel.urls)
+            for url, url_name in zip(channel.urls, self.url_ids[name], strict=True):
+                apobj.add(url.get_secret_value(), tag=_url_tag(url_name))
             self._apprise[name] = apobj
             # The smallest body any of the channel's services takes, less room for the title
             # (Telegram, for one, counts the title in its body).
@@ -87,23 +98,22 @@ class Notifier:
         return render_digest(alerts, fmt, tz, limit)
 
     async def send_each(
-        self, channel: str, message: Rendered, only: Collection[int] | None = None
+        self, channel: str, message: Rendered, only: Collection[str] | None = None
     ) -> list[UrlVerdict]:
-        """Send `message` through `channel` (only to the URLs at positions `only`, if given)."""
-        spec = self.channels[channel]
-        indexes = range(len(spec.urls)) if only is None else sorted(only)
+        """Send `message` through `channel` (only to the URLs named in `only`, if given)."""
+        names = self.url_ids[channel] if only is None else sorted(only)
         result = await self._apprise[channel].async_notify(
             body=message.body,
             title=message.title,
-            body_format=spec.format,
-            tag=[_url_tag(i) for i in indexes],
+            body_format=self.channels[channel].format,
+            tag=[_url_tag(n) for n in names],
             timeout=SEND_TIMEOUT,
         )
-        tag_index = {_url_tag(i): i for i in indexes}
+        tag_name = {_url_tag(n): n for n in names}
         return [
-            UrlVerdict(tag_index[r.tag[0]], r.url, bool(r), r.status.name)
+            UrlVerdict(tag_name[r.tag[0]], r.url, bool(r), r.status.name)
             for r in result.results
-            if r.tag and r.tag[0] in tag_index
+            if r.tag and r.tag[0] in tag_name
         ]
 
 
@@ -142,12 +152,12 @@ def _record(
     row: OutboxRow,
     *,
     error: str | None,
-    accepted: Collection[int],
+    accepted: Collection[str],
     moment: datetime,
     report: DeliveryReport,
 ) -> None:
     """Record how one row's attempt went, and count it in `report`."""
-    delivered = sorted({*row.delivered, *accepted})
+    delivered = sorted(_accepted_before(row, notifier.url_ids.get(row.channel, ())) | {*accepted})
     if error is None:
         store.record_attempt(row.id, now=moment, error=None, retry_at=None, delivered=delivered)
         log.info("alert sent", channel=row.channel, rule=row.rules, item=row.story_key)
@@ -172,13 +182,24 @@ def _record(
         report.retrying += 1
 
 
-async def _attempt(notifier: Notifier, batch: Batch, tz: ZoneInfo) -> tuple[str | None, list[int]]:
+def _accepted_before(row: OutboxRow, url_ids: Sequence[str]) -> set[str]:
+    """The URLs (by `url_id`) that took `row` in earlier attempts. Versions before URL ids
+    recorded positions in the channel's `urls`: those name the URL at that position now."""
+    return {
+        url_ids[d] if isinstance(d, int) else d
+        for d in row.delivered
+        if not isinstance(d, int) or d < len(url_ids)
+    }
+
+
+async def _attempt(notifier: Notifier, batch: Batch, tz: ZoneInfo) -> tuple[str | None, list[str]]:
     """Send `batch` to the URLs of its channel that have not accepted all of it yet: (what
-    failed, or None; the URL positions that accepted it now)."""
-    channel = notifier.channels.get(batch.channel)
-    if channel is None:
+    failed, or None; the URLs, by `url_id`, that accepted it now)."""
+    if batch.channel not in notifier.channels:
         return f"channel '{batch.channel}' is no longer configured", []
-    waiting = [i for i in range(len(channel.urls)) if any(i not in r.delivered for r in batch.rows)]
+    url_ids = notifier.url_ids[batch.channel]
+    before = [_accepted_before(r, url_ids) for r in batch.rows]
+    waiting = [u for u in url_ids if any(u not in took for took in before)]
     try:
         alerts = [Alert.from_payload(r.payload) for r in newest_first(batch.rows)]
         verdicts = await notifier.send_each(
@@ -188,7 +209,7 @@ async def _attempt(notifier: Notifier, batch: Batch, tz: ZoneInfo) -> tuple[str 
         # One alert that cannot be rendered or sent must not hold up the others.
         log.exception("alert delivery crashed", channel=batch.channel)
         return f"{type(exc).__name__}: {exc}", []
-    accepted = [v.index for v in verdicts if v.accepted]
+    accepted = [v.url_id for v in verdicts if v.accepted]
     if set(accepted) >= set(waiting):
         return None, accepted
     failures = [f"{v.url}: {v.status}" for v in verdicts if not v.accepted]

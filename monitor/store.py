@@ -105,7 +105,7 @@ outbox = Table(
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Column("last_error", Text),
-    Column("delivered", Text),  # JSON: positions of the channel's URLs that accepted it
+    Column("delivered", Text),  # JSON: the channel's URLs (`notify.url_id`) that accepted it
     UniqueConstraint("story_key", "channel", name="one_alert_per_story_per_channel"),
 )
 
@@ -137,7 +137,9 @@ class OutboxRow:
     payload: dict[str, Any]
     attempts: int
     created_at: datetime
-    delivered: list[int]  # positions of the channel's URLs that have accepted it
+    # The channel's URLs (by `notify.url_id`) that have accepted it; an int is a URL's position,
+    # as versions before URL ids wrote it.
+    delivered: list[str | int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,10 +490,10 @@ class Store:
         now: datetime,
         error: str | None,
         retry_at: datetime | None,
-        delivered: Sequence[int] = (),
+        delivered: Sequence[str] = (),
     ) -> None:
         """Record one delivery attempt: sent (no error), retry at `retry_at`, or failed for good;
-        `delivered`: the positions of the channel's URLs that have accepted the alert so far."""
+        `delivered`: the channel's URLs (by `notify.url_id`) that have accepted it so far."""
         if error is None:
             values: dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None}
         elif retry_at is None:

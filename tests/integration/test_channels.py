@@ -8,9 +8,11 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from monitor.config import ConfigError, load_config
 from monitor.pipeline import OnceReport, run_once
+from monitor.store import Store, outbox
 from tests.feeds import Entry, rss
 from tests.integration.conftest import write_config
 from tests.integration.test_once import feeds_toml
@@ -132,20 +134,26 @@ def test_telegram_outage_delays_alerts_then_delivers_each_once_in_order(
     assert received == [f"<b>[france-troops-ukraine] {s.title}" for s in stories]
 
 
+@pytest.mark.parametrize("between", ["nothing", "reordered urls", "an older version's record"])
 def test_a_channel_retries_only_the_urls_that_failed(
-    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, between: str
 ) -> None:
     telegram = FakeTelegram(server, monkeypatch)
     telegram.failing = True
     server.feeds["wire.xml"] = rss(STORY)
-    sink = f"json://127.0.0.1:{server.port}/sink/desk"
-    config = wire_config(
-        server, tmp_path, rules("desk"), channel("desk", "html", sink, telegram.url)
-    )
+    urls = [f"json://127.0.0.1:{server.port}/sink/desk", telegram.url]
+    config = wire_config(server, tmp_path, rules("desk"), channel("desk", "html", *urls))
     start = datetime.now(UTC)
 
     first = once_at(config, start)
     telegram.failing = False
+    if between == "reordered urls":  # the config was edited: the retry still knows which
+        wire_config(server, tmp_path, rules("desk"), channel("desk", "html", *urls[::-1]))
+    elif between == "an older version's record":  # it wrote the position of the URL
+        store = Store.open(tmp_path / "state")
+        with store._writer.begin() as conn:
+            conn.execute(update(outbox).values(delivered="[0]"))
+        store.close()
     second = once_at(config, start + timedelta(minutes=5))
 
     assert (first.delivery.retrying, second.delivery.sent) == (1, 1)

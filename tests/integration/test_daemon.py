@@ -191,6 +191,41 @@ def test_sighup_reloads_rules_and_a_broken_config_keeps_the_old_one(
     assert "Traceback" not in service.text()
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """As editors and config management do: a reload never reads half a file."""
+    scratch = path.with_suffix(".tmp")
+    scratch.write_text(text, encoding="utf-8")
+    scratch.replace(path)
+
+
+def test_a_sighup_during_a_reload_is_not_lost(server: FeedServer, start_run: Start) -> None:
+    server.feeds["wire.xml"] = rss(UNRELATED)
+    config, service = start_run("1s", "wire.xml")
+    wait_for(lambda: service.logged("feed polled"), 15, "the first poll")
+    # 10,000 rules take the reload most of a second to compile: long enough for a second
+    # SIGHUP to arrive while the first reload is under way.
+    many = "".join(
+        f'[[rules]]\nname = "gen-{i}"\nquery = "alpha{i} AND beta{i}"\nchannels = ["desk"]\n'
+        for i in range(10_000)
+    )
+    write_atomically(config / "many.toml", many)
+    service.signal(signal.SIGHUP)
+    time.sleep(0.1)
+    weather = '[[rules]]\nname = "weather"\nquery = "weather AND @Ukraine"\nchannels = ["desk"]\n'
+    write_atomically(config / "many.toml", many + weather)
+    service.signal(signal.SIGHUP)
+
+    wait_for(lambda: len(service.logged("config reloaded")) == 2, 30, "a second reload")
+    server.feeds["wire.xml"] = rss(WEATHER, UNRELATED)
+    wait_for(lambda: server.posts, 10, "the alert of the rule added during the first reload")
+    code = service.stop()
+
+    assert code == 0, service.text()
+    assert "[weather]" in server.posts[0]["title"]
+    first, second = (e["rules"] for e in service.logged("config reloaded"))
+    assert second == first + 1  # type: ignore[operator]
+
+
 def slow_sink(server: FeedServer, seconds: float) -> None:
     """The desk channel's sink answers after `seconds`, recording the post."""
 
