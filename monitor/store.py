@@ -72,6 +72,9 @@ feeds = Table(
     Column("listed", Text),  # JSON: the entry keys the feed listed when last read
 )
 
+# What a feed's state is made of: all but its listing, which only pruning reads.
+_STATE_COLUMNS = [c for c in feeds.c if c.name != "listed"]
+
 entries = Table(
     "entries",
     metadata,
@@ -109,9 +112,6 @@ outbox = Table(
     UniqueConstraint("story_key", "channel", name="one_alert_per_story_per_channel"),
 )
 
-
-# What a feed's state is made of: all but its listing, which only pruning reads.
-_STATE_COLUMNS = [c for c in feeds.c if c.name != "listed"]
 
 history = Table(
     "history",
