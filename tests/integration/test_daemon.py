@@ -222,8 +222,6 @@ def test_a_sighup_during_a_reload_is_not_lost(server: FeedServer, start_run: Sta
 
     assert code == 0, service.text()
     assert "[weather]" in server.posts[0]["title"]
-    first, second = (e["rules"] for e in service.logged("config reloaded"))
-    assert second == first + 1  # type: ignore[operator]
 
 
 def slow_sink(server: FeedServer, seconds: float) -> None:
