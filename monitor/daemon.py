@@ -137,8 +137,11 @@ class Daemon:
             self._delivering = None
 
     async def prune(self) -> None:
-        """Forget what the retention settings say is old (see `forget_old`)."""
-        await asyncio.to_thread(forget_old, self.store, self.config.settings, self.now())
+        """Forget what the retention settings say is old (see `forget_old`). A stop ends it
+        between two batches: a first prune of a large state can take many seconds."""
+        await asyncio.to_thread(
+            forget_old, self.store, self.config.settings, self.now(), self._stop.is_set
+        )
 
     async def status(self) -> None:
         """Log the status summary and report it to systemd."""

@@ -29,12 +29,18 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def forget_old(store: Store, settings: Settings, moment: datetime) -> dict[str, int]:
+def forget_old(
+    store: Store,
+    settings: Settings,
+    moment: datetime,
+    stopping: Callable[[], bool] = lambda: False,
+) -> dict[str, int]:
     """Prune the state as the settings say (item texts after `history_retention`; what alerting
-    once no longer needs after `state_retention`), log what went, and return the counts."""
+    once no longer needs after `state_retention`, until `stopping()`), log what went, and
+    return the counts."""
     removed = {
         "history": store.prune_history(moment - settings.history_retention),
-        **store.prune_state(moment - settings.state_retention),
+        **store.prune_state(moment - settings.state_retention, stopping),
     }
     if any(removed.values()):
         log.info("state pruned", **removed)

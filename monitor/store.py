@@ -5,7 +5,7 @@ the SQL stays portable so the same code can run on PostgreSQL.
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -413,21 +413,24 @@ class Store:
         with self._writer.begin() as conn:
             return conn.execute(history.delete().where(history.c.first_seen_at < before)).rowcount
 
-    def prune_state(self, before: datetime) -> dict[str, int]:
+    def prune_state(
+        self, before: datetime, stopping: Callable[[], bool] = lambda: False
+    ) -> dict[str, int]:
         """Forget, from before `before`, what alerting once no longer needs: finished alerts,
         stories with no alert left, and entries their feed no longer lists (a feed never read
         since this was added keeps all of its). Returns how many rows went, by table. Rows go
-        in batches, a transaction each, so that polls write in between."""
+        in batches, a transaction each, so that polls write in between; when `stopping()`
+        turns true, the rest is left for the next prune."""
         finished = (outbox.c.status != "pending") & (outbox.c.created_at < before)
-        alerts = self._delete_batches(outbox.c.id, finished)
+        alerts = self._delete_batches(outbox.c.id, finished, stopping)
         queued = select(outbox.c.id).where(outbox.c.story_key == stories.c.story_key)
         old_story = (stories.c.first_seen_at < before) & ~queued.exists()
-        stories_gone = self._delete_batches(stories.c.story_key, old_story)
+        stories_gone = self._delete_batches(stories.c.story_key, old_story, stopping)
         entries_gone = 0
         with self.engine.connect() as conn:
             listings = conn.execute(select(feeds.c.name, feeds.c.listed)).all()
         for feed, listed in listings:
-            if listed is None:
+            if listed is None or stopping():
                 continue
             with self.engine.connect() as conn:
                 old = select(entries.c.entry_key).where(
@@ -441,16 +444,17 @@ class Store:
                     entries_gone += done.rowcount
         return {"alerts": alerts, "stories": stories_gone, "entries": entries_gone}
 
-    def _delete_batches(self, key: Any, where: Any) -> int:
+    def _delete_batches(self, key: Any, where: Any, stopping: Callable[[], bool]) -> int:
         """Delete the rows of `key`'s table that match `where`, `_BATCH` per transaction."""
         total = 0
-        while True:
+        while not stopping():
             batch = select(key).where(where).limit(_BATCH)
             with self._writer.begin() as conn:
                 done = conn.execute(key.table.delete().where(key.in_(batch))).rowcount
             total += done
             if done < _BATCH:
-                return total
+                break
+        return total
 
     def due_alerts(self, now: datetime, limit: int = 500) -> list[OutboxRow]:
         """Pending alerts whose next attempt is due, oldest first."""

@@ -90,8 +90,10 @@ def test_pruning_keeps_what_alerting_once_still_needs(tmp_path: Path) -> None:
     sent = next(row for row in store.due_alerts(recently) if row.story_key == "s-sent")
     store.record_attempt(sent.id, now=long_ago, error=None, retry_at=None)
 
+    stopped = store.prune_state(cutoff, stopping=lambda: True)  # SIGTERM came first
     removed = store.prune_state(cutoff)
 
+    assert stopped == {"alerts": 0, "stories": 0, "entries": 0}
     assert removed == {"alerts": 1, "stories": 3, "entries": 2}
     assert store.seen("wire", [*old, "new"], ["s-sent", "s-queued", "s-new"]) == (
         {"still-listed", "new"},  # listed now, or seen since the cutoff
