@@ -2,9 +2,12 @@
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import Column, select
 
+from monitor.store import Store
 from tests.loopback import FeedServer
 
 
@@ -13,6 +16,16 @@ def server() -> Iterator[FeedServer]:
     """A running loopback server, stopped after the test."""
     with FeedServer() as running:
         yield running
+
+
+def stored_column(state: Path, key: Column[Any], value: Column[Any]) -> dict[Any, Any]:
+    """Column `value` by column `key` (of one table), as the state database in `state` holds it."""
+    store = Store.open(state)
+    try:
+        with store.engine.connect() as conn:
+            return dict(conn.execute(select(key, value)).all())
+    finally:
+        store.close()
 
 
 def write_config(

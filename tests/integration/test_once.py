@@ -5,13 +5,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
-
 from monitor.config import load_config
 from monitor.pipeline import OnceReport, run_once
-from monitor.store import Store, feeds
+from monitor.store import feeds
 from tests.feeds import Entry, rss
-from tests.integration.conftest import write_config
+from tests.integration.conftest import stored_column, write_config
 from tests.integration.test_cli import cli
 from tests.loopback import FeedServer, hanging, server_error
 
@@ -116,10 +114,7 @@ def test_failing_and_hanging_feeds_do_not_stop_the_others(
     assert report.failed_feeds == 3
     assert len(server.posts) == 1
     assert SEED.title in server.posts[0]["message"]
-    store = Store.open(tmp_path / "state")
-    with store.engine.connect() as conn:
-        errors = dict(conn.execute(select(feeds.c.name, feeds.c.last_error)).all())
-    store.close()
+    errors = stored_column(tmp_path / "state", feeds.c.name, feeds.c.last_error)
     assert errors["broken.xml"] == "HTTP 500 Internal Server Error"
     assert errors["slow.xml"] == "timed out after 1s"
     assert errors["garbage.xml"] is not None

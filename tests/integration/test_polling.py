@@ -12,7 +12,7 @@ from sqlalchemy import select
 from monitor.store import Store, feeds, history
 from tests import faults
 from tests.feeds import Entry, rss
-from tests.integration.conftest import write_config
+from tests.integration.conftest import stored_column, write_config
 from tests.integration.test_once import RULES, SEED, desk, feeds_toml, once
 from tests.loopback import FeedServer
 
@@ -87,10 +87,7 @@ def test_every_bad_feed_fails_its_own_way_while_good_ones_alert(
     assert alerted == sorted([SEED.title, LATIN.title, "Kyiv: French troops arrive & dig in"]), (
         alerted
     )
-    store = Store.open(tmp_path / "state")
-    with store.engine.connect() as conn:
-        titles = dict(conn.execute(select(history.c.feed, history.c.title)).all())
-    store.close()
+    titles = stored_column(tmp_path / "state", history.c.feed, history.c.title)
     assert titles["xxe.xml"] == "Leak: &xxe;"
     assert titles["laughs.xml"] == "Weather &lol9; report"
     state_bytes = b"".join(p.read_bytes() for p in (tmp_path / "state").iterdir())
