@@ -20,8 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import update
 
-from monitor.decide import Decision, NewEntry, NewStory, QueuedAlert
-from monitor.store import Store, outbox
+from monitor.model import Decision, FeedUpdate, NewEntry, NewStory, QueuedAlert
+from monitor.state.store import Store
+from monitor.state.tables import outbox
 
 LISTED = 50
 RETENTION = timedelta(days=90)
@@ -49,14 +50,14 @@ def fill(store: Store, feeds: int, days: int, every: timedelta, now: datetime) -
                     feed=name,
                     feed_url=f"u/{name}",
                     polled_at=polled,
-                    feed_update={},
+                    feed_update=FeedUpdate(None, None, None, 0, None, None),
                     entries=tuple(NewEntry(k, f"story:{k}") for k in keys),
                     stories=stories,
                     listed=tuple(newest[-LISTED:]),
                 )
             )
             total += len(keys)
-    with store._writer.begin() as conn:
+    with store.writer.begin() as conn:
         conn.execute(update(outbox).values(status="sent"))  # delivered long ago
     return total
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Column, select
 
-from monitor.store import Store
+from monitor.state.store import Store
 from tests.loopback import FeedServer
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from monitor.config import ConfigError, load_config
-from monitor.pipeline import OnceReport, run_once
-from monitor.store import Store, outbox
+from monitor.config.load import ConfigError, load_config
+from monitor.service.once import OnceReport, run_once
+from monitor.state.store import Store
+from monitor.state.tables import outbox
 from tests.feeds import Entry, rss
 from tests.integration.conftest import write_config
 from tests.integration.test_once import feeds_toml
@@ -151,7 +152,7 @@ def test_a_channel_retries_only_the_urls_that_failed(
         wire_config(server, tmp_path, rules("desk"), channel("desk", "html", *urls[::-1]))
     elif between == "an older version's record":  # it wrote the position of the URL
         store = Store.open(tmp_path / "state")
-        with store._writer.begin() as conn:
+        with store.writer.begin() as conn:
             conn.execute(update(outbox).values(delivered="[0]"))
         store.close()
     second = once_at(config, start + timedelta(minutes=5))

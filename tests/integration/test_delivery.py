@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr
 
-from monitor.decide import Decision, NewStory, QueuedAlert
-from monitor.notify import Notifier, deliver_due
-from monitor.schema import Channel
-from monitor.store import Store
+from monitor.config.model import Channel
+from monitor.delivery.deliver import deliver_due
+from monitor.delivery.sender import Notifier
+from monitor.model import Decision, FeedUpdate, NewStory, QueuedAlert
+from monitor.state.store import Store
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 GOOD = {
@@ -35,7 +36,7 @@ def test_an_alert_that_cannot_be_rendered_is_retried_and_does_not_stop_the_other
             feed="wire",
             feed_url="file:///wire.xml",
             polled_at=NOW,
-            feed_update={},
+            feed_update=FeedUpdate(None, None, None, 0, None, None),
             stories=(
                 NewStory("broken", "x", (QueuedAlert("console", ["r"], {"title": "no rules"}),)),
                 NewStory("good", "Troops", (QueuedAlert("console", ["r"], GOOD),)),

@@ -5,9 +5,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.config import load_config
-from monitor.pipeline import OnceReport, run_once
-from monitor.store import feeds
+from monitor.config.load import load_config
+from monitor.service.once import OnceReport, run_once
+from monitor.state.tables import feeds
 from tests.feeds import Entry, rss
 from tests.integration.conftest import stored_column, write_config
 from tests.integration.test_cli import cli

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from monitor.store import Store, feeds, history
+from monitor.state.store import Store
+from monitor.state.tables import feeds, history
 from tests import faults
 from tests.feeds import Entry, rss
 from tests.integration.conftest import stored_column, write_config

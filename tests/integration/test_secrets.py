@@ -9,8 +9,8 @@ import pytest
 import structlog
 
 from monitor import log as logging_setup
-from monitor.config import load_config
-from monitor.pipeline import run_once
+from monitor.config.load import load_config
+from monitor.service.once import run_once
 from tests.feeds import Entry, rss
 from tests.integration.conftest import write_config
 from tests.integration.test_cli import cli

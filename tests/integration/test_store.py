@@ -5,13 +5,14 @@ from pathlib import Path
 
 from sqlalchemy import insert, inspect
 
-from monitor.decide import Decision, NewEntry, NewStory, QueuedAlert
-from monitor.store import Store, feeds
+from monitor.model import Decision, FeedUpdate, NewEntry, NewStory, QueuedAlert
+from monitor.state.store import Store
+from monitor.state.tables import feeds
 
 
 def test_readers_are_not_blocked_by_an_open_write(tmp_path: Path) -> None:
     writer, reader = Store.open(tmp_path), Store.open(tmp_path)
-    with writer._writer.begin() as conn:
+    with writer.writer.begin() as conn:
         conn.execute(
             insert(feeds).values(name="wire", url="u", consecutive_failures=0, items_seen=0)
         )
@@ -35,7 +36,7 @@ def test_poll_schedule_knows_what_is_due_held_or_new(tmp_path: Path) -> None:
         "waiting": {"next_poll_at": now, "hold_until": now + timedelta(hours=1)},
         "gone": {"next_poll_at": None, "gone_at": now - timedelta(days=1)},
     }
-    with store._writer.begin() as conn:
+    with store.writer.begin() as conn:
         for name, values in rows.items():
             conn.execute(
                 insert(feeds).values(
@@ -69,7 +70,7 @@ def poll(
         feed=feed,
         feed_url=f"u/{feed}",
         polled_at=at,
-        feed_update={},
+        feed_update=FeedUpdate(None, None, None, 0, None, None),
         entries=tuple(NewEntry(e, s) for e, s in entries.items()),
         stories=tuple(
             NewStory(s, "t", (alert,) if s in alerting else ()) for s in set(entries.values())
@@ -107,7 +108,7 @@ def test_pruning_keeps_what_alerting_once_still_needs(tmp_path: Path) -> None:
 
 def test_an_older_state_database_gains_the_new_column_and_indexes(tmp_path: Path) -> None:
     store = Store.open(tmp_path)
-    with store._writer.begin() as conn:
+    with store.writer.begin() as conn:
         conn.exec_driver_sql("DROP INDEX entries_by_age")
         conn.exec_driver_sql("DROP INDEX ix_stories_first_seen_at")
         conn.exec_driver_sql("ALTER TABLE feeds DROP COLUMN listed")

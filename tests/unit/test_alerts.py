@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.alerts import Alert, build_alert, render, render_digest, snippet
+from monitor.delivery.alerts import Alert, build_alert, render, render_digest, snippet
 from monitor.items import Item
 from monitor.rules.matcher import Span
 

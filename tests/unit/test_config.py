@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import ConfigError, load_config
+from monitor.config.load import ConfigError, load_config
 
 CHANNEL = '[channels.desk]\nurls = ["console://"]\n'
 FEED = '[[feeds]]\nname = "Wire"\nurl = "wire.xml"\ntags = ["wires"]\n'

@@ -3,10 +3,9 @@
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from monitor.decide import MAX_HINTED_DELAY, Decision, FeedPolicy, FeedState, decide
-from monitor.fetch import FetchResult
 from monitor.items import Item
-from monitor.parse import ParsedFeed
+from monitor.model import Decision, FeedPolicy, FeedState, FetchResult, ParsedFeed, state_for
+from monitor.polling.decide import MAX_HINTED_DELAY, decide
 from monitor.rules.matcher import Matcher, MatchResult, Vocabulary
 from monitor.rules.query import parse
 
@@ -121,16 +120,16 @@ def test_item_without_date_counts_as_published_now() -> None:
 
 def test_success_saves_validators_and_schedules_next_poll() -> None:
     decision = run([])
-    assert decision.feed_update["etag"] == '"v2"'
-    assert decision.feed_update["next_poll_at"] == NOW + POLICY.interval
-    assert decision.feed_update["consecutive_failures"] == 0
+    assert decision.feed_update.etag == '"v2"'
+    assert decision.feed_update.next_poll_at == NOW + POLICY.interval
+    assert decision.feed_update.consecutive_failures == 0
 
 
 def test_not_modified_keeps_validators() -> None:
     not_modified = FetchResult(POLICY.url, 304, etag='"v1"', last_modified="Mon, 23 Nov 2026")
     decision = run([], fetched=not_modified)
     assert decision.entries == ()
-    assert (decision.feed_update["etag"], decision.feed_update["last_modified"]) == (
+    assert (decision.feed_update.etag, decision.feed_update.last_modified) == (
         '"v1"',
         "Mon, 23 Nov 2026",
     )
@@ -138,12 +137,28 @@ def test_not_modified_keeps_validators() -> None:
 
 def test_failure_counts_and_backs_off_exponentially() -> None:
     failing = FetchResult(POLICY.url, 500, error="HTTP 500")
-    third = FeedState(POLICY.url, None, None, 2)
+    third = FeedState(POLICY.url, '"v1"', "Mon, 23 Nov 2026", 2)
     decision = run([], state=third, fetched=failing)
     assert decision.error == "HTTP 500"
-    assert decision.feed_update["consecutive_failures"] == 3
-    assert decision.feed_update["next_poll_at"] == NOW + 4 * POLICY.interval
-    assert "etag" not in decision.feed_update  # validators survive a failure
+    assert decision.feed_update.consecutive_failures == 3
+    assert decision.feed_update.next_poll_at == NOW + 4 * POLICY.interval
+    # Validators survive a failure.
+    assert (decision.feed_update.etag, decision.feed_update.last_modified) == (
+        '"v1"',
+        "Mon, 23 Nov 2026",
+    )
+
+
+def test_a_fixed_url_starts_afresh_even_when_its_first_poll_fails() -> None:
+    old_url = "https://example.org/typo-feed"
+    broken_five_times = FeedState(old_url, '"old"', None, 5, fetch_url="https://example.org/m")
+    decision = run(
+        [], state=broken_five_times, fetched=FetchResult(POLICY.url, 500, error="HTTP 500")
+    )
+    assert decision.feed_update.consecutive_failures == 1
+    assert decision.feed_update.next_poll_at == NOW + POLICY.interval  # not 5 h 20 min
+    # Nothing of the old URL's carries over to the new one.
+    assert (decision.feed_update.etag, decision.feed_update.fetch_url) == (None, None)
 
 
 def test_item_dated_in_the_future_alerts_as_first_seen_now() -> None:
@@ -158,87 +173,87 @@ def failing(status: int, **headers: str) -> FetchResult:
 
 def test_retry_after_seconds_pushes_next_poll_and_holds_the_feed() -> None:
     decision = run([], fetched=failing(429, **{"Retry-After": "3600"}))
-    assert decision.feed_update["next_poll_at"] == NOW + timedelta(hours=1)
-    assert decision.feed_update["hold_until"] == NOW + timedelta(hours=1)
+    assert decision.feed_update.next_poll_at == NOW + timedelta(hours=1)
+    assert decision.feed_update.hold_until == NOW + timedelta(hours=1)
     held = FeedState(POLICY.url, None, None, 1, hold_until=NOW + timedelta(hours=1))
-    assert held.held(POLICY.url, NOW) is not None
-    assert held.held(POLICY.url, NOW + timedelta(hours=1)) is None
+    assert held.held(NOW) is not None
+    assert held.held(NOW + timedelta(hours=1)) is None
 
 
 def test_retry_after_date_on_503_pushes_next_poll() -> None:
     decision = run([], fetched=failing(503, **{"Retry-After": "Tue, 24 Nov 2026 14:00:00 GMT"}))
-    assert decision.feed_update["next_poll_at"] == NOW + timedelta(hours=2)
+    assert decision.feed_update.next_poll_at == NOW + timedelta(hours=2)
 
 
 def test_retry_after_is_capped() -> None:
     decision = run([], fetched=failing(429, **{"Retry-After": str(30 * 86400)}))
-    assert decision.feed_update["next_poll_at"] == NOW + MAX_HINTED_DELAY
+    assert decision.feed_update.next_poll_at == NOW + MAX_HINTED_DELAY
 
 
 def test_retry_after_shorter_than_backoff_does_not_shorten_it() -> None:
     fourth = FeedState(POLICY.url, None, None, 3)
     decision = run([], state=fourth, fetched=failing(429, **{"Retry-After": "5"}))
-    assert decision.feed_update["next_poll_at"] == NOW + 8 * POLICY.interval
+    assert decision.feed_update.next_poll_at == NOW + 8 * POLICY.interval
 
 
 def test_retry_after_on_a_plain_error_is_ignored() -> None:
     decision = run([], fetched=failing(500, **{"Retry-After": "3600"}))
-    assert decision.feed_update["next_poll_at"] == NOW + POLICY.interval
-    assert decision.feed_update["hold_until"] is None
+    assert decision.feed_update.next_poll_at == NOW + POLICY.interval
+    assert decision.feed_update.hold_until is None
 
 
 def test_cache_control_max_age_pushes_next_poll() -> None:
     fresh_for_an_hour = FetchResult(POLICY.url, 200, b"<rss/>", {"Cache-Control": "max-age=3600"})
     decision = run([], fetched=fresh_for_an_hour)
-    assert decision.feed_update["next_poll_at"] == NOW + timedelta(hours=1)
+    assert decision.feed_update.next_poll_at == NOW + timedelta(hours=1)
 
 
 def test_rss_ttl_pushes_next_poll_but_a_short_one_does_not_shorten_it() -> None:
-    assert run([], ttl=timedelta(minutes=30)).feed_update["next_poll_at"] == NOW + timedelta(
+    assert run([], ttl=timedelta(minutes=30)).feed_update.next_poll_at == NOW + timedelta(
         minutes=30
     )
-    assert run([], ttl=timedelta(minutes=1)).feed_update["next_poll_at"] == NOW + POLICY.interval
+    assert run([], ttl=timedelta(minutes=1)).feed_update.next_poll_at == NOW + POLICY.interval
 
 
 def test_gone_stops_polling_until_the_url_changes() -> None:
     decision = run([], fetched=failing(410))
-    assert decision.feed_update["gone_at"] == NOW
-    assert decision.feed_update["next_poll_at"] is None
+    assert decision.feed_update.gone_at == NOW
+    assert decision.feed_update.next_poll_at is None
     assert "polling stopped" in (decision.error or "")
     gone = FeedState(POLICY.url, None, None, 1, gone_at=NOW)
     later = NOW + timedelta(days=30)
-    assert "410" in (gone.held(POLICY.url, later) or "")
-    assert gone.held("https://example.org/new-feed", later) is None
+    assert "410" in (gone.held(later) or "")
+    assert state_for(gone, "https://example.org/new-feed") is None
 
 
 def test_permanent_redirect_is_remembered_once_the_target_answers() -> None:
     new_home = "https://example.org/moved"
     decision = run([], fetched=FetchResult(new_home, 200, b"<rss/>", moved_to=new_home))
-    assert decision.feed_update["fetch_url"] == new_home
+    assert decision.feed_update.fetch_url == new_home
     assert decision.moved_to == new_home
     # Later polls go to the new home directly and keep it without announcing it again.
     moved = FeedState(POLICY.url, None, None, 0, fetch_url=new_home)
     again = run([], state=moved, fetched=FetchResult(new_home, 200, b"<rss/>"))
-    assert again.feed_update["fetch_url"] == new_home
+    assert again.feed_update.fetch_url == new_home
     assert again.moved_to is None
 
 
 def test_permanent_redirect_to_a_failing_target_is_not_remembered() -> None:
     broken = FetchResult("https://example.org/moved", 404, error="HTTP 404", moved_to="x")
     decision = run([], fetched=broken)
-    assert "fetch_url" not in decision.feed_update
+    assert decision.feed_update.fetch_url is None
 
 
 def test_redirect_memory_belongs_to_the_configured_url() -> None:
     moved = FeedState("https://example.org/old-config", None, None, 0, fetch_url="https://x/y")
-    assert run([], state=moved).feed_update["fetch_url"] is None
+    assert run([], state=moved).feed_update.fetch_url is None
 
 
 def test_jitter_only_brings_polls_earlier() -> None:
-    assert run([], jitter=1.0).feed_update["next_poll_at"] == NOW + 0.9 * POLICY.interval
+    assert run([], jitter=1.0).feed_update.next_poll_at == NOW + 0.9 * POLICY.interval
     third = FeedState(POLICY.url, None, None, 2)
     backoff = run([], state=third, fetched=failing(500), jitter=1.0)
-    assert backoff.feed_update["next_poll_at"] == NOW + 2 * POLICY.interval
+    assert backoff.feed_update.next_poll_at == NOW + 2 * POLICY.interval
 
 
 def test_a_read_feed_lists_its_entry_keys_and_a_304_or_empty_feed_keeps_the_old_list() -> None:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.hints import max_age, retry_after
+from monitor.polling.hints import max_age, retry_after
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.opml import OpmlError, OpmlFeed, plan_import, read_opml
+from monitor.config.opml import OpmlError, OpmlFeed, plan_import, read_opml
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

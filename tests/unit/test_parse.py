@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.parse import FeedParseError, parse_feed
+from monitor.polling.parse import FeedParseError, parse_feed
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -15,7 +15,6 @@ import pyexpat
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +23,7 @@ import html_text
 from lxml.etree import ParserError
 
 from monitor.items import Item, canonical_link, entry_key, story_key
+from monitor.model import ParsedFeed
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # The opening of a DOCTYPE with an internal subset. `<` is excluded from the name and external
@@ -54,15 +54,6 @@ def _without_internal_subset(body: bytes) -> bytes:
 
 class FeedParseError(ValueError):
     """The document is not a feed that yields any entry."""
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedFeed:
-    """A parsed feed: its items and, for ill-formed feeds that still parsed, the problem."""
-
-    items: list[Item]
-    warning: str | None
-    ttl: timedelta | None = None  # RSS <ttl>: how long the publisher says the feed stays fresh
 
 
 def _plain(value: str, content_type: str) -> str:

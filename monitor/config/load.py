@@ -17,10 +17,8 @@ from typing import Any, TypeVar
 import apprise
 from pydantic import BaseModel, SecretStr, ValidationError
 
-import monitor.console  # noqa: F401  (registers console:// with Apprise before URLs are checked)
-from monitor.rules.matcher import Matcher, Vocabulary
-from monitor.rules.query import QueryError, Term, parse, parse_alias
-from monitor.schema import (
+import monitor.delivery.console_plugin  # noqa: F401  (registers console:// with Apprise before URLs are checked)
+from monitor.config.model import (
     ActorSpec,
     Channel,
     ChannelSpec,
@@ -31,6 +29,8 @@ from monitor.schema import (
     Settings,
     TopicSpec,
 )
+from monitor.rules.matcher import Matcher, Vocabulary
+from monitor.rules.query import QueryError, Term, parse, parse_alias
 
 _Model = TypeVar("_Model", bound=BaseModel)
 _SECTIONS = ("monitor", "channels", "feeds", "actors", "topics", "rules")

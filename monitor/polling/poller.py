@@ -1,50 +1,23 @@
-"""Poll one feed end to end (fetch → parse → match → decide → store), and `once` for all."""
+"""Poll one feed end to end: fetch → parse → (article texts) → match → decide → store."""
 
 import asyncio
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import structlog
 
-from monitor.decide import Decision, FeedPolicy, decide, to_be_matched
-from monitor.extract import extract_article
-from monitor.fetch import fetch
+from monitor.config.model import Config, FeedSpec
 from monitor.items import Item
-from monitor.notify import DeliveryReport, Notifier, deliver_due
-from monitor.parse import FeedParseError, ParsedFeed, parse_feed
+from monitor.model import Clock, Decision, FeedPolicy, ParsedFeed, state_for, utc_now
+from monitor.polling.decide import decide, to_be_matched
+from monitor.polling.extract import extract_article
+from monitor.polling.fetch import fetch
+from monitor.polling.parse import FeedParseError, parse_feed
 from monitor.rules.matcher import Matcher
-from monitor.schema import Config, FeedSpec, Settings
-from monitor.store import Store
+from monitor.state.store import Store
 
 log = structlog.get_logger(__name__)
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    """The current time, aware UTC."""
-    return datetime.now(UTC)
-
-
-def forget_old(
-    store: Store,
-    settings: Settings,
-    moment: datetime,
-    stopping: Callable[[], bool] = lambda: False,
-) -> dict[str, int]:
-    """Prune the state as the settings say (item texts after `history_retention`; what alerting
-    once no longer needs after `state_retention`, until `stopping()`), log what went, and
-    return the counts."""
-    removed = {
-        "history": store.prune_history(moment - settings.history_retention),
-        **store.prune_state(moment - settings.state_retention, stopping),
-    }
-    if any(removed.values()):
-        log.info("state pruned", **removed)
-    return removed
 
 
 def http_session(config: Config) -> aiohttp.ClientSession:
@@ -70,8 +43,7 @@ class Poller:
         """Poll `feed` once and write what it yields; never raises for a feed's problems."""
         settings = self.config.settings
         state = self.store.feed_state(feed.name)
-        # Validators and redirects belong to the URL that produced them: a new URL starts afresh.
-        current = state if state is not None and state.url == feed.url else None
+        current = state_for(state, feed.url)
         fetched = await fetch(
             self.session,
             (current.fetch_url if current else None) or feed.url,
@@ -186,54 +158,3 @@ class Poller:
             log.info("article page has no main text", url=url)
             return None
         return article.text
-
-
-@dataclass
-class OnceReport:
-    """What `once` did."""
-
-    feeds: int
-    failed_feeds: int
-    skipped_feeds: int  # gone (410) or held by a server's Retry-After
-    new_items: int
-    alerts_queued: int
-    delivery: DeliveryReport
-
-
-async def run_once(config: Config, now: Clock = utc_now) -> OnceReport:
-    """Poll every feed once (bounded concurrency), except those gone (410) or held by a
-    server's Retry-After; then deliver every due alert."""
-    store = Store.open(config.settings.state_dir)
-    try:
-        states, start = store.feed_states(), now()
-        active = []
-        for feed in config.feeds.values():
-            state = states.get(feed.name)
-            reason = state.held(feed.url, start) if state is not None else None
-            if reason is None:
-                active.append(feed)
-            else:
-                log.info("feed not polled", feed=feed.name, reason=reason)
-        async with http_session(config) as session:
-            poller = Poller(config, store, config.matcher, session, now)
-            limit = asyncio.Semaphore(config.settings.concurrency)
-
-            async def poll(feed: FeedSpec) -> Decision | None:
-                async with limit:
-                    return await poller.poll_contained(feed)
-
-            decisions = await asyncio.gather(*(poll(f) for f in active))
-        notifier = Notifier(config.channels, config.settings.max_retry_age)
-        delivery = await deliver_due(store, notifier, ZoneInfo(config.settings.timezone), now)
-        forget_old(store, config.settings, now())
-    finally:
-        store.close()
-    done = [d for d in decisions if d is not None]
-    return OnceReport(
-        feeds=len(decisions),
-        skipped_feeds=len(config.feeds) - len(active),
-        failed_feeds=len(decisions) - sum(1 for d in done if d.error is None),
-        new_items=sum(len(d.entries) for d in done),
-        alerts_queued=sum(d.alert_count for d in done),
-        delivery=delivery,
-    )

@@ -9,9 +9,9 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.metrics import Metrics
-from monitor.pipeline import Clock
-from monitor.store import Store
+from monitor.model import Clock
+from monitor.service.metrics import Metrics
+from monitor.state.store import Store
 
 
 class HealthServer:

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.batching import Pacing, QuietHours, period_end, plan_delivery, release_time
-from monitor.store import OutboxRow
+from monitor.delivery.pacing import Pacing, QuietHours, period_end, plan_delivery, release_time
+from monitor.model import OutboxRow
 
 PARIS = ZoneInfo("Europe/Paris")
 NIGHT = QuietHours.parse("22:00-07:00")

@@ -126,7 +126,7 @@ def build_alert(
     )
 
 
-def test_alert(now: datetime) -> Alert:
+def sample_alert(now: datetime) -> Alert:
     """The alert `notify-test` sends: it says what it is, and shows every part of a real one."""
     text = "If you can read this, the channel works. Matched words look like this."
     marked = text.index("Matched words")

@@ -19,8 +19,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from monitor.batching import Pacing, QuietHours
-from monitor.durations import format_duration, parse_duration
+from monitor.config.durations import format_duration, parse_duration
+from monitor.delivery.pacing import Pacing, QuietHours
 from monitor.items import MAX_CLOCK_SKEW
 from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.query import Node

@@ -10,41 +10,18 @@ gzip and deflate, and br when the brotli package is installed (it is a dependenc
 
 import asyncio
 import mimetypes
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import aiohttp
 
 from monitor import PROJECT_URL, __version__
+from monitor.model import FetchResult
 
 USER_AGENT = f"media-monitor/{__version__} (+{PROJECT_URL})"
 MAX_REDIRECTS = 5
 _PERMANENT = frozenset({301, 308})
-
-
-@dataclass(frozen=True, slots=True)
-class FetchResult:
-    """What one fetch produced: a body, a 304, or an error (`error` set, `body` None)."""
-
-    url: str
-    status: int | None = None
-    body: bytes | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    etag: str | None = None
-    last_modified: str | None = None
-    error: str | None = None
-    moved_to: str | None = None  # where a permanent redirect pointed
-
-    @property
-    def gone(self) -> bool:
-        """The server answered 410: the feed is gone for good."""
-        return self.status == 410
-
-    @property
-    def not_modified(self) -> bool:
-        """The server answered 304: nothing new since the validators we sent."""
-        return self.status == 304
 
 
 class _TooLargeError(Exception):

@@ -3,16 +3,25 @@ the parsed items, the keys already seen, the matcher and `now`, produce a `Decis
 `store.apply` writes in one transaction.
 """
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from monitor.alerts import build_alert
-from monitor.fetch import FetchResult
-from monitor.hints import max_age, retry_after
+from monitor.delivery.alerts import build_alert
 from monitor.items import MAX_CLOCK_SKEW, Item
-from monitor.parse import ParsedFeed
+from monitor.model import (
+    Decision,
+    FeedPolicy,
+    FeedState,
+    FeedUpdate,
+    FetchResult,
+    NewEntry,
+    NewStory,
+    ParsedFeed,
+    QueuedAlert,
+    state_for,
+)
+from monitor.polling.hints import max_age, retry_after
 from monitor.rules.matcher import MatchResult
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -21,93 +30,6 @@ MAX_HINTED_DELAY = timedelta(hours=6)
 # Polls come up to this share of the delay early, so feeds added together drift apart.
 INTERVAL_SPREAD = 0.1
 BACKOFF_SPREAD = 0.5
-
-
-@dataclass(frozen=True, slots=True)
-class FeedState:
-    """A feed's stored state, as the previous poll left it."""
-
-    url: str  # the configured URL this state belongs to
-    etag: str | None
-    last_modified: str | None
-    consecutive_failures: int
-    fetch_url: str | None = None  # where a permanent redirect moved the feed
-    next_poll_at: datetime | None = None
-    hold_until: datetime | None = None  # a server's Retry-After
-    gone_at: datetime | None = None  # when the server said 410 Gone
-
-    def held(self, url: str, now: datetime) -> str | None:
-        """Why the feed, configured at `url`, must not be polled at `now`; None if it may be."""
-        if self.url != url:
-            return None  # a new URL starts afresh
-        if self.gone_at is not None:
-            return f"gone (HTTP 410) since {self.gone_at:%Y-%m-%d %H:%M} UTC"
-        if self.hold_until is not None and self.hold_until > now:
-            return f"the server asked us to wait until {self.hold_until:%Y-%m-%d %H:%M:%S} UTC"
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class FeedPolicy:
-    """How a feed is polled and which of its items may alert."""
-
-    name: str
-    url: str
-    interval: timedelta
-    max_item_age: timedelta
-    channels_of_rule: Mapping[str, Sequence[str]]
-    keep_history: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class NewEntry:
-    """An entry seen for the first time in this feed."""
-
-    entry_key: str
-    story_key: str
-
-
-@dataclass(frozen=True, slots=True)
-class QueuedAlert:
-    """One outbox row: the alert about a story for one channel."""
-
-    channel: str
-    rules: list[str]
-    payload: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class NewStory:
-    """A story seen for the first time anywhere, with the alerts it raises (maybe none)."""
-
-    story_key: str
-    title: str
-    alerts: tuple[QueuedAlert, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """Everything one poll writes; `feed_update` holds the `feeds` columns to set."""
-
-    feed: str
-    feed_url: str
-    polled_at: datetime
-    feed_update: dict[str, Any]
-    entries: tuple[NewEntry, ...] = ()
-    stories: tuple[NewStory, ...] = ()
-    history: tuple[Item, ...] = ()  # new items kept for back-testing rules
-    error: str | None = None
-    warning: str | None = field(default=None)
-    moved_to: str | None = None  # a permanent redirect, remembered by this poll
-    not_modified: bool = False  # the server answered 304
-    # The entry keys the feed lists now; None keeps the stored list (no feed read, or an empty
-    # one, which is more likely a publisher's glitch than a feed with nothing left in it).
-    listed: tuple[str, ...] | None = None
-
-    @property
-    def alert_count(self) -> int:
-        """How many outbox rows this decision adds."""
-        return sum(len(s.alerts) for s in self.stories)
 
 
 def _delay(base: timedelta, spread: float, jitter: float, hint: timedelta | None) -> timedelta:
@@ -126,28 +48,33 @@ def _failed(
     now: datetime,
     jitter: float,
 ) -> Decision:
+    """A failed poll: count it, back off (or stop, on 410 Gone); keep the validators."""
     error = fetched.error or "failed"
     failures = (state.consecutive_failures if state else 0) + 1
-    update: dict[str, Any] = {
-        "consecutive_failures": failures,
-        "last_error": error,
-        "hold_until": None,
-        "gone_at": None,
-    }
+    next_poll_at: datetime | None = None
+    hold_until = gone_at = None
     if fetched.gone:
         # Polling stops until the configured URL changes; `feeds` shows why.
-        update |= {"gone_at": now, "next_poll_at": None}
+        gone_at = now
         error = f"{error}: polling stopped (change the feed's URL to resume)"
-        update["last_error"] = error
     else:
         backoff = min(policy.interval * 2 ** (failures - 1), max(policy.interval, MAX_BACKOFF))
         asked = None
         if fetched.status in (429, 503):
             asked = retry_after(fetched.headers.get("Retry-After"), now)
-        delay = _delay(backoff, BACKOFF_SPREAD, jitter, asked)
-        update["next_poll_at"] = now + delay
+        next_poll_at = now + _delay(backoff, BACKOFF_SPREAD, jitter, asked)
         if asked is not None:
-            update["hold_until"] = now + min(asked, MAX_HINTED_DELAY)
+            hold_until = now + min(asked, MAX_HINTED_DELAY)
+    update = FeedUpdate(
+        etag=state.etag if state else None,
+        last_modified=state.last_modified if state else None,
+        fetch_url=state.fetch_url if state else None,
+        consecutive_failures=failures,
+        last_error=error,
+        next_poll_at=next_poll_at,
+        hold_until=hold_until,
+        gone_at=gone_at,
+    )
     return Decision(
         feed=policy.name, feed_url=policy.url, polled_at=now, feed_update=update, error=error
     )
@@ -219,25 +146,25 @@ def decide(
     now: datetime,
     jitter: float = 0.0,
 ) -> Decision:
-    """Decide what a poll writes. `parsed` is None when the fetch failed or was a 304;
-    a fetched body that is not a feed arrives as `fetched` with `error` set. `jitter` (0..1,
-    random in production) spreads the next poll."""
+    """Decide what a poll writes. `state` is the feed's stored state, whichever URL it was
+    stored for; `parsed` is None when the fetch failed or was a 304; a fetched body that is not
+    a feed arrives as `fetched` with `error` set. `jitter` (0..1, random in production) spreads
+    the next poll."""
+    state = state_for(state, policy.url)
     if fetched.error is not None:
         return _failed(policy, state, fetched, now, jitter)
     # A permanent redirect is remembered only now that its target has answered well.
-    known_home = state.fetch_url if state is not None and state.url == policy.url else None
-    update: dict[str, Any] = {
-        "consecutive_failures": 0,
-        "last_error": None,
-        "last_ok_at": now,
-        "next_poll_at": now
+    known_home = state.fetch_url if state is not None else None
+    update = FeedUpdate(
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        fetch_url=fetched.moved_to or known_home,
+        consecutive_failures=0,
+        last_error=None,
+        next_poll_at=now
         + _delay(policy.interval, INTERVAL_SPREAD, jitter, _freshness(fetched, parsed)),
-        "hold_until": None,
-        "gone_at": None,
-        "fetch_url": fetched.moved_to or known_home,
-        "etag": fetched.etag,
-        "last_modified": fetched.last_modified,
-    }
+        last_ok_at=now,
+    )
     moved_to = fetched.moved_to if fetched.moved_to != known_home else None
     if parsed is None:
         return Decision(policy.name, policy.url, now, update, moved_to=moved_to, not_modified=True)

@@ -28,14 +28,17 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor import log as logging_setup
-from monitor.config import ConfigError, load_config
-from monitor.health import HealthServer
-from monitor.metrics import Metrics
-from monitor.notify import Notifier, deliver_due
-from monitor.pipeline import Clock, Poller, forget_old, http_session, utc_now
-from monitor.schema import Config, FeedSpec, Settings
-from monitor.sdnotify import SystemdNotifier
-from monitor.store import Store
+from monitor.config.load import ConfigError, load_config
+from monitor.config.model import Config, FeedSpec, Settings
+from monitor.delivery.deliver import deliver_due
+from monitor.delivery.sender import Notifier
+from monitor.model import Clock, utc_now
+from monitor.polling.poller import Poller, http_session
+from monitor.service.health import HealthServer
+from monitor.service.metrics import Metrics
+from monitor.service.once import forget_old
+from monitor.service.sdnotify import SystemdNotifier
+from monitor.state.store import Store
 
 log = structlog.get_logger(__name__)
 

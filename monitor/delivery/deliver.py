@@ -1,32 +1,24 @@
-"""Delivery: one Apprise object per channel, and the loop that drains the outbox.
+"""Delivery's pass over the outbox: an alert leaves it only when its channel accepted it;
+failures are retried with exponential backoff until they are `max_retry_age` old (24 h unless
+configured), then marked failed and logged as errors."""
 
-An alert leaves the outbox only when its channel accepted it; failures are retried with
-exponential backoff until they are `max_retry_age` old (24 h unless configured), then marked
-failed and logged as errors.
-"""
-
-import hashlib
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import apprise
 import structlog
-from pydantic import SecretStr
 
-import monitor.console  # noqa: F401  (registers console://)
-from monitor.alerts import Alert, Rendered, render, render_digest
-from monitor.batching import Batch, newest_first, plan_delivery
-from monitor.schema import Channel
-from monitor.store import OutboxRow, Store
+from monitor.delivery.alerts import Alert
+from monitor.delivery.pacing import Batch, newest_first, plan_delivery
+from monitor.delivery.sender import Notifier
+from monitor.model import OutboxRow
+from monitor.state.store import Store
 
 log = structlog.get_logger(__name__)
 
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX_DELAY = timedelta(hours=1)
-SEND_TIMEOUT = 60  # seconds: Apprise's deadline for one message to every URL of a channel
-TITLE_ROOM = 300  # characters of a service's body limit left for the title and its markup
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -44,79 +36,6 @@ class DeliveryReport:
     latencies: list[float] = field(default_factory=list)  # queued → sent, seconds, per alert
 
 
-@dataclass(frozen=True, slots=True)
-class UrlVerdict:
-    """How one URL of a channel took a message."""
-
-    url_id: str  # see `url_id`
-    url: str  # in Apprise's privacy form
-    accepted: bool
-    status: str
-
-
-def url_id(url: SecretStr) -> str:
-    """A channel URL's stable name: a short hash of it. The outbox records which URLs took an
-    alert by these names, so a retry goes to the others even after a reload reorders the
-    channel's URLs, and no secret is stored."""
-    return hashlib.sha256(url.get_secret_value().encode()).hexdigest()[:16]
-
-
-def _url_tag(url_name: str) -> str:
-    return f"url-{url_name}"
-
-
-class Notifier:
-    """Holds one Apprise object per channel, reused for every alert; each URL is tagged with its
-    `url_id`, so that a retry goes only to the URLs that failed."""
-
-    def __init__(
-        self, channels: Mapping[str, Channel], max_retry_age: timedelta = timedelta(hours=24)
-    ) -> None:
-        self.channels = channels
-        self.max_retry_age = max_retry_age
-        self.pacing = {name: channel.pacing for name, channel in channels.items()}
-        self._apprise: dict[str, apprise.Apprise] = {}
-        self._limits: dict[str, int | None] = {}
-        self.url_ids: dict[str, tuple[str, ...]] = {}
-        for name, channel in channels.items():
-            apobj = apprise.Apprise()
-            self.url_ids[name] = tuple(url_id(url) for url in channel.urls)
-            for url, url_name in zip(channel.urls, self.url_ids[name], strict=True):
-                apobj.add(url.get_secret_value(), tag=_url_tag(url_name))
-            self._apprise[name] = apobj
-            # The smallest body any of the channel's services takes, less room for the title
-            # (Telegram, for one, counts the title in its body).
-            limits = [plugin.body_maxlen for plugin in apobj if plugin.body_maxlen > 0]
-            self._limits[name] = min(limits) - TITLE_ROOM if limits else None
-
-    def render(self, channel: str, alerts: Sequence[Alert], tz: ZoneInfo) -> Rendered:
-        """The message for one alert, or the digest of several, in the channel's format and
-        within the length its services take."""
-        fmt, limit = self.channels[channel].format, self._limits[channel]
-        if len(alerts) == 1:
-            return render(alerts[0], fmt, tz, limit)
-        return render_digest(alerts, fmt, tz, limit)
-
-    async def send_each(
-        self, channel: str, message: Rendered, only: Collection[str] | None = None
-    ) -> list[UrlVerdict]:
-        """Send `message` through `channel` (only to the URLs named in `only`, if given)."""
-        names = self.url_ids[channel] if only is None else sorted(only)
-        result = await self._apprise[channel].async_notify(
-            body=message.body,
-            title=message.title,
-            body_format=self.channels[channel].format,
-            tag=[_url_tag(n) for n in names],
-            timeout=SEND_TIMEOUT,
-        )
-        tag_name = {_url_tag(n): n for n in names}
-        return [
-            UrlVerdict(tag_name[r.tag[0]], r.url, bool(r), r.status.name)
-            for r in result.results
-            if r.tag and r.tag[0] in tag_name
-        ]
-
-
 async def deliver_due(
     store: Store,
     notifier: Notifier,
@@ -124,7 +43,7 @@ async def deliver_due(
     now: Callable[[], datetime],
     stopping: Callable[[], bool] = lambda: False,
 ) -> DeliveryReport:
-    """Send every alert whose time has come, as single messages or digests (see `batching`);
+    """Send every alert whose time has come, as single messages or digests (see `pacing`);
     hold the others until their release; record each attempt. Never raises for a failed send.
     When `stopping()` turns true, the message being sent is finished and the rest wait."""
     report = DeliveryReport()

@@ -7,15 +7,15 @@ from typing import Any
 
 import aiohttp
 
-from monitor.alerts import merge_ranges, snippet
-from monitor.extract import extract_article
-from monitor.fetch import fetch
+from monitor.config.model import Config
+from monitor.delivery.alerts import merge_ranges, snippet
 from monitor.items import Item
-from monitor.parse import FeedParseError, parse_feed
+from monitor.polling.extract import extract_article
+from monitor.polling.fetch import fetch
+from monitor.polling.parse import FeedParseError, parse_feed
 from monitor.rules.matcher import Matcher
 from monitor.rules.query import parse
 from monitor.rules.text import word_spans
-from monitor.schema import Config
 
 TRIAL_RULE = "query"
 

@@ -22,19 +22,25 @@ from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor import log as logging_setup
-from monitor.alerts import test_alert
-from monitor.config import ConfigError, load_config
-from monitor.daemon import ListenError, run_daemon
-from monitor.durations import format_duration, parse_duration
+from monitor.cli.rule_tester import (
+    TrialMatch,
+    compile_trial,
+    evaluate,
+    fetch_document,
+    items_from_document,
+)
+from monitor.config.durations import format_duration, parse_duration
+from monitor.config.load import ConfigError, load_config
+from monitor.config.model import Config
+from monitor.config.opml import OpmlError, append_feeds, configured_feeds, plan_import, read_opml
+from monitor.delivery.alerts import sample_alert
+from monitor.delivery.sender import Notifier
 from monitor.items import Item
-from monitor.notify import Notifier
-from monitor.opml import OpmlError, append_feeds, configured_feeds, plan_import, read_opml
-from monitor.parse import expat_is_safe
-from monitor.pipeline import run_once
+from monitor.polling.parse import expat_is_safe
 from monitor.rules.query import QueryError
-from monitor.schema import Config
-from monitor.store import Store
-from monitor.trial import TrialMatch, compile_trial, evaluate, fetch_document, items_from_document
+from monitor.service.daemon import ListenError, run_daemon
+from monitor.service.once import run_once
+from monitor.state.store import Store
 
 app = typer.Typer(
     name="media-monitor",
@@ -46,7 +52,7 @@ app = typer.Typer(
 # Piped or redirected, tables are read by scripts and logs, not squeezed into 80 columns.
 out = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
 err = Console(stderr=True, soft_wrap=True)  # messages keep paths and queries whole
-log = structlog.get_logger("monitor.cli")
+log = structlog.get_logger("monitor.cli.app")
 EXIT_CONFIG = 2
 
 
@@ -211,7 +217,7 @@ def notify_test(
         raise typer.Exit(EXIT_CONFIG)
     notifier = Notifier({channel: config.channels[channel]})
     tz = ZoneInfo(config.settings.timezone)
-    message = notifier.render(channel, [test_alert(datetime.now(UTC))], tz)
+    message = notifier.render(channel, [sample_alert(datetime.now(UTC))], tz)
     verdicts = asyncio.run(notifier.send_each(channel, message))
     for verdict in verdicts:
         mark = "[green]accepted[/]" if verdict.accepted else f"[red]refused ({verdict.status})[/]"

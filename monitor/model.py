@@ -1,0 +1,201 @@
+"""The plain values handed between the stages: a feed's stored state, what a fetch and a parse
+produced, what one poll decided to write, and an alert waiting in the outbox.
+
+This module is the bottom of the house: it imports nothing of the project's but `items`, and no
+library that does I/O, so every stage (pure or not) can use these values.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from monitor.items import Item
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time, aware UTC (the production `Clock`)."""
+    return datetime.now(UTC)
+
+
+def belongs_to(stored_url: str | None, configured_url: str) -> bool:
+    """Does state stored for a feed at `stored_url` belong to the feed as configured now?
+    Validators, redirects, failures and holds belong to the URL that produced them: a feed
+    whose configured URL changed starts afresh. (The one place this rule is written.)"""
+    return stored_url == configured_url
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """A feed's stored state, as the previous poll left it."""
+
+    url: str  # the configured URL this state belongs to
+    etag: str | None
+    last_modified: str | None
+    consecutive_failures: int
+    fetch_url: str | None = None  # where a permanent redirect moved the feed
+    next_poll_at: datetime | None = None
+    hold_until: datetime | None = None  # a server's Retry-After
+    gone_at: datetime | None = None  # when the server said 410 Gone
+
+    def held(self, now: datetime) -> str | None:
+        """Why the feed must not be polled at `now`; None if it may be."""
+        if self.gone_at is not None:
+            return f"gone (HTTP 410) since {self.gone_at:%Y-%m-%d %H:%M} UTC"
+        if self.hold_until is not None and self.hold_until > now:
+            return f"the server asked us to wait until {self.hold_until:%Y-%m-%d %H:%M:%S} UTC"
+        return None
+
+
+def state_for(state: FeedState | None, configured_url: str) -> FeedState | None:
+    """`state` if it belongs to the feed configured at `configured_url`, else None."""
+    if state is None or not belongs_to(state.url, configured_url):
+        return None
+    return state
+
+
+@dataclass(frozen=True, slots=True)
+class PollSchedule:
+    """Which stored feeds may, and which must, be polled at one moment (the daemon's tick)."""
+
+    urls: dict[str, str]  # every stored feed's URL by name: its state belongs to that URL
+    held: set[str]  # gone (410), or waiting out a server's Retry-After
+    due: set[str]  # not held, and their next poll time has come
+
+    def should_poll(self, name: str, url: str, *, forced: bool = False) -> bool:
+        """Poll feed `name`, configured at `url`, now? (`forced`: its config just changed.)"""
+        if not belongs_to(self.urls.get(name), url):
+            return True  # never polled, or moved to a new URL: it starts afresh
+        return name not in self.held and (forced or name in self.due)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What one fetch produced: a body, a 304, or an error (`error` set, `body` None)."""
+
+    url: str
+    status: int | None = None
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+    moved_to: str | None = None  # where a permanent redirect pointed
+
+    @property
+    def gone(self) -> bool:
+        """The server answered 410: the feed is gone for good."""
+        return self.status == 410
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed: its items and, for ill-formed feeds that still parsed, the problem."""
+
+    items: list[Item]
+    warning: str | None
+    ttl: timedelta | None = None  # RSS <ttl>: how long the publisher says the feed stays fresh
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPolicy:
+    """How a feed is polled and which of its items may alert."""
+
+    name: str
+    url: str
+    interval: timedelta
+    max_item_age: timedelta
+    channels_of_rule: Mapping[str, Sequence[str]]
+    keep_history: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FeedUpdate:
+    """The feed's stored state after a poll: every column a poll sets. A failed poll keeps
+    the validators and redirect of the URL it belongs to (none, for a new URL)."""
+
+    etag: str | None
+    last_modified: str | None
+    fetch_url: str | None
+    consecutive_failures: int
+    last_error: str | None
+    next_poll_at: datetime | None
+    hold_until: datetime | None = None
+    gone_at: datetime | None = None
+    last_ok_at: datetime | None = None  # set by a poll that succeeded; None keeps the stored one
+
+    def columns(self) -> dict[str, Any]:
+        """The `feeds` columns to write."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.last_ok_at is None:
+            del values["last_ok_at"]
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """An entry seen for the first time in this feed."""
+
+    entry_key: str
+    story_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedAlert:
+    """One outbox row: the alert about a story for one channel."""
+
+    channel: str
+    rules: list[str]
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class NewStory:
+    """A story seen for the first time anywhere, with the alerts it raises (maybe none)."""
+
+    story_key: str
+    title: str
+    alerts: tuple[QueuedAlert, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Everything one poll writes."""
+
+    feed: str
+    feed_url: str
+    polled_at: datetime
+    feed_update: FeedUpdate
+    entries: tuple[NewEntry, ...] = ()
+    stories: tuple[NewStory, ...] = ()
+    history: tuple[Item, ...] = ()  # new items kept for back-testing rules
+    error: str | None = None
+    warning: str | None = None
+    moved_to: str | None = None  # a permanent redirect, remembered by this poll
+    not_modified: bool = False  # the server answered 304
+    # The entry keys the feed lists now; None keeps the stored list (no feed read, or an empty
+    # one, which is more likely a publisher's glitch than a feed with nothing left in it).
+    listed: tuple[str, ...] | None = None
+
+    @property
+    def alert_count(self) -> int:
+        """How many outbox rows this decision adds."""
+        return sum(len(s.alerts) for s in self.stories)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """One alert waiting for (or done with) delivery to one channel."""
+
+    id: int
+    story_key: str
+    channel: str
+    rules: list[str]
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+    # The channel's URLs (by `delivery.sender.url_id`) that have accepted it; an int is a URL's
+    # position, as versions before URL ids wrote it.
+    delivered: list[str | int]

@@ -1,0 +1,1 @@
+"""The running service: `once` (one pass), the daemon, /healthz and /metrics, sd_notify."""

@@ -1,0 +1,174 @@
+"""The poll's transactions: a feed's stored state, the schedule the daemon's tick reads, which
+entries and stories are already known, and `apply`, which writes one poll's `Decision` in one
+transaction (the feed's validators together with its new items and their alerts)."""
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from monitor.model import Decision, FeedState, NewStory, PollSchedule
+from monitor.state.engine import Database, chunked_in, insert_new
+from monitor.state.tables import STATE_COLUMNS, entries, feeds, history, outbox, stories
+
+
+class PollState(Database):
+    """What a poll reads before it decides, and the one transaction that writes its decision."""
+
+    def feed_state(self, name: str) -> FeedState | None:
+        """The stored state of feed `name`, or None before its first poll."""
+        with self.engine.connect() as conn:
+            query = select(*STATE_COLUMNS).where(feeds.c.name == name)
+            row = conn.execute(query).mappings().first()
+        return None if row is None else _feed_state(row)
+
+    def feed_states(self) -> dict[str, FeedState]:
+        """Every polled feed's stored state, by feed name."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*STATE_COLUMNS)).mappings().all()
+        return {row["name"]: _feed_state(row) for row in rows}
+
+    def poll_schedule(self, now: datetime) -> PollSchedule:
+        """The feeds held and due at `now`: a few small queries, cheap enough to run every
+        second over thousands of feeds."""
+        # Spelt out rather than NOT(held): NULL columns would make that NULL, not true.
+        held = feeds.c.gone_at.is_not(None) | (feeds.c.hold_until > now)
+        due = (
+            feeds.c.gone_at.is_(None)
+            & (feeds.c.hold_until.is_(None) | (feeds.c.hold_until <= now))
+            & (feeds.c.next_poll_at.is_(None) | (feeds.c.next_poll_at <= now))
+        )
+        with self.engine.connect() as conn:
+            urls = dict(conn.execute(select(feeds.c.name, feeds.c.url)).tuples().all())
+            held_names = set(conn.execute(select(feeds.c.name).where(held)).scalars())
+            due_names = set(conn.execute(select(feeds.c.name).where(due)).scalars())
+        return PollSchedule(urls, held_names, due_names)
+
+    def seen(
+        self, feed: str, entry_keys: Iterable[str], story_keys: Iterable[str]
+    ) -> tuple[set[str], set[str]]:
+        """Which of these entry keys (of `feed`) and story keys are already recorded."""
+        entry_keys, story_keys = list(entry_keys), list(story_keys)
+        with self.engine.connect() as conn:
+            in_feed = entries.c.feed == feed
+            seen_entries = set(chunked_in(conn, entries.c.entry_key, entry_keys, in_feed))
+            seen_stories = set(chunked_in(conn, stories.c.story_key, story_keys))
+        return seen_entries, seen_stories
+
+    def apply(self, decision: Decision) -> int:
+        """Write one poll's decision in one transaction; returns the number of alerts queued."""
+        with self.writer.begin() as conn:
+            _write_feed(conn, decision)
+            _write_entries(conn, decision)
+            _write_history(conn, decision)
+            return _write_stories(conn, decision)
+
+
+def _feed_state(row: Any) -> FeedState:
+    return FeedState(
+        url=row["url"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        consecutive_failures=row["consecutive_failures"],
+        fetch_url=row["fetch_url"],
+        next_poll_at=row["next_poll_at"],
+        hold_until=row["hold_until"],
+        gone_at=row["gone_at"],
+    )
+
+
+def _write_feed(conn: Connection, decision: Decision) -> None:
+    values = {
+        "url": decision.feed_url,
+        "last_poll_at": decision.polled_at,
+        **decision.feed_update.columns(),
+    }
+    if decision.listed is not None:
+        values["listed"] = json.dumps(decision.listed)
+    done = conn.execute(update(feeds).where(feeds.c.name == decision.feed).values(values))
+    if done.rowcount == 0:
+        conn.execute(insert(feeds).values(name=decision.feed, **values))
+
+
+def _write_entries(conn: Connection, decision: Decision) -> None:
+    if not decision.entries:
+        return
+    conn.execute(
+        insert_new(conn, entries),
+        [
+            {
+                "feed": decision.feed,
+                "entry_key": e.entry_key,
+                "story_key": e.story_key,
+                "first_seen_at": decision.polled_at,
+            }
+            for e in decision.entries
+        ],
+    )
+    conn.execute(
+        update(feeds)
+        .where(feeds.c.name == decision.feed)
+        .values(items_seen=feeds.c.items_seen + len(decision.entries))
+    )
+
+
+def _write_history(conn: Connection, decision: Decision) -> None:
+    if not decision.history:
+        return
+    conn.execute(
+        insert_new(conn, history),
+        [
+            {
+                "feed": item.feed,
+                "entry_key": item.entry_key,
+                "title": item.title,
+                "text": item.text,
+                "link": item.link,
+                "published": item.published,
+                "first_seen_at": decision.polled_at,
+            }
+            for item in decision.history
+        ],
+    )
+
+
+def _write_stories(conn: Connection, decision: Decision) -> int:
+    """Record the new stories and queue their alerts; returns how many alerts were queued."""
+
+    def row(story: NewStory) -> dict[str, Any]:
+        return {
+            "story_key": story.story_key,
+            "feed": decision.feed,
+            "title": story.title,
+            "first_seen_at": decision.polled_at,
+        }
+
+    quiet = [row(s) for s in decision.stories if not s.alerts]
+    if quiet:  # most stories alert nowhere: one statement for all of them
+        conn.execute(insert_new(conn, stories), quiet)
+    queued = 0
+    for story in (s for s in decision.stories if s.alerts):
+        created = conn.execute(insert_new(conn, stories).values(row(story)))
+        # Another writer recorded the story first: its alerts are that writer's.
+        if created.rowcount == 0:
+            continue
+        conn.execute(
+            insert(outbox),
+            [
+                {
+                    "story_key": story.story_key,
+                    "channel": alert.channel,
+                    "rules": json.dumps(alert.rules),
+                    "payload": json.dumps(alert.payload),
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": decision.polled_at,
+                    "next_attempt_at": decision.polled_at,
+                }
+                for alert in story.alerts
+            ],
+        )
+        queued += len(story.alerts)
+    return queued

@@ -1,0 +1,84 @@
+"""Read models for the CLI: feed health (`feeds`), recent alerts (`history`), and stored items
+(`test-rule --history`)."""
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from monitor.items import Item
+from monitor.state.engine import Database
+from monitor.state.tables import entries, feeds, history, outbox, stories
+
+
+class Reports(Database):
+    """What the CLI shows of the state."""
+
+    def feed_health(self) -> dict[str, dict[str, Any]]:
+        """Every polled feed's health columns, by feed name."""
+        columns = [
+            feeds.c.url,
+            feeds.c.last_poll_at,
+            feeds.c.last_ok_at,
+            feeds.c.last_error,
+            feeds.c.consecutive_failures,
+            feeds.c.items_seen,
+            feeds.c.next_poll_at,
+            feeds.c.fetch_url,
+            feeds.c.hold_until,
+            feeds.c.gone_at,
+        ]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(feeds.c.name, *columns)).mappings().all()
+        return {row["name"]: {c.name: row[c.name] for c in columns} for row in rows}
+
+    def alerts_since(self, since: datetime) -> list[dict[str, Any]]:
+        """Alerts queued since `since`, newest first, with their story and delivery status."""
+        query = (
+            select(
+                outbox.c.created_at,
+                outbox.c.rules,
+                outbox.c.channel,
+                outbox.c.status,
+                outbox.c.attempts,
+                outbox.c.sent_at,
+                outbox.c.last_error,
+                outbox.c.story_key,
+                stories.c.title,
+                stories.c.feed,
+            )
+            .join(stories, stories.c.story_key == outbox.c.story_key)
+            .where(outbox.c.created_at >= since)
+            .order_by(outbox.c.created_at.desc(), outbox.c.id.desc())
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [{**row, "rules": json.loads(row["rules"])} for row in rows]
+
+    def history_since(self, since: datetime) -> list[Item]:
+        """Items first seen since `since`, newest first."""
+        query = (
+            select(history, stories.c.story_key)
+            .join(
+                entries,
+                (entries.c.feed == history.c.feed) & (entries.c.entry_key == history.c.entry_key),
+            )
+            .join(stories, stories.c.story_key == entries.c.story_key, isouter=True)
+            .where(history.c.first_seen_at >= since)
+            .order_by(history.c.first_seen_at.desc())
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            Item(
+                feed=r["feed"],
+                entry_key=r["entry_key"],
+                story_key=r["story_key"] or f"{r['feed']}#{r['entry_key']}",
+                title=r["title"],
+                text=r["text"],
+                link=r["link"],
+                published=r["published"],
+            )
+            for r in rows
+        ]
