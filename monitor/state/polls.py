@@ -41,7 +41,7 @@ class PollState(Database):
             & (feeds.c.next_poll_at.is_(None) | (feeds.c.next_poll_at <= now))
         )
         with self.engine.connect() as conn:
-            urls = dict(conn.execute(select(feeds.c.name, feeds.c.url)).tuples().all())
+            urls: dict[str, str] = dict(conn.execute(select(feeds.c.name, feeds.c.url)).all())
             held_names = set(conn.execute(select(feeds.c.name).where(held)).scalars())
             due_names = set(conn.execute(select(feeds.c.name).where(due)).scalars())
         return PollSchedule(urls, held_names, due_names)
