@@ -14,7 +14,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from monitor.items import Item
-from monitor.rules.matcher import Span
+from monitor.rules.evaluation import Span
 from monitor.rules.text import word_spans
 
 Format = Literal["text", "markdown", "html"]

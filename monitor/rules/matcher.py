@@ -18,25 +18,26 @@ look-ups, which at 10,000 rules were most of the time spent after normalisation.
 
 import difflib
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from operator import itemgetter
-from types import CodeType, FunctionType
-from typing import NamedTuple
 
 import ahocorasick
 
+from monitor.rules.evaluation import (
+    FIRST,
+    SECOND,
+    VALUE,
+    Compiled,
+    Hits,
+    Pattern,
+    Predicate,
+    Span,
+    evaluate,
+    predicate,
+)
 from monitor.rules.query import And, InField, Near, Node, Not, Or, QueryError, Ref, Term, refs
-from monitor.rules.text import Field, NormalizedDoc, normalize
-
-
-class Span(NamedTuple):
-    """Words `start` to `end` (exclusive) of `field` made a rule true (a tuple: made per hit)."""
-
-    field: Field
-    start: int
-    end: int
+from monitor.rules.text import Field, normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,33 +82,13 @@ class MatchResult:
         return tuple(sorted({s for m in self.matches for s in m.spans}))
 
 
-# Compiled evaluation nodes: plain tuples keep evaluation fast and the code small.
-# ("t", term_id, field|None) | ("and", kids) | ("or", kids) | ("not", kid) | ("near", n, kids)
-_Compiled = tuple[object, ...]
-_Predicate = Callable[["Hits"], bool]
-
-
-class Pattern(NamedTuple):
-    """What the automaton yields for a term: its id, and the rules it is an anchor for, under
-    their first and their second anchor set."""
-
-    term_id: int
-    first: tuple[int, ...]
-    second: tuple[int, ...]
-
-
-# Pattern fields by position: itemgetter runs in C, so map() over hits stays in C.
-_TERM_ID, _FIRST, _SECOND = (itemgetter(i) for i in range(3))
-_VALUE = itemgetter(1)  # of the automaton's (end index, value) pairs
-
-
 class Matcher:
     """Rules compiled for matching; build once per config, use for every item."""
 
     def __init__(self, rules: Mapping[str, Node], vocabulary: Vocabulary) -> None:
         self._term_ids: dict[tuple[tuple[str, ...], bool], int] = {}
         self._terms: list[tuple[tuple[str, ...], bool]] = []
-        self._rules: list[tuple[str, _Compiled, _Predicate]] = []
+        self._rules: list[tuple[str, Compiled, Predicate]] = []
         # Presearch indexes: term id → rules for which that term is in the first (second)
         # anchor set.
         first: defaultdict[int, list[int]] = defaultdict(list)
@@ -119,7 +100,7 @@ class Matcher:
                 raise error
             index = len(self._rules)
             compiled = self._compile(node, None, vocabulary)
-            self._rules.append((name, compiled, _predicate(compiled)))
+            self._rules.append((name, compiled, predicate(compiled)))
             anchors = sorted(self._anchor_sets(compiled), key=self._expected_hits)[:2]
             if not anchors:
                 self._always.append(index)
@@ -153,7 +134,7 @@ class Matcher:
             self._terms.append(key)
         return term_id
 
-    def _compile(self, node: Node, in_field: Field | None, vocab: Vocabulary) -> _Compiled:
+    def _compile(self, node: Node, in_field: Field | None, vocab: Vocabulary) -> Compiled:
         match node:
             case Term():
                 return ("t", self._intern(node), in_field)
@@ -171,7 +152,7 @@ class Matcher:
             case Near(distance=n, children=kids):
                 return ("near", n, tuple(self._compile(k, in_field, vocab) for k in kids))
 
-    def _anchor_sets(self, node: _Compiled) -> list[frozenset[int]]:
+    def _anchor_sets(self, node: Compiled) -> list[frozenset[int]]:
         """Sets of terms such that, whenever `node` is true, each set has a term that occurs."""
         kind = node[0]
         if kind == "t":
@@ -204,9 +185,9 @@ class Matcher:
         # list() drains the automaton in C: no Python code runs per occurrence.
         found = list(self._automaton.iter(doc.scan)) if self._terms else []
         # Presearch: rules in both what the hits' first and second anchor sets yield.
-        candidates = set(chain.from_iterable(map(_FIRST, map(_VALUE, found))))
+        candidates = set(chain.from_iterable(map(FIRST, map(VALUE, found))))
         if candidates:
-            candidates.intersection_update(chain.from_iterable(map(_SECOND, map(_VALUE, found))))
+            candidates.intersection_update(chain.from_iterable(map(SECOND, map(VALUE, found))))
         candidates.update(self._always)
         if not candidates:
             return _NO_MATCH  # most items, at no further cost
@@ -217,7 +198,7 @@ class Matcher:
         for index in sorted(matched):
             name, compiled, _is_true = self._rules[index]
             if only is None or name in only:
-                spans = _evaluate(compiled, hits) or []
+                spans = evaluate(compiled, hits) or []
                 matches.append(RuleMatch(name, tuple(sorted(set(spans)))))
         actors: tuple[str, ...] = ()
         if matches:
@@ -226,147 +207,3 @@ class Matcher:
 
 
 _NO_MATCH = MatchResult((), ())
-
-
-class Hits(set[int]):
-    """The ids of the terms that occur in one document. Where they occur is worked out only
-    when asked, which is for the few rules that are candidates or matched."""
-
-    __slots__ = ("_found", "_shapes", "_spans", "doc")
-
-    def __init__(
-        self,
-        doc: NormalizedDoc,
-        found: list[tuple[int, Pattern]],
-        shapes: Sequence[tuple[int, int]],
-    ) -> None:
-        super().__init__(map(_TERM_ID, map(_VALUE, found)))
-        self.doc = doc
-        self._found = found  # (index of the pattern's last character, pattern), as scanned
-        self._shapes = shapes  # term id → (pattern length, word count)
-        self._spans: dict[int, list[Span]] = {}
-
-    def spans(self, term_id: int) -> list[Span]:
-        """Where term `term_id` occurs, in words (empty if nowhere)."""
-        spans = self._spans.get(term_id)
-        if spans is None:
-            length, n_words = self._shapes[term_id]
-            ends = [end for end, pattern in self._found if pattern.term_id == term_id]
-            where = map(self.doc.locate, [end - length + 1 for end in ends])
-            spans = self._spans[term_id] = [Span(f, word, word + n_words) for f, word in where]
-        return spans
-
-
-def _predicate(node: _Compiled) -> _Predicate:
-    """A fast yes/no for `node`: one flat function per rule, such as
-    ``lambda h, t0=3, t1=5: t0 in h and (t1 in h or …)``, so that deciding a candidate rule
-    costs one call. Spans are worked out (by `_evaluate`) only on a yes.
-
-    The code object depends only on the query's shape, so rules of the same shape share one
-    compiled code object and differ in their default arguments (the term ids).
-    """
-    values: list[object] = []
-    source = _predicate_source(node, values)
-    params = ", ".join(f"v{i}" for i in range(len(values)))
-    code = _PREDICATE_CODE.get(source)
-    if code is None:
-        function = eval(f"lambda h, {params}: {source}" if values else f"lambda h: {source}")  # noqa: S307
-        code = _PREDICATE_CODE[source] = function.__code__
-    return FunctionType(code, _PREDICATE_GLOBALS, "rule", tuple(values))
-
-
-def _predicate_source(node: _Compiled, values: list[object]) -> str:
-    """The expression for `node`, its term ids and NEAR nodes appended to `values`."""
-    kind = node[0]
-    if kind == "t":
-        values.append(node[1])
-        term = f"v{len(values) - 1}"
-        if node[2] is None:
-            return f"({term} in h)"
-        values.append(node[2])
-        return f"_in_field(h, {term}, v{len(values) - 1})"
-    if kind == "not":
-        return f"(not {_predicate_source(node[1], values)})"  # type: ignore[arg-type]
-    if kind == "near":
-        values.append(node)
-        return f"_near_true(h, v{len(values) - 1})"
-    parts = [_predicate_source(kid, values) for kid in node[1]]  # type: ignore[attr-defined]
-    joined = f" {kind} ".join(parts)
-    return f"({joined})" if parts else ("True" if kind == "and" else "False")
-
-
-def _in_field(hits: "Hits", term_id: int, in_field: Field) -> bool:
-    return any(span.field == in_field for span in hits.spans(term_id))
-
-
-def _near_true(hits: "Hits", node: _Compiled) -> bool:
-    return _evaluate(node, hits) is not None
-
-
-_PREDICATE_GLOBALS = {"_in_field": _in_field, "_near_true": _near_true, "__builtins__": {}}
-_PREDICATE_CODE: dict[str, CodeType] = {}
-
-
-def _evaluate(node: _Compiled, hits: Hits) -> list[Span] | None:
-    """The spans that make `node` true, or None when it is false. `NOT x` is true with no span."""
-    kind = node[0]
-    if kind == "t":
-        _, term_id, in_field = node
-        found = hits.spans(term_id)  # type: ignore[arg-type]
-        if not found:
-            return None
-        if in_field is None:
-            return list(found)
-        spans = [s for s in found if s.field == in_field]
-        return spans or None
-    if kind == "and":
-        spans = []
-        for kid in node[1]:  # type: ignore[attr-defined]
-            got = _evaluate(kid, hits)
-            if got is None:
-                return None
-            spans.extend(got)
-        return spans
-    if kind == "or":
-        spans = []
-        true = False
-        for kid in node[1]:  # type: ignore[attr-defined]
-            got = _evaluate(kid, hits)
-            if got is not None:
-                true = True
-                spans.extend(got)
-        return spans if true else None
-    if kind == "not":
-        return None if _evaluate(node[1], hits) is not None else []  # type: ignore[arg-type]
-    _, distance, kids = node
-    operands = [_evaluate(k, hits) for k in kids]  # type: ignore[attr-defined]
-    if any(not spans for spans in operands):
-        return None
-    return _near(distance, operands)  # type: ignore[arg-type]
-
-
-def _near(distance: int, operands: list[list[Span]]) -> list[Span] | None:
-    """One occurrence per operand, all in one field, with at most `distance` words between the
-    earliest-ending occurrence and the latest-starting one; None if there is no such choice.
-
-    Each occurrence `x` is tried as the earliest-ending one: every operand then needs an
-    occurrence that ends no earlier than `x` and starts within `distance` words of its end.
-    """
-    for spans in operands:
-        for x in spans:
-            chosen = []
-            for other in operands:
-                pick = next(
-                    (
-                        o
-                        for o in other
-                        if o.field == x.field and o.end >= x.end and o.start - x.end <= distance
-                    ),
-                    None,
-                )
-                if pick is None:
-                    break
-                chosen.append(pick)
-            else:
-                return chosen
-    return None

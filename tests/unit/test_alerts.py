@@ -7,7 +7,7 @@ import pytest
 
 from monitor.delivery.alerts import Alert, build_alert, render, render_digest, snippet
 from monitor.items import Item
-from monitor.rules.matcher import Span
+from monitor.rules.evaluation import Span
 
 EVIL = "<b>x</b> *y* [z](http://evil) _u_ `c`"
 

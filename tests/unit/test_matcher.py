@@ -2,7 +2,8 @@
 
 import pytest
 
-from monitor.rules.matcher import Matcher, Span, Vocabulary
+from monitor.rules.evaluation import Span
+from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.query import QueryError, parse, parse_alias
 
 VOCABULARY = Vocabulary(

@@ -1,0 +1,185 @@
+"""Deciding whether a compiled rule is true of one document, and which words made it so.
+
+The matcher compiles each rule's query into plain tuples (`Compiled`) over term ids, and the
+scan of a document into `Hits` (the term ids that occur). `predicate` turns a compiled rule
+into one flat function for a fast yes/no; `evaluate` works out the spans, only on a yes.
+"""
+
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+from types import CodeType, FunctionType
+from typing import NamedTuple
+
+from monitor.rules.text import Field, NormalizedDoc
+
+
+class Span(NamedTuple):
+    """Words `start` to `end` (exclusive) of `field` made a rule true (a tuple: made per hit)."""
+
+    field: Field
+    start: int
+    end: int
+
+
+# Compiled evaluation nodes: plain tuples keep evaluation fast and the code small.
+# ("t", term_id, field|None) | ("and", kids) | ("or", kids) | ("not", kid) | ("near", n, kids)
+Compiled = tuple[object, ...]
+Predicate = Callable[["Hits"], bool]
+
+
+class Pattern(NamedTuple):
+    """What the automaton yields for a term: its id, and the rules it is an anchor for, under
+    their first and their second anchor set."""
+
+    term_id: int
+    first: tuple[int, ...]
+    second: tuple[int, ...]
+
+
+# Pattern fields by position: itemgetter runs in C, so map() over hits stays in C.
+TERM_ID, FIRST, SECOND = (itemgetter(i) for i in range(3))
+VALUE = itemgetter(1)  # of the automaton's (end index, value) pairs
+
+
+class Hits(set[int]):
+    """The ids of the terms that occur in one document. Where they occur is worked out only
+    when asked, which is for the few rules that are candidates or matched."""
+
+    __slots__ = ("_found", "_shapes", "_spans", "doc")
+
+    def __init__(
+        self,
+        doc: NormalizedDoc,
+        found: list[tuple[int, Pattern]],
+        shapes: Sequence[tuple[int, int]],
+    ) -> None:
+        super().__init__(map(TERM_ID, map(VALUE, found)))
+        self.doc = doc
+        self._found = found  # (index of the pattern's last character, pattern), as scanned
+        self._shapes = shapes  # term id → (pattern length, word count)
+        self._spans: dict[int, list[Span]] = {}
+
+    def spans(self, term_id: int) -> list[Span]:
+        """Where term `term_id` occurs, in words (empty if nowhere)."""
+        spans = self._spans.get(term_id)
+        if spans is None:
+            length, n_words = self._shapes[term_id]
+            ends = [end for end, pattern in self._found if pattern.term_id == term_id]
+            where = map(self.doc.locate, [end - length + 1 for end in ends])
+            spans = self._spans[term_id] = [Span(f, word, word + n_words) for f, word in where]
+        return spans
+
+
+def predicate(node: Compiled) -> Predicate:
+    """A fast yes/no for `node`: one flat function per rule, such as
+    ``lambda h, t0=3, t1=5: t0 in h and (t1 in h or …)``, so that deciding a candidate rule
+    costs one call. Spans are worked out (by `_evaluate`) only on a yes.
+
+    The code object depends only on the query's shape, so rules of the same shape share one
+    compiled code object and differ in their default arguments (the term ids).
+    """
+    values: list[object] = []
+    source = _predicate_source(node, values)
+    params = ", ".join(f"v{i}" for i in range(len(values)))
+    code = _PREDICATE_CODE.get(source)
+    if code is None:
+        function = eval(f"lambda h, {params}: {source}" if values else f"lambda h: {source}")  # noqa: S307
+        code = _PREDICATE_CODE[source] = function.__code__
+    return FunctionType(code, _PREDICATE_GLOBALS, "rule", tuple(values))
+
+
+def _predicate_source(node: Compiled, values: list[object]) -> str:
+    """The expression for `node`, its term ids and NEAR nodes appended to `values`."""
+    kind = node[0]
+    if kind == "t":
+        values.append(node[1])
+        term = f"v{len(values) - 1}"
+        if node[2] is None:
+            return f"({term} in h)"
+        values.append(node[2])
+        return f"_in_field(h, {term}, v{len(values) - 1})"
+    if kind == "not":
+        return f"(not {_predicate_source(node[1], values)})"  # type: ignore[arg-type]
+    if kind == "near":
+        values.append(node)
+        return f"_near_true(h, v{len(values) - 1})"
+    parts = [_predicate_source(kid, values) for kid in node[1]]  # type: ignore[attr-defined]
+    joined = f" {kind} ".join(parts)
+    return f"({joined})" if parts else ("True" if kind == "and" else "False")
+
+
+def _in_field(hits: "Hits", term_id: int, in_field: Field) -> bool:
+    return any(span.field == in_field for span in hits.spans(term_id))
+
+
+def _near_true(hits: "Hits", node: Compiled) -> bool:
+    return evaluate(node, hits) is not None
+
+
+_PREDICATE_GLOBALS = {"_in_field": _in_field, "_near_true": _near_true, "__builtins__": {}}
+_PREDICATE_CODE: dict[str, CodeType] = {}
+
+
+def evaluate(node: Compiled, hits: Hits) -> list[Span] | None:
+    """The spans that make `node` true, or None when it is false. `NOT x` is true with no span."""
+    kind = node[0]
+    if kind == "t":
+        _, term_id, in_field = node
+        found = hits.spans(term_id)  # type: ignore[arg-type]
+        if not found:
+            return None
+        if in_field is None:
+            return list(found)
+        spans = [s for s in found if s.field == in_field]
+        return spans or None
+    if kind == "and":
+        spans = []
+        for kid in node[1]:  # type: ignore[attr-defined]
+            got = evaluate(kid, hits)
+            if got is None:
+                return None
+            spans.extend(got)
+        return spans
+    if kind == "or":
+        spans = []
+        true = False
+        for kid in node[1]:  # type: ignore[attr-defined]
+            got = evaluate(kid, hits)
+            if got is not None:
+                true = True
+                spans.extend(got)
+        return spans if true else None
+    if kind == "not":
+        return None if evaluate(node[1], hits) is not None else []  # type: ignore[arg-type]
+    _, distance, kids = node
+    operands = [evaluate(k, hits) for k in kids]  # type: ignore[attr-defined]
+    if any(not spans for spans in operands):
+        return None
+    return _near(distance, operands)  # type: ignore[arg-type]
+
+
+def _near(distance: int, operands: list[list[Span]]) -> list[Span] | None:
+    """One occurrence per operand, all in one field, with at most `distance` words between the
+    earliest-ending occurrence and the latest-starting one; None if there is no such choice.
+
+    Each occurrence `x` is tried as the earliest-ending one: every operand then needs an
+    occurrence that ends no earlier than `x` and starts within `distance` words of its end.
+    """
+    for spans in operands:
+        for x in spans:
+            chosen = []
+            for other in operands:
+                pick = next(
+                    (
+                        o
+                        for o in other
+                        if o.field == x.field and o.end >= x.end and o.start - x.end <= distance
+                    ),
+                    None,
+                )
+                if pick is None:
+                    break
+                chosen.append(pick)
+            else:
+                return chosen
+    return None
