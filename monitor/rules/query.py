@@ -219,7 +219,7 @@ class _Parser:
         while (token := self.peek()) is not None and token.kind == "OR":
             self.take()
             children.append(self.and_expr())
-        return first if len(children) == 1 else Or(tuple(children), _pos(first))
+        return first if len(children) == 1 else Or(tuple(children), first.pos)
 
     def and_expr(self) -> Node:
         first = self.not_expr()
@@ -228,7 +228,7 @@ class _Parser:
             if token.kind == "AND":
                 self.take()
             children.append(self.not_expr())
-        return first if len(children) == 1 else And(tuple(children), _pos(first))
+        return first if len(children) == 1 else And(tuple(children), first.pos)
 
     def not_expr(self) -> Node:
         token = self.peek()
@@ -288,7 +288,7 @@ class _Parser:
             if not isinstance(leaf, Term | Ref):
                 raise QueryError(
                     "NEAR operands are words, prefixes, phrases, @Names or OR-groups of those",
-                    _pos(leaf),
+                    leaf.pos,
                 )
         return node
 
@@ -306,10 +306,6 @@ def _term(token: Token) -> Term:
         raise QueryError("a prefix* must be a single word", token.pos)
     raw = f'"{text}"' if token.kind == "PHRASE" else text
     return Term(folded, prefix, raw, token.pos)
-
-
-def _pos(node: Node) -> int:
-    return node.pos
 
 
 def parse(query: str) -> Node:
