@@ -3,7 +3,7 @@
 Prints, for 100, 1,000 and 10,000 generated rules over ~3 KB news-like items: compile time,
 items/s for normalisation alone and for matching end to end (normalise + scan + evaluate), the
 scan + evaluation cost per item, and items/s of the naive loop (every rule's terms as regexes,
-every rule evaluated) that tests/reference.py implements.
+every rule evaluated) that tests/support/reference.py implements.
 
     python bench/match.py [--items N] [--seed S]
 """
@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.query import Node, parse
 from monitor.rules.text import normalize
-from tests.reference import reference_fields, reference_true
+from tests.support.reference import reference_fields, reference_true
 
 SYLLABLES = [
     "ka",

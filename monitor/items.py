@@ -5,8 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urldefrag, urlsplit
 
-from courlan import normalize_url
-
 # Feeds' clocks and time zones are often off by hours; beyond this, a date is simply wrong.
 MAX_CLOCK_SKEW = timedelta(days=1)
 
@@ -37,6 +35,10 @@ def canonical_link(link: str | None) -> str | None:
     """
     if not link or urlsplit(link).scheme.lower() not in ("http", "https"):
         return None
+    # courlan (and urllib3 under it) costs a fifth of a second to import: here, only a command
+    # that reads feeds pays it, not every module that handles an `Item`.
+    from courlan import normalize_url  # noqa: PLC0415
+
     try:
         return urldefrag(normalize_url(link)).url
     except ValueError:

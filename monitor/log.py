@@ -3,12 +3,17 @@
 Library loggers (Apprise, aiohttp) go through the same processors, so a library that logs a
 URL with a token in it is redacted too; Apprise is kept at INFO or quieter, because at DEBUG it
 logs full Telegram and Slack URLs.
+
+JSON lines carry text as it is (a Cyrillic error reads as Cyrillic in journalctl), since JSON is
+UTF-8. Only a stderr whose encoding is not UTF-8 gets `\\uXXXX` escapes instead: written raw
+there, the line would be mis-encoded, or not JSON at all.
 """
 
+import codecs
 import logging
 import sys
 from collections.abc import Iterable, MutableMapping
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 import structlog
 
@@ -39,13 +44,26 @@ def redact(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Mutab
     return event
 
 
+def _writes_utf8(stream: TextIO) -> bool:
+    """Whether text written to `stream` becomes UTF-8 bytes (a stream of text, such as a
+    StringIO, has no encoding and keeps every character)."""
+    encoding = getattr(stream, "encoding", None)
+    if encoding is None:
+        return True
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
+
+
 def configure(level: str = "info", fmt: LogFormat = "auto") -> None:
     """Route structlog and stdlib logging to stderr in the chosen format."""
-    json_lines = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    stream = sys.stderr
+    json_lines = fmt == "json" or (fmt == "auto" and not stream.isatty())
     renderer: Any = (
-        structlog.processors.JSONRenderer()
+        structlog.processors.JSONRenderer(ensure_ascii=not _writes_utf8(stream))
         if json_lines
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else structlog.dev.ConsoleRenderer(colors=stream.isatty())
     )
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
@@ -69,7 +87,7 @@ def configure(level: str = "info", fmt: LogFormat = "auto") -> None:
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

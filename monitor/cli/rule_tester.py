@@ -1,18 +1,17 @@
 """`test-rule`: evaluate one query (or configured rule) against a text, a document, a web page
-or the items stored in the state, and say what matched where."""
+or the items stored in the state, and say what matched where.
+
+The feed parser, article extraction and the HTTP client are imported by the functions that use
+them: testing a sentence needs none of them.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-
 from monitor.config.model import Config
 from monitor.delivery.alerts import merge_ranges, snippet
 from monitor.items import Item
-from monitor.polling.extract import extract_article
-from monitor.polling.fetch import fetch
-from monitor.polling.parse import FeedParseError, parse_feed
 from monitor.rules.matcher import Matcher
 from monitor.rules.query import parse
 from monitor.rules.text import word_spans
@@ -78,6 +77,9 @@ def evaluate(matcher: Matcher, items: Sequence[Item]) -> list[TrialMatch]:
 
 def items_from_document(body: bytes, source: str) -> list[Item]:
     """The items of a feed document, or the one article of an HTML page."""
+    from monitor.polling.extract import extract_article
+    from monitor.polling.parse import FeedParseError, parse_feed
+
     try:
         return parse_feed(source, body, source, {}).items
     except FeedParseError:
@@ -89,6 +91,10 @@ def items_from_document(body: bytes, source: str) -> list[Item]:
 
 async def fetch_document(config: Config, url: str) -> bytes:
     """Fetch `url` with the same limits as feeds; raises ValueError saying why it failed."""
+    import aiohttp
+
+    from monitor.polling.fetch import fetch
+
     settings = config.settings
     async with aiohttp.ClientSession() as session:
         result = await fetch(

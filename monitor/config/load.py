@@ -6,7 +6,6 @@ collected, named by file and object, and raised together as one `ConfigError`.
 """
 
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,10 +13,8 @@ from pathlib import Path
 from textwrap import shorten
 from typing import Any, TypeVar
 
-import apprise
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, ValidationError
 
-import monitor.delivery.console_plugin  # noqa: F401  (registers console:// with Apprise before URLs are checked)
 from monitor.config.model import (
     ActorSpec,
     Channel,
@@ -29,12 +26,12 @@ from monitor.config.model import (
     Settings,
     TopicSpec,
 )
+from monitor.config.secrets import usable_urls
 from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.query import QueryError, Term, parse, parse_alias
 
 _Model = TypeVar("_Model", bound=BaseModel)
 _SECTIONS = ("monitor", "channels", "feeds", "actors", "topics", "rules")
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class ConfigError(Exception):
@@ -59,18 +56,25 @@ class _Merged:
     arrays: dict[str, list[_Entry]]
 
 
-def load_config(directory: Path) -> Config:
+def load_config(directory: Path, *, channel_urls: bool = True) -> Config:
     """Read and validate the config directory; raises `ConfigError` listing every problem.
 
-    Secrets (`${NAME}`) and `MONITOR_*` overrides come from the process environment.
+    Secrets (`${NAME}`) and `MONITOR_*` overrides come from the process environment. A relative
+    `state_dir` in the files (and the default, `state`) is relative to the config directory,
+    wherever the command runs; `MONITOR_STATE_DIR`, typed in a shell, is relative to the
+    current directory; `$STATE_DIRECTORY` (systemd) beats both.
+
+    `channel_urls=False` is for commands that send nothing (`history`, `feeds`, `test-rule`):
+    channel URLs are then neither expanded nor checked, so no secret need be set, and every
+    channel has no URLs.
     """
     errors: list[str] = []
     secrets: list[str] = []
     merged = _read_directory(directory, errors)
-    settings = _settings(merged, errors)
+    settings = _settings(merged, directory, errors)
     feeds = _validate_named(merged.arrays["feeds"], "feed", FeedSpec, errors)
     feeds = {n: _resolve_feed_url(f, directory, errors, e) for n, (f, e) in feeds.items()}
-    channels = _channels(merged.tables["channels"], secrets, errors)
+    channels = _channels(merged.tables["channels"], secrets if channel_urls else None, errors)
     vocabulary = _vocabulary(merged, errors)
     rules = _rules(merged.arrays["rules"], feeds, channels, vocabulary, errors)
     if errors or settings is None:
@@ -149,9 +153,14 @@ def _describe(exc: ValidationError) -> list[str]:
     return out
 
 
-def _settings(merged: _Merged, errors: list[str]) -> Settings | None:
+def _settings(merged: _Merged, directory: Path, errors: list[str]) -> Settings | None:
     values = {key: item for key, (_file, item) in merged.monitor.items()}
     files = sorted({file for file, _item in merged.monitor.values()}) or ["[monitor]"]
+    # Resolved here, before MONITOR_STATE_DIR (which beats the files) is read: a relative path
+    # from the files means the config directory, one from the environment the current one.
+    state_dir = values.get("state_dir", Settings.model_fields["state_dir"].default)
+    if isinstance(state_dir, str | Path):
+        values["state_dir"] = directory / state_dir
     try:
         settings = Settings(**values)
     except ValidationError as exc:
@@ -201,25 +210,11 @@ def _resolve_feed_url(
     return feed.model_copy(update={"url": path.resolve().as_uri()}), entry
 
 
-def _read_secret(name: str) -> str | None:
-    """`${NAME}`: the environment, else the file NAME among systemd's credentials."""
-    if name in os.environ:
-        return os.environ[name]
-    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
-    if credentials:
-        path = Path(credentials) / name
-        if path.is_file():
-            return path.read_text(encoding="utf-8").strip()
-    return None
-
-
-def _expand(template: str, values: Mapping[str, str | None]) -> str:
-    return _VARIABLE.sub(lambda m: values[m.group(1)] or "", template)
-
-
 def _channels(
-    entries: dict[str, _Entry], secrets: list[str], errors: list[str]
+    entries: dict[str, _Entry], secrets: list[str] | None, errors: list[str]
 ) -> dict[str, Channel]:
+    """The channels; with `secrets` None, without their URLs (see `load_config`), else with
+    every URL expanded and checked, and the secrets it holds added to `secrets`."""
     channels = {}
     for name, entry in entries.items():
         where = f"{entry.file}: channel '{name}'"
@@ -228,27 +223,10 @@ def _channels(
         except ValidationError as exc:
             errors.extend(f"{where}: {m}" for m in _describe(exc))
             continue
-        urls, shown = [], []
-        for number, template in enumerate(spec.urls, 1):
-            values = {v: _read_secret(v) for v in _VARIABLE.findall(template)}
-            missing = [v for v, value in values.items() if value is None]
-            if missing:
-                names = ", ".join(f"${{{v}}}" for v in missing)
-                errors.append(
-                    f"{where}: URL {number}: {names} not set "
-                    "(set it in the environment or as a file in $CREDENTIALS_DIRECTORY)"
-                )
-                continue
-            secrets.extend(v for v in values.values() if v)
-            url = _expand(template, values)
-            plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
-            if plugin is None:
-                scheme = template.partition("://")[0]
-                errors.append(f"{where}: URL {number} ({scheme}://…) is not a valid Apprise URL")
-                continue
-            urls.append(SecretStr(url))
-            shown.append(str(plugin.url(privacy=True)))  # type: ignore[no-untyped-call]
-        channels[name] = Channel(name, tuple(urls), tuple(shown), spec.format, spec.pacing)
+        urls, shown = (
+            usable_urls(where, spec.urls, secrets, errors) if secrets is not None else ((), ())
+        )
+        channels[name] = Channel(name, urls, shown, spec.format, spec.pacing)
     return channels
 
 

@@ -6,12 +6,12 @@ A DOCTYPE's internal subset is removed before parsing. It is where entities are 
 feeds have no use for them: feedparser's own DOCTYPE filter lets a billion-laughs document reach
 expat (measured: 1 s of CPU and 66 MB per document, stopped only by expat's amplification
 limit), and external entities are never resolved anyway. Documents in UTF-16/32, which the
-byte pattern cannot see into, still have expat's limit (>= 2.4.1, checked at start-up).
+byte pattern cannot see into, still have expat's limit (>= 2.4.1, checked at start-up by
+`monitor.cli.options`).
 """
 
 import calendar
 import contextlib
-import pyexpat
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -31,13 +31,6 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # openings) the search stays linear, where `[^>]*` followed by `.*?` was quadratic.
 _DOCTYPE_OPENING = re.compile(rb"<!DOCTYPE\s[^\[<>]*\[", re.IGNORECASE)
 _SUBSET_END = re.compile(rb"\]\s*>")
-# The first release with an entity amplification limit, and its fix-up release.
-SAFE_EXPAT = (2, 4, 1)
-
-
-def expat_is_safe() -> bool:
-    """Does the linked libexpat limit entity amplification (billion laughs)?"""
-    return pyexpat.version_info >= SAFE_EXPAT
 
 
 def _without_internal_subset(body: bytes) -> bytes:

@@ -49,9 +49,14 @@ class OnceReport:
     delivery: DeliveryReport
 
 
-async def run_once(config: Config, now: Clock = utc_now) -> OnceReport:
+async def run_once(
+    config: Config,
+    now: Clock = utc_now,
+    progress: Callable[[int, int], None] = lambda polled, to_poll: None,
+) -> OnceReport:
     """Poll every feed once (bounded concurrency), except those gone (410) or held by a
-    server's Retry-After; then deliver every due alert."""
+    server's Retry-After; then deliver every due alert. `progress(polled, to_poll)` is told
+    how many feeds are polled, at the start and after each feed."""
     store = Store.open(config.settings.state_dir)
     try:
         states, start = store.feed_states(), now()
@@ -66,10 +71,16 @@ async def run_once(config: Config, now: Clock = utc_now) -> OnceReport:
         async with http_session(config) as session:
             poller = Poller(config, store, config.matcher, session, now)
             limit = asyncio.Semaphore(config.settings.concurrency)
+            polled = 0
+            progress(polled, len(active))
 
             async def poll(feed: FeedSpec) -> Decision | None:
+                nonlocal polled
                 async with limit:
-                    return await poller.poll_contained(feed)
+                    decision = await poller.poll_contained(feed)
+                polled += 1
+                progress(polled, len(active))
+                return decision
 
             decisions = await asyncio.gather(*(poll(f) for f in active))
         notifier = Notifier(config.channels, config.settings.max_retry_age)

@@ -1,17 +1,17 @@
-"""`Store`: the state database, opened and brought up to date, with every job's transactions
+"""`Store`: the state database, opened and brought up to date (created, adopted or upgraded by
+the migrations; refused if a newer media-monitor wrote it), with every job's transactions
 (polls, outbox, prune, reports) in one object."""
 
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine
 
 from monitor.state.engine import sqlite_engine
 from monitor.state.outbox import Outbox
 from monitor.state.polls import PollState
 from monitor.state.prune import Pruning
 from monitor.state.reports import Reports
-from monitor.state.tables import metadata
+from monitor.state.schema_version import HEAD, stamped_revisions
 
 
 class Store(PollState, Outbox, Pruning, Reports):
@@ -19,9 +19,18 @@ class Store(PollState, Outbox, Pruning, Reports):
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
-        with self.writer.begin() as conn:
-            metadata.create_all(conn)
-            _migrate(conn)
+        try:
+            # A write transaction, as every open has taken: an unwritable state fails here, at
+            # start, and two processes opening an old file upgrade it one after the other.
+            with self.writer.begin() as conn:
+                if stamped_revisions(conn) != {HEAD}:
+                    # Alembic is imported only here: a current database is opened without it.
+                    from monitor.state.migrations.upgrade import upgrade  # noqa: PLC0415
+
+                    upgrade(conn)
+        except BaseException:
+            engine.dispose()  # a refused or unreadable database leaves no connection open
+            raise
 
     @classmethod
     def open(cls, state_dir: Path) -> "Store":
@@ -37,17 +46,3 @@ class Store(PollState, Outbox, Pruning, Reports):
         """Take the write lock and let it go; raises if the database cannot be written."""
         with self.writer.begin():
             pass
-
-
-def _migrate(conn: Any) -> None:
-    """Bring a state database written by an older version up to date: nullable columns and
-    indexes added since then are created (the only kinds of change made so far)."""
-    inspector = inspect(conn)
-    for table in metadata.sorted_tables:
-        present = {c["name"] for c in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name not in present and column.nullable:
-                kind = column.type.compile(dialect=conn.dialect)
-                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
-        for index in table.indexes:
-            index.create(conn, checkfirst=True)

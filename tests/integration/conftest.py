@@ -1,14 +1,13 @@
-"""Fixtures for integration tests: a loopback feed server and config directories."""
+"""Fixtures for integration tests: a loopback feed server, and `run` subprocesses that never
+outlive their test. The helpers themselves live in tests/support/."""
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import Column, select
 
-from monitor.state.store import Store
-from tests.loopback import FeedServer
+from tests.support.daemon import Services
+from tests.support.loopback import FeedServer
 
 
 @pytest.fixture
@@ -18,46 +17,12 @@ def server() -> Iterator[FeedServer]:
         yield running
 
 
-def stored_column(state: Path, key: Column[Any], value: Column[Any]) -> dict[Any, Any]:
-    """Column `value` by column `key` (of one table), as the state database in `state` holds it."""
-    store = Store.open(state)
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[Services]:
+    """Starts `run` subprocesses (logging into `tmp_path`); kills those still running when the
+    test ends, however it ends."""
+    started = Services(tmp_path)
     try:
-        with store.engine.connect() as conn:
-            return dict(conn.execute(select(key, value)).all())
+        yield started
     finally:
-        store.close()
-
-
-def write_config(
-    directory: Path,
-    state: Path,
-    feeds: str,
-    rules: str,
-    channels: str,
-    *,
-    timeout: str = "1s",
-    settings: str = "",
-) -> Path:
-    """Write a three-file config directory; returns it. `settings` adds `[monitor]` lines."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "monitor.toml").write_text(
-        f'[monitor]\nstate_dir = "{state}"\ntimeout = "{timeout}"\nconcurrency = 4\n'
-        f"{settings}\n{channels}",
-        encoding="utf-8",
-    )
-    (directory / "feeds.toml").write_text(feeds, encoding="utf-8")
-    (directory / "rules.toml").write_text(
-        """
-[actors.France]
-aliases = ["France", "French", "Paris", "Macron", "Élysée", "Франци*"]
-[actors.Ukraine]
-aliases = ["Ukraine", "Kyiv", "Kiev", "Украин*"]
-[actors.Russia]
-aliases = ["Russia", "Moscow", "Kremlin"]
-[topics.troops]
-terms = ["troops", "soldiers", "boots on the ground"]
-"""
-        + rules,
-        encoding="utf-8",
-    )
-    return directory
+        started.kill_all()

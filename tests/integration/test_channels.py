@@ -1,7 +1,6 @@
 """Alerts through Apprise's real Telegram, Slack and email plugins to fake services on loopback:
 what the services receive, escaping, outages and channels with several URLs."""
 
-import asyncio
 import email
 from datetime import UTC, datetime, timedelta
 from email.message import Message
@@ -11,14 +10,12 @@ import pytest
 from sqlalchemy import update
 
 from monitor.config.load import ConfigError, load_config
-from monitor.service.once import OnceReport, run_once
-from monitor.state.store import Store
 from monitor.state.tables import outbox
-from tests.feeds import Entry, rss
-from tests.integration.conftest import write_config
-from tests.integration.test_once import feeds_toml
-from tests.loopback import FeedServer
-from tests.services import TELEGRAM_CHAT, FakeSlack, FakeTelegram, smtp_server
+from tests.support.config import feeds_toml, once, write_config
+from tests.support.feeds import Entry, rss
+from tests.support.loopback import FeedServer
+from tests.support.services import TELEGRAM_CHAT, FakeSlack, FakeTelegram, smtp_server
+from tests.support.state import opened, writing
 
 # RSS titles are HTML: this is how a feed says the text "<b>x</b> *y* [z](http://evil)".
 HOSTILE = "&lt;b&gt;x&lt;/b&gt; *y* [z](http://evil)"
@@ -54,10 +51,6 @@ def wire_config(server: FeedServer, tmp_path: Path, rules_toml: str, channels: s
     )
 
 
-def once_at(config: Path, moment: datetime) -> OnceReport:
-    return asyncio.run(run_once(load_config(config), now=lambda: moment))
-
-
 def html_part(raw: bytes) -> str:
     message = email.message_from_bytes(raw)
     parts: list[Message] = [p for p in message.walk() if p.get_content_type() == "text/html"]
@@ -80,7 +73,7 @@ def test_feed_text_shows_literally_on_telegram_slack_and_email(
             + channel("slack", "markdown", slack.url)
             + channel("mail", "html", mail_url),
         )
-        report = once_at(config, datetime.now(UTC))
+        report = once(config, datetime.now(UTC))
 
     assert (report.alerts_queued, report.delivery.sent) == (3, 3)
     (sent,) = telegram.messages
@@ -122,11 +115,11 @@ def test_telegram_outage_delays_alerts_then_delivers_each_once_in_order(
     config = wire_config(server, tmp_path, rules("tg"), channel("tg", "html", telegram.url))
     start = datetime.now(UTC)
 
-    down = [once_at(config, start), once_at(config, start + timedelta(minutes=1))]
+    down = [once(config, start), once(config, start + timedelta(minutes=1))]
     telegram.failing = False
     up = [
-        once_at(config, start + timedelta(minutes=5)),
-        once_at(config, start + timedelta(hours=1)),
+        once(config, start + timedelta(minutes=5)),
+        once(config, start + timedelta(hours=1)),
     ]
 
     assert [r.delivery.retrying for r in down] == [3, 3]
@@ -146,16 +139,14 @@ def test_a_channel_retries_only_the_urls_that_failed(
     config = wire_config(server, tmp_path, rules("desk"), channel("desk", "html", *urls))
     start = datetime.now(UTC)
 
-    first = once_at(config, start)
+    first = once(config, start)
     telegram.failing = False
     if between == "reordered urls":  # the config was edited: the retry still knows which
         wire_config(server, tmp_path, rules("desk"), channel("desk", "html", *urls[::-1]))
     elif between == "an older version's record":  # it wrote the position of the URL
-        store = Store.open(tmp_path / "state")
-        with store.writer.begin() as conn:
+        with opened(tmp_path / "state") as store, writing(store) as conn:
             conn.execute(update(outbox).values(delivered="[0]"))
-        store.close()
-    second = once_at(config, start + timedelta(minutes=5))
+    second = once(config, start + timedelta(minutes=5))
 
     assert (first.delivery.retrying, second.delivery.sent) == (1, 1)
     assert len(server.posts) == 1  # the webhook took it the first time, and only then
@@ -194,10 +185,10 @@ def test_digest_and_quiet_hours_send_one_message_when_the_time_comes(
         (date, hour, minute) = moment if len(moment) == 3 else (29, *moment)
         return datetime(2026, 11, date, hour, minute, tzinfo=UTC)
 
-    first = once_at(config, day(*queued))
-    held = once_at(config, day(*still_held))
-    sent = once_at(config, day(*released))
-    after = once_at(config, day(*released) + timedelta(hours=2))
+    first = once(config, day(*queued))
+    held = once(config, day(*still_held))
+    sent = once(config, day(*released))
+    after = once(config, day(*released) + timedelta(hours=2))
 
     assert (first.alerts_queued, first.delivery.sent, held.delivery.sent) == (3, 0, 0)
     assert (sent.delivery.sent, after.delivery.sent) == (3, 0)
@@ -243,9 +234,9 @@ def test_a_delivery_failing_past_max_retry_age_is_given_up(
     )
     start = datetime.now(UTC)
 
-    within = once_at(config, start)  # queued now
-    beyond = once_at(config, start + timedelta(minutes=70))
-    later = once_at(config, start + timedelta(hours=3))
+    within = once(config, start)  # queued now
+    beyond = once(config, start + timedelta(minutes=70))
+    later = once(config, start + timedelta(hours=3))
 
     assert (within.delivery.retrying, beyond.delivery.failed) == (1, 1)
     assert (later.delivery.sent, later.delivery.retrying, later.delivery.failed) == (0, 0, 0)

@@ -1,35 +1,17 @@
-"""The command line as a user runs it: a subprocess, its exit code and what it prints."""
+"""The command line as a user runs it: exit codes and what it prints. One test starts the
+installed console script; the rest run the same commands in this process."""
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.integration.conftest import write_config
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+from tests.support.cli import cli, console_script, example
+from tests.support.config import write_config
 
 
 def test_example_config_alerts_on_console_once(tmp_path: Path) -> None:
-    shutil.copytree(REPO / "config", tmp_path / "config")
+    example(tmp_path)
 
-    first = cli("--config", "config", "once", cwd=tmp_path)
-    second = cli("--config", "config", "once", cwd=tmp_path)
+    first = console_script("--config", "config", "once", cwd=tmp_path)
+    second = cli("--config", "config", "once", cwd=tmp_path)  # the same state, nothing new
 
     assert first.returncode == 0, first.stderr
     assert "Russia warns France about deploying troops in Ukraine" in first.stdout
@@ -37,7 +19,7 @@ def test_example_config_alerts_on_console_once(tmp_path: Path) -> None:
     assert "Parisian" not in first.stdout
     assert second.returncode == 0
     assert second.stdout == ""
-    assert (tmp_path / "state" / "monitor.db").is_file()
+    assert (tmp_path / "config" / "state" / "monitor.db").is_file()  # beside the config
 
 
 def test_check_lists_every_error_with_rule_names_and_no_traceback(tmp_path: Path) -> None:
@@ -87,7 +69,7 @@ def test_check_masks_secrets_and_once_refuses_bad_config(tmp_path: Path) -> None
 
 
 def test_unusable_state_directory_is_a_clear_error(tmp_path: Path) -> None:
-    shutil.copytree(REPO / "config", tmp_path / "config")
+    example(tmp_path)
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("x", encoding="utf-8")
 

@@ -10,20 +10,29 @@ CI makes `CRASH_KILLS` kills (default 8); `CRASH_KILLS=200 pytest tests/integrat
 import asyncio
 import os
 import random
-import signal
 import time
 from collections import Counter
 from functools import partial
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 
-from tests.feeds import Entry, rss
-from tests.integration.test_daemon import Service, daemon_config, wait_for
-from tests.loopback import FeedServer
+from tests.support.config import desk_config
+from tests.support.daemon import Services
+from tests.support.feeds import Entry, rss
+from tests.support.loopback import FeedServer
 
 KILLS = int(os.environ.get("CRASH_KILLS", "8"))
 STORIES = max(60, 10 * KILLS)  # enough that the outbox never empties before the last kill
+# Each wait has its own bound, and together they stay under the test's timeout: a slow machine
+# fails one wait with its name, never the whole test by pytest's timeout. An idle machine needs
+# about 3 s a kill.
+START = 20.0  # a fresh `run`: interpreter, imports, state, its first delivery
+KILLED = 5.0  # the SIGKILLed process to be reaped
+SURVIVOR = 60.0  # the last `run` to deliver what is left
+STOP = 10.0  # SIGTERM to exit
+TIMEOUT = KILLS * (START + KILLED + STOP) + SURVIVOR + STOP + 30
 
 
 def accepting_sink(server: FeedServer, seconds: float) -> None:
@@ -42,30 +51,31 @@ def delivered_since(server: FeedServer, count: int) -> bool:
     return len(server.posts) > count
 
 
-def test_sigkill_during_delivery_loses_nothing(server: FeedServer, tmp_path: Path) -> None:
+@pytest.mark.timeout(TIMEOUT)
+def test_sigkill_during_delivery_loses_nothing(
+    server: FeedServer, services: Services, tmp_path: Path
+) -> None:
     stories = [
         Entry(guid=f"k{n}", title=f"Kremlin warns, bulletin {n}", link=f"https://x.org/k/{n}")
         for n in range(STORIES)
     ]
     server.feeds["wire.xml"] = rss(*stories)
     accepting_sink(server, 0.01)
-    config = daemon_config(server, tmp_path, "1h", "wire.xml")
+    config = desk_config(server, tmp_path, "wire.xml", interval="1h")
     chance = random.Random(os.environ.get("CRASH_SEED", "7"))
     kills = 0
     while kills < KILLS and len({p["title"] for p in server.posts}) < STORIES:
         before = len(server.posts)
-        service = Service(config, tmp_path)
-        try:
-            wait_for(partial(delivered_since, server, before), 30, "a delivery in this run")
-            time.sleep(chance.uniform(0, 0.15))
-            service.process.send_signal(signal.SIGKILL)
-            service.process.wait(10)
-            kills += 1
-        finally:
-            service.stop()
-    survivor = Service(config, tmp_path)
-    wait_for(lambda: len({p["title"] for p in server.posts}) == STORIES, 60, "every alert")
-    code = survivor.stop()
+        service = services.start(config, measured=False)  # the code the daemon tests measure
+        service.wait_for(partial(delivered_since, server, before), START, "a delivery in this run")
+        time.sleep(chance.uniform(0, 0.15))
+        service.kill(KILLED)
+        kills += 1
+    survivor = services.start(config, measured=False)
+    survivor.wait_for(
+        lambda: len({p["title"] for p in server.posts}) == STORIES, SURVIVOR, "every alert"
+    )
+    code = survivor.stop(STOP)
 
     received = Counter(p["title"] for p in server.posts)
     duplicates = sum(received.values()) - len(received)

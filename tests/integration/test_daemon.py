@@ -9,131 +9,34 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 
-from tests.feeds import Entry, rss
-from tests.integration.conftest import write_config
-from tests.integration.test_cli import cli
-from tests.integration.test_once import RULES, SEED, UNRELATED, desk, once
-from tests.loopback import FeedServer, hanging
+from tests.support.cli import REPO, cli, example
+from tests.support.config import SEED, UNRELATED, desk_config, once
+from tests.support.daemon import Services, free_port, polls_of, wait_for
+from tests.support.feeds import Entry, rss
+from tests.support.loopback import FeedServer, hanging
 
-REPO = Path(__file__).resolve().parents[2]
 WEATHER = Entry(guid="weather-1", title="Weather warning: snow storm over Kyiv tonight")
 
 
-def wait_for(condition: Callable[[], object], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {seconds}s waiting for {what}")
-        time.sleep(0.05)
-
-
-class Service:
-    """`media-monitor run` in a subprocess, its JSON log lines collected from stderr."""
-
-    def __init__(self, config: Path, cwd: Path, env: dict[str, str] | None = None) -> None:
-        self.log_path = cwd / "daemon.log"
-        self._log = self.log_path.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "--config", str(config), "--log-format=json", "run"],
-            cwd=cwd,
-            stdout=subprocess.DEVNULL,
-            stderr=self._log,
-            env={**os.environ, **(env or {})},
-        )
-
-    def events(self) -> list[dict[str, object]]:
-        lines = self.log_path.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines if line.startswith("{")]
-
-    def logged(self, event: str) -> list[dict[str, object]]:
-        return [e for e in self.events() if e.get("event") == event]
-
-    def signal(self, signum: int) -> None:
-        self.process.send_signal(signum)
-
-    def stop(self, timeout: float = 10) -> int:
-        """SIGTERM, then the exit code; kills (and fails) if it does not exit in time."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            raise AssertionError(f"run did not stop within {timeout}s") from None
-        finally:
-            self._log.close()
-
-    def text(self) -> str:
-        return self.log_path.read_text(encoding="utf-8")
-
-
-def daemon_config(
-    server: FeedServer, tmp_path: Path, interval: str, *paths: str, **options: str
-) -> Path:
-    """A config polling `paths` on `server` every `interval`, alerting the desk sink;
-    `options`: `write_config`'s (timeout, settings)."""
-    feeds = feeds_every(server, interval, *paths)
-    return write_config(
-        tmp_path / "config", tmp_path / "state", feeds, RULES, desk(server), **options
-    )
-
-
-Start = Callable[..., tuple[Path, Service]]
-
-
-@pytest.fixture
-def start_run(server: FeedServer, tmp_path: Path) -> Iterator[Start]:
-    """`start_run(interval, *paths, env=…, **options)`: write `daemon_config` and start `run` on
-    it. Services still running when the test ends are killed."""
-    services: list[Service] = []
-
-    def start(
-        interval: str, *paths: str, env: dict[str, str] | None = None, **options: str
-    ) -> tuple[Path, Service]:
-        config = daemon_config(server, tmp_path, interval, *paths, **options)
-        services.append(Service(config, tmp_path, env))
-        return config, services[-1]
-
-    yield start
-    for service in services:
-        if service.process.poll() is None:
-            service.process.kill()
-            service.process.wait()
-
-
-def feeds_every(server: FeedServer, interval: str, *paths: str) -> str:
-    return "".join(
-        f'[[feeds]]\nname = "{p}"\nurl = "{server.url(p)}"\ninterval = "{interval}"\n\n'
-        for p in paths
-    )
-
-
-def polls_of(server: FeedServer, path: str) -> int:
-    return sum(1 for p, _headers in server.requests if p == path)
-
-
 def test_new_items_alert_within_the_interval_and_sigterm_exits_cleanly(
-    server: FeedServer, start_run: Start
+    server: FeedServer, services: Services, tmp_path: Path
 ) -> None:
     server.feeds["wire.xml"] = rss(UNRELATED)
-    _config, service = start_run("2s", "wire.xml")
-    wait_for(lambda: service.logged("feed polled"), 15, "the first poll")
+    service = services.start(desk_config(server, tmp_path, "wire.xml", interval="2s"))
+    service.wait_for(lambda: service.logged("feed polled"), 15, "the first poll")
 
     published = time.monotonic()
     server.feeds["wire.xml"] = rss(SEED, UNRELATED)
-    wait_for(lambda: server.posts, 2 + 2, "the alert, within interval + 2 s")
+    service.wait_for(lambda: server.posts, 2 + 2, "the alert, within interval + 2 s")
     latency = time.monotonic() - published
-    wait_for(lambda: polls_of(server, "wire.xml") >= 4, 10, "two more polls")
+    service.wait_for(lambda: polls_of(server, "wire.xml") >= 4, 10, "two more polls")
     stopping = time.monotonic()
     code = service.stop()
 
@@ -146,11 +49,12 @@ def test_new_items_alert_within_the_interval_and_sigterm_exits_cleanly(
 
 
 def test_sighup_reloads_rules_and_a_broken_config_keeps_the_old_one(
-    server: FeedServer, start_run: Start
+    server: FeedServer, services: Services, tmp_path: Path
 ) -> None:
     server.feeds["wire.xml"] = rss(UNRELATED)
-    config, service = start_run("1s", "wire.xml")
-    wait_for(lambda: service.logged("feed polled"), 15, "the first poll")
+    config = desk_config(server, tmp_path, "wire.xml", interval="1s")
+    service = services.start(config)
+    service.wait_for(lambda: service.logged("feed polled"), 15, "the first poll")
     rules = config / "rules.toml"
     good_rules = rules.read_text(encoding="utf-8")
 
@@ -161,9 +65,9 @@ def test_sighup_reloads_rules_and_a_broken_config_keeps_the_old_one(
         encoding="utf-8",
     )
     service.signal(signal.SIGHUP)
-    wait_for(lambda: service.logged("config reloaded"), 15, "the reload")
+    service.wait_for(lambda: service.logged("config reloaded"), 15, "the reload")
     server.feeds["wire.xml"] = rss(WEATHER, UNRELATED)
-    wait_for(lambda: server.posts, 10, "the new rule's alert")
+    service.wait_for(lambda: server.posts, 10, "the new rule's alert")
 
     # A broken config: refused with every error, and the rules before it keep matching.
     rules.write_text(
@@ -171,13 +75,13 @@ def test_sighup_reloads_rules_and_a_broken_config_keeps_the_old_one(
         encoding="utf-8",
     )
     service.signal(signal.SIGHUP)
-    wait_for(
+    service.wait_for(
         lambda: service.logged("config reload refused; the old config keeps running"),
         15,
         "the refusal",
     )
     server.feeds["wire.xml"] = rss(SEED, WEATHER, UNRELATED)
-    wait_for(lambda: len(server.posts) == 2, 10, "the old rules' alert")
+    service.wait_for(lambda: len(server.posts) == 2, 10, "the old rules' alert")
     code = service.stop()
 
     assert code == 0, service.text()
@@ -198,10 +102,13 @@ def write_atomically(path: Path, text: str) -> None:
     scratch.replace(path)
 
 
-def test_a_sighup_during_a_reload_is_not_lost(server: FeedServer, start_run: Start) -> None:
+def test_a_sighup_during_a_reload_is_not_lost(
+    server: FeedServer, services: Services, tmp_path: Path
+) -> None:
     server.feeds["wire.xml"] = rss(UNRELATED)
-    config, service = start_run("1s", "wire.xml")
-    wait_for(lambda: service.logged("feed polled"), 15, "the first poll")
+    config = desk_config(server, tmp_path, "wire.xml", interval="1s")
+    service = services.start(config)
+    service.wait_for(lambda: service.logged("feed polled"), 15, "the first poll")
     # 10,000 rules take the reload most of a second to compile: long enough for a second
     # SIGHUP to arrive while the first reload is under way.
     many = "".join(
@@ -215,9 +122,11 @@ def test_a_sighup_during_a_reload_is_not_lost(server: FeedServer, start_run: Sta
     write_atomically(config / "many.toml", many + weather)
     service.signal(signal.SIGHUP)
 
-    wait_for(lambda: len(service.logged("config reloaded")) == 2, 30, "a second reload")
+    service.wait_for(lambda: len(service.logged("config reloaded")) == 2, 30, "a second reload")
     server.feeds["wire.xml"] = rss(WEATHER, UNRELATED)
-    wait_for(lambda: server.posts, 10, "the alert of the rule added during the first reload")
+    service.wait_for(
+        lambda: server.posts, 10, "the alert of the rule added during the first reload"
+    )
     code = service.stop()
 
     assert code == 0, service.text()
@@ -237,7 +146,7 @@ def slow_sink(server: FeedServer, seconds: float) -> None:
 
 
 def test_sigterm_during_delivery_and_a_hung_poll_loses_nothing(
-    server: FeedServer, start_run: Start
+    server: FeedServer, services: Services, tmp_path: Path
 ) -> None:
     stories = [
         Entry(guid=f"s{n}", title=f"Kremlin warns Kyiv, story {n}", link=f"https://x.org/{n}")
@@ -246,8 +155,9 @@ def test_sigterm_during_delivery_and_a_hung_poll_loses_nothing(
     server.feeds["wire.xml"] = rss(*stories)
     server.handlers["hung.xml"] = hanging(60)
     slow_sink(server, 1.0)
-    config, service = start_run("1h", "wire.xml", "hung.xml", timeout="30s")
-    wait_for(lambda: server.posts, 20, "the first alert")
+    config = desk_config(server, tmp_path, "wire.xml", "hung.xml", interval="1h", timeout="30s")
+    service = services.start(config)
+    service.wait_for(lambda: server.posts, 20, "the first alert")
 
     stopping = time.monotonic()
     code = service.stop()
@@ -266,15 +176,8 @@ def test_sigterm_during_delivery_and_a_hung_poll_loses_nothing(
     assert "Traceback" not in service.text()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def test_systemd_notifications_health_and_metrics(
-    server: FeedServer, tmp_path: Path, start_run: Start
+    server: FeedServer, services: Services, tmp_path: Path
 ) -> None:
     server.feeds["wire.xml"] = rss(SEED)
     port = free_port()
@@ -289,15 +192,15 @@ def test_systemd_notifications_health_and_metrics(
             messages.append(listener.recv(4096).decode())
         return sum(text in m for m in messages)
 
-    _config, service = start_run(
-        "1h",
-        "wire.xml",
-        env={"NOTIFY_SOCKET": str(notify_path), "WATCHDOG_USEC": "400000"},
-        settings=f'http = "127.0.0.1:{port}"\n',
+    config = desk_config(
+        server, tmp_path, "wire.xml", interval="1h", settings=f'http = "127.0.0.1:{port}"\n'
+    )
+    service = services.start(
+        config, env={"NOTIFY_SOCKET": str(notify_path), "WATCHDOG_USEC": "400000"}
     )
     try:
-        wait_for(lambda: received("WATCHDOG=1") >= 3, 15, "watchdog pings")
-        wait_for(lambda: server.posts, 10, "the alert")
+        service.wait_for(lambda: received("WATCHDOG=1") >= 3, 15, "watchdog pings")
+        service.wait_for(lambda: server.posts, 10, "the alert")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
             health = json.loads(answer.read())
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
@@ -339,7 +242,7 @@ def test_units_are_hardened(unit: str) -> None:
 
 
 def test_an_http_address_in_use_is_a_clear_error(tmp_path: Path) -> None:
-    shutil.copytree(REPO / "config", tmp_path / "config")
+    example(tmp_path)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

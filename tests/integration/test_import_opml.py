@@ -1,11 +1,10 @@
 """`import-opml` as a user runs it: the config's feeds.toml grows, comments survive, and the
 config it leaves behind passes `check`."""
 
-import shutil
 import tomllib
 from pathlib import Path
 
-from tests.integration.test_cli import REPO, cli
+from tests.support.cli import REPO, cli, example
 
 OPML = REPO / "tests" / "data" / "subscriptions.opml"
 
@@ -16,8 +15,7 @@ def feed_names(config: Path) -> list[str]:
 
 
 def test_import_appends_new_feeds_once_and_keeps_the_file_readable(tmp_path: Path) -> None:
-    shutil.copytree(REPO / "config", tmp_path / "config")
-    config = tmp_path / "config"
+    config = example(tmp_path) / "config"
     before = (config / "feeds.toml").read_text(encoding="utf-8")
 
     dry = cli("--config", "config", "import-opml", str(OPML), "--dry-run", cwd=tmp_path)
@@ -50,7 +48,7 @@ def test_import_appends_new_feeds_once_and_keeps_the_file_readable(tmp_path: Pat
 
 
 def test_bad_input_is_a_clear_error_and_changes_nothing(tmp_path: Path) -> None:
-    shutil.copytree(REPO / "config", tmp_path / "config")
+    example(tmp_path)
     before = (tmp_path / "config" / "feeds.toml").read_bytes()
     (tmp_path / "feed.xml").write_bytes((REPO / "config/feeds/sample-wire.xml").read_bytes())
 

@@ -1,48 +1,15 @@
 """`once` end to end: a loopback feed server, the real pipeline, Apprise's json:// plugin."""
 
-import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.config.load import load_config
-from monitor.service.once import OnceReport, run_once
 from monitor.state.tables import feeds
-from tests.feeds import Entry, rss
-from tests.integration.conftest import stored_column, write_config
-from tests.integration.test_cli import cli
-from tests.loopback import FeedServer, hanging, server_error
-
-SEED = Entry(
-    guid="seed-1",
-    title="Russia warns France about deploying troops in Ukraine",
-    description="Moscow said any French soldiers in Ukraine would be a target.",
-    link="https://news.example.org/world/seed?utm_source=rss",
-)
-UNRELATED = Entry(guid="other-1", title="Parisian cafés brace for winter", description="Quiet.")
-RULES = """
-[[rules]]
-name = "france-troops-ukraine"
-query = "@France AND @Ukraine AND @troops"
-channels = ["desk"]
-
-[[rules]]
-name = "russia-warns"
-query = "@Russia AND warns"
-channels = ["desk"]
-"""
-
-
-def feeds_toml(server: FeedServer, *paths: str) -> str:
-    return "".join(f'[[feeds]]\nname = "{p}"\nurl = "{server.url(p)}"\n\n' for p in paths)
-
-
-def desk(server: FeedServer) -> str:
-    return f'[channels.desk]\nurls = ["json://127.0.0.1:{server.port}/sink/desk"]\n'
-
-
-def once(config_dir: Path) -> OnceReport:
-    return asyncio.run(run_once(load_config(config_dir)))
+from tests.support.cli import cli
+from tests.support.config import RULES, SEED, UNRELATED, desk, feeds_toml, once, write_config
+from tests.support.feeds import Entry, rss
+from tests.support.loopback import FeedServer, hanging, server_error
+from tests.support.state import stored_column
 
 
 def test_alert_arrives_once_across_two_runs_naming_both_rules(
@@ -151,7 +118,7 @@ def test_channel_down_keeps_alert_pending_then_delivers(server: FeedServer, tmp_
 
     server.sink_status = 200
     later = datetime.now(UTC) + timedelta(minutes=5)
-    report = asyncio.run(run_once(load_config(config), now=lambda: later))
+    report = once(config, later)
 
     assert report.delivery.sent == 1
     delivered = [p for p in server.posts if SEED.title in p["message"]]
@@ -227,3 +194,33 @@ def test_history_lists_alerts_with_status(server: FeedServer, tmp_path: Path) ->
     assert json.loads(filtered.stdout) == []
     assert bad.returncode == 2
     assert "is not a duration" in bad.stderr
+
+
+def test_a_rule_scoped_to_some_feeds_alerts_only_on_their_items(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.feeds["paris.xml"] = rss(Entry(guid="p1", title="French troops land in Ukraine"))
+    server.feeds["wire.xml"] = rss(
+        Entry(guid="w1", title="French troops exercise in Ukraine's west"),
+        Entry(guid="w2", title="Kremlin warns French troops in Ukraine"),
+    )
+    rules = (
+        '[[rules]]\nname = "scoped"\nquery = "@France AND @troops"\nchannels = ["desk"]\n'
+        'feeds = ["paris.xml"]\n\n'
+        '[[rules]]\nname = "everywhere"\nquery = "@Russia AND warns"\nchannels = ["desk"]\n'
+    )
+    config = write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_toml(server, "paris.xml", "wire.xml"),
+        rules,
+        desk(server),
+    )
+
+    report = once(config)
+
+    assert (report.new_items, report.alerts_queued) == (3, 2)
+    assert sorted(post["title"] for post in server.posts) == [
+        "[everywhere] Kremlin warns French troops in Ukraine",  # not [everywhere, scoped]
+        "[scoped] French troops land in Ukraine",
+    ]

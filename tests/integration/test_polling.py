@@ -3,32 +3,26 @@ servers' hints are honoured, and a healthy feed polled in the same run still ale
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+import pytest
 
-from monitor.state.store import Store
-from monitor.state.tables import feeds, history
-from tests import faults
-from tests.feeds import Entry, rss
-from tests.integration.conftest import stored_column, write_config
-from tests.integration.test_once import RULES, SEED, desk, feeds_toml, once
-from tests.loopback import FeedServer
+from monitor.model import ParsedFeed
+from monitor.polling.parse import parse_feed
+from monitor.state.tables import history
+from tests.support import faults
+from tests.support.cli import cli
+from tests.support.config import RULES, SEED, desk, feeds_toml, once, write_config
+from tests.support.feeds import Entry, rss
+from tests.support.loopback import FeedServer
+from tests.support.state import stored_column, stored_feeds
 
 LATIN = Entry(guid="latin-1", title="Macron à Kyiv: troops françaises en Ukraine")
 MB = 1 << 20
-
-
-def stored(state: Path) -> dict[str, dict[str, object]]:
-    store = Store.open(state)
-    try:
-        with store.engine.connect() as conn:
-            rows = conn.execute(select(feeds)).mappings().all()
-    finally:
-        store.close()
-    return {str(row["name"]): dict(row) for row in rows}
 
 
 def once_measured(config: Path, cwd: Path) -> tuple[str, int]:
@@ -75,7 +69,7 @@ def test_every_bad_feed_fails_its_own_way_while_good_ones_alert(
 
     assert "Traceback" not in output
     assert peak_mb < 250, f"peak RSS {peak_mb} MB"
-    errors = {name: row["last_error"] for name, row in stored(tmp_path / "state").items()}
+    errors = {name: row["last_error"] for name, row in stored_feeds(tmp_path / "state").items()}
     assert errors["slowloris.xml"] == "timed out after 1s"
     assert errors["huge.xml"] == "response larger than 10000000 bytes"
     assert errors["bomb.xml"] == "response larger than 10000000 bytes"
@@ -112,7 +106,7 @@ def test_rate_limited_feed_waits_for_retry_after(server: FeedServer, tmp_path: P
     assert [path for path, _ in server.requests].count("busy.xml") == 1
     assert (first.failed_feeds, second.skipped_feeds) == (1, 1)
     assert len(server.posts) == 1
-    busy = stored(tmp_path / "state")["busy.xml"]
+    busy = stored_feeds(tmp_path / "state")["busy.xml"]
     assert busy["last_error"] == "HTTP 429 Too Many Requests"
     assert busy["hold_until"] == busy["next_poll_at"]
 
@@ -137,7 +131,7 @@ def test_permanent_redirects_are_remembered_and_temporary_ones_are_not(
     assert (requested.count("old-301.xml"), requested.count("new-301.xml")) == (1, 2)
     assert (requested.count("old-308.xml"), requested.count("new-308.xml")) == (1, 2)
     assert (requested.count("temp-302.xml"), requested.count("new-302.xml")) == (2, 2)
-    state = stored(tmp_path / "state")
+    state = stored_feeds(tmp_path / "state")
     assert state["old-301.xml"]["fetch_url"] == server.url("new-301.xml")
     assert state["old-301.xml"]["url"] == server.url("old-301.xml")  # the config is the user's
     assert state["temp-302.xml"]["fetch_url"] is None
@@ -155,8 +149,6 @@ def test_gone_feed_is_not_polled_again_until_its_url_changes(
     )
     once(config)
     once(config)
-    from tests.integration.test_cli import cli
-
     table = cli("--config", str(config), "feeds", cwd=tmp_path)
     rows = json.loads(cli("--config", str(config), "feeds", "--json", cwd=tmp_path).stdout)
     (config / "feeds.toml").write_text(
@@ -216,3 +208,57 @@ def test_full_text_feed_matches_the_article_page(server: FeedServer, tmp_path: P
     titles = sorted(post["title"] for post in server.posts)
     assert "Read our report" in titles[1]
     assert "Kremlin warns Paris" in titles[0]
+
+
+def test_a_host_refusing_connections_fails_only_its_own_feed(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.feeds["good.xml"] = rss(SEED)
+    # Bound but not listening: connecting is refused, and no other test can take the port.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+        feeds = feeds_toml(server, "good.xml") + (
+            f'[[feeds]]\nname = "refused"\nurl = "http://127.0.0.1:{port}/feed.xml"\n'
+        )
+        config = write_config(tmp_path / "config", tmp_path / "state", feeds, RULES, desk(server))
+
+        report = once(config)
+
+    assert (report.failed_feeds, len(server.posts)) == (1, 1)
+    assert SEED.title in server.posts[0]["message"]
+    refused = stored_feeds(tmp_path / "state")["refused"]
+    assert str(refused["last_error"]).startswith(
+        f"ClientConnectorError: Cannot connect to host 127.0.0.1:{port}"
+    )
+    assert (refused["consecutive_failures"], refused["last_ok_at"]) == (1, None)
+    assert refused["next_poll_at"] is not None  # retried later, like any failure
+
+
+def test_a_crash_in_one_feeds_poll_is_contained(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.feeds["good.xml"] = rss(SEED)
+    server.feeds["buggy.xml"] = rss(LATIN)
+
+    def parse_or_crash(name: str, *args: Any) -> ParsedFeed:
+        if name == "buggy.xml":
+            raise RuntimeError("a bug met on this feed only")
+        return parse_feed(name, *args)
+
+    monkeypatch.setattr("monitor.polling.poller.parse_feed", parse_or_crash)
+    config = write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_toml(server, "buggy.xml", "good.xml"),
+        RULES,
+        desk(server),
+    )
+
+    report = once(config)
+
+    assert (report.feeds, report.failed_feeds) == (2, 1)
+    assert [post["title"] for post in server.posts] == [
+        f"[france-troops-ukraine, russia-warns] {SEED.title}"
+    ]
+    assert set(stored_feeds(tmp_path / "state")) == {"good.xml"}  # the crashed poll wrote nothing

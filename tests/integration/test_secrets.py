@@ -11,11 +11,11 @@ import structlog
 from monitor import log as logging_setup
 from monitor.config.load import load_config
 from monitor.service.once import run_once
-from tests.feeds import Entry, rss
-from tests.integration.conftest import write_config
-from tests.integration.test_cli import cli
-from tests.loopback import FeedServer
-from tests.services import TELEGRAM_CHAT, TELEGRAM_TOKEN, FakeTelegram
+from tests.support.cli import cli
+from tests.support.config import write_config
+from tests.support.feeds import Entry, rss
+from tests.support.loopback import FeedServer
+from tests.support.services import TELEGRAM_CHAT, TELEGRAM_TOKEN, FakeTelegram
 
 SECRET = "s3cr3t-Pa55word-4242"
 

@@ -8,11 +8,12 @@ from sqlalchemy import insert, inspect
 from monitor.model import Decision, FeedUpdate, NewEntry, NewStory, QueuedAlert
 from monitor.state.store import Store
 from monitor.state.tables import feeds
+from tests.support.state import writing
 
 
 def test_readers_are_not_blocked_by_an_open_write(tmp_path: Path) -> None:
     writer, reader = Store.open(tmp_path), Store.open(tmp_path)
-    with writer.writer.begin() as conn:
+    with writing(writer) as conn:
         conn.execute(
             insert(feeds).values(name="wire", url="u", consecutive_failures=0, items_seen=0)
         )
@@ -36,7 +37,7 @@ def test_poll_schedule_knows_what_is_due_held_or_new(tmp_path: Path) -> None:
         "waiting": {"next_poll_at": now, "hold_until": now + timedelta(hours=1)},
         "gone": {"next_poll_at": None, "gone_at": now - timedelta(days=1)},
     }
-    with store.writer.begin() as conn:
+    with writing(store) as conn:
         for name, values in rows.items():
             conn.execute(
                 insert(feeds).values(
@@ -108,7 +109,7 @@ def test_pruning_keeps_what_alerting_once_still_needs(tmp_path: Path) -> None:
 
 def test_an_older_state_database_gains_the_new_column_and_indexes(tmp_path: Path) -> None:
     store = Store.open(tmp_path)
-    with store.writer.begin() as conn:
+    with writing(store) as conn:
         conn.exec_driver_sql("DROP INDEX entries_by_age")
         conn.exec_driver_sql("DROP INDEX ix_stories_first_seen_at")
         conn.exec_driver_sql("ALTER TABLE feeds DROP COLUMN listed")
@@ -121,3 +122,19 @@ def test_an_older_state_database_gains_the_new_column_and_indexes(tmp_path: Path
         assert {i["name"] for i in inspector.get_indexes("entries")} == {"entries_by_age"}
         assert {i["name"] for i in inspector.get_indexes("stories")} == {"ix_stories_first_seen_at"}
     store.close()
+
+
+def test_a_story_another_writer_recorded_first_queues_nothing_more(tmp_path: Path) -> None:
+    # Two polls that both found the story new (each read before the other wrote): whichever
+    # commits second finds it recorded, and its alerts are the first one's.
+    first, second = Store.open(tmp_path), Store.open(tmp_path)
+    at = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+    queued_first = first.apply(poll("a", at, {"a-1": "s"}, alerting=("s",)))
+    queued_second = second.apply(poll("b", at, {"b-1": "s"}, alerting=("s",)))
+
+    assert (queued_first, queued_second) == (1, 0)
+    assert [(row.story_key, row.channel) for row in second.due_alerts(at)] == [("s", "desk")]
+    assert second.seen("b", ["b-1"], ["s"]) == ({"b-1"}, {"s"})  # its entry is still recorded
+    first.close()
+    second.close()

@@ -1,23 +1,17 @@
 """`media-monitor test-rule` as a user runs it, from every source of items."""
 
 import json
-import shutil
 from pathlib import Path
 
 from aiohttp import web
 
-from tests.integration.test_cli import REPO, cli
-from tests.loopback import FeedServer
+from tests.support.cli import cli, example
+from tests.support.loopback import FeedServer
 
 ARTICLE = b"""<html><head><title>Macron on Ukraine</title></head><body><nav>Home Sport</nav>
 <article><h1>Macron on Ukraine</h1><p>French troops could be sent to Ukraine, the Elysee said
 on Tuesday in a statement that ran for several paragraphs.</p><p>Officials in Paris added that
 no decision had been taken and that talks with allies would continue.</p></article></body></html>"""
-
-
-def example(tmp_path: Path) -> Path:
-    shutil.copytree(REPO / "config", tmp_path / "config")
-    return tmp_path
 
 
 def run_json(*args: str, cwd: Path) -> list[dict[str, object]]:

@@ -58,8 +58,11 @@ channels = ["nowhere"]
 feeds = ["tag:none"]
 [[feeds]]
 name = "Broken"
-url = "gopher://x"
+url = "wire.xml"
 interval = "soon"
+[[feeds]]
+name = "Gopher"
+url = "gopher://x"
 """
     found = errors(make(tmp_path, monitor=f'[monitor]\ntimeout = "x"\n{CHANNEL}', rules=bad_rules))
     joined = "\n".join(found)
@@ -67,8 +70,9 @@ interval = "soon"
     assert "rule 'bad-channel': unknown channel 'nowhere'" in joined
     assert "rule 'bad-channel': feeds: no feed has 'tag:none'" in joined
     assert "feed 'Broken': interval: 'soon' is not a duration" in joined
+    assert f"{tmp_path / 'rules.toml'}: feed 'Gopher': unsupported URL scheme 'gopher://'" in joined
     assert "[monitor] timeout: 'x' is not a duration" in joined
-    assert len(found) == 5
+    assert len(found) == 6
 
 
 def test_same_name_in_two_files_names_both(tmp_path: Path) -> None:

@@ -1,12 +1,15 @@
 """Properties: the compiled matcher agrees with the naive reference; printing round-trips."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.query import parse, parse_alias, to_string
-from tests.reference import reference_match
-from tests.unit.test_query import shape
+from tests.support.queries import shape
+from tests.support.reference import reference_match
+
+pytestmark = pytest.mark.unmeasured
 
 WORDS = [
     "paris",

@@ -2,39 +2,8 @@
 
 import pytest
 
-from monitor.rules.query import (
-    And,
-    InField,
-    Near,
-    Not,
-    Or,
-    QueryError,
-    Ref,
-    Term,
-    parse,
-    parse_alias,
-    to_string,
-)
-
-
-def shape(node: object) -> object:
-    """The AST without positions, for compact expectations."""
-    match node:
-        case Term(words=words, prefix=prefix):
-            return ("prefix" if prefix else "term", *words)
-        case Ref(name=name):
-            return ("@", name)
-        case InField(field=field, child=child):
-            return (field, shape(child))
-        case Not(child=child):
-            return ("not", shape(child))
-        case And(children=kids):
-            return ("and", *map(shape, kids))
-        case Or(children=kids):
-            return ("or", *map(shape, kids))
-        case Near(distance=n, children=kids):
-            return ("near", n, *map(shape, kids))
-    raise AssertionError(node)
+from monitor.rules.query import QueryError, parse, parse_alias, to_string
+from tests.support.queries import shape
 
 
 @pytest.mark.parametrize(

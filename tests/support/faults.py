@@ -8,8 +8,8 @@ import zlib
 
 from aiohttp import web
 
-from tests.feeds import Entry, rss
-from tests.loopback import Handler
+from tests.support.feeds import Entry, rss
+from tests.support.loopback import Handler
 
 LOL_DOCTYPE = '<!ENTITY lol "lol">' + "".join(
     f'<!ENTITY lol{n} "{("&lol;" if n == 1 else f"&lol{n - 1};") * 10}">' for n in range(1, 10)

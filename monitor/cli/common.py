@@ -1,0 +1,78 @@
+"""What the commands share: the consoles, loading the config, and opening the state, with each
+problem turned into a clear message and an exit code.
+
+Cheap to import: what a command needs beyond this (the store, Apprise, aiohttp…) it imports
+itself, so that `--help`, `check` and `test-rule` start fast.
+"""
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from monitor.config.model import Config
+    from monitor.state.store import Store
+
+# Piped or redirected, tables are read by scripts and logs, not squeezed into 80 columns.
+out = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
+err = Console(stderr=True, soft_wrap=True)  # messages keep paths and queries whole
+EXIT_CONFIG = 2
+
+
+def load(ctx: typer.Context, *, sending: bool = True) -> "Config":
+    """The config named by `--config`, or exit 2 listing every error. A command that sends
+    nothing passes `sending=False`: it then runs without the channels' secrets."""
+    from monitor import log as logging_setup
+    from monitor.config.load import ConfigError, load_config
+
+    directory = ctx.obj.config_dir
+    try:
+        config = load_config(directory, channel_urls=sending)
+    except ConfigError as exc:
+        count = len(exc.errors)
+        err.print(f"[bold red]{count} error(s) in config {directory}:[/]", highlight=False)
+        for message in exc.errors:
+            err.print(f"  • {message}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from None
+    logging_setup.add_secrets(config.secrets)
+    return config
+
+
+@contextmanager
+def state_errors(config: "Config") -> Iterator[None]:
+    """Turn a state database that cannot be used into a clear message and exit 1."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        yield
+    except (OSError, SQLAlchemyError) as exc:
+        err.print(
+            f"Cannot use the state in {config.settings.state_dir}: {exc}",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def open_store(config: "Config") -> Iterator["Store"]:
+    """The state database, closed afterwards; problems reported as by `state_errors`."""
+    from monitor.state.store import Store
+
+    with state_errors(config):
+        store = Store.open(config.settings.state_dir)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def when(moment: datetime | None) -> str:
+    """A stored UTC time as the tables show it ("" for none)."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else ""

@@ -1,0 +1,105 @@
+"""`history` and `feeds`: what the state says about alerts and feeds, as tables or JSON. Both
+send nothing, so they run without the channels' secrets."""
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Column, Table
+from rich.text import Text
+
+from monitor.cli.common import load, open_store, out, when
+from monitor.config.durations import parse_duration
+
+if TYPE_CHECKING:
+    from monitor.config.model import Config
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def alert_history(
+    ctx: typer.Context,
+    since: Annotated[str, typer.Option(help="How far back, e.g. 2d or 12h.")] = "2d",
+    rule: Annotated[str | None, typer.Option(help="Only alerts naming this rule.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Recent alerts: when, rule(s), story, channel and delivery status."""
+    config = load(ctx, sending=False)
+    try:
+        start = datetime.now(UTC) - parse_duration(since)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--since") from None
+    with open_store(config) as store:
+        alerts = [a for a in store.alerts_since(start) if rule is None or rule in a["rules"]]
+    if as_json:
+        print(json.dumps(alerts, default=str, ensure_ascii=False, indent=2))
+        return
+    table = Table("queued", "rules", "story", "channel", "status")
+    for alert in alerts:
+        status = alert["status"] + (
+            f" ({alert['attempts']} attempts)" if alert["attempts"] > 1 else ""
+        )
+        if alert["last_error"] and alert["status"] != "sent":
+            status += f": {alert['last_error']}"
+        table.add_row(
+            when(alert["created_at"]),
+            Text(", ".join(alert["rules"])),
+            Text(f"{alert['title']} — {alert['feed']}"),
+            Text(alert["channel"]),
+            Text(status),
+        )
+    out.print(table)
+    out.print(f"{len(alerts)} alert(s) since {when(start)}.", highlight=False)
+
+
+def feed_rows(config: "Config", health: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One row per configured feed, in config order: what the state knows of it (`health`, by
+    feed name), or the values of a feed never polled."""
+    never_polled = dict.fromkeys(
+        ("last_poll_at", "last_ok_at", "last_error", "next_poll_at", "fetch_url", "gone_at")
+    )
+    return [
+        {
+            "feed": name,
+            "url": feed.url,
+            **never_polled,
+            "consecutive_failures": 0,
+            "items_seen": 0,
+            **health.get(name, {}),
+        }
+        for name, feed in config.feeds.items()
+    ]
+
+
+def feed_table(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Feed health: last success, last error, consecutive failures, items seen, next poll."""
+    config = load(ctx, sending=False)
+    with open_store(config) as store:
+        rows = feed_rows(config, store.feed_health())
+    if as_json:
+        print(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
+        return
+    table = Table(
+        "feed",
+        Column("last success", no_wrap=True),
+        Column("last error", ratio=1),  # the one column that wraps on a narrow terminal
+        Column("failures", no_wrap=True),
+        Column("items", no_wrap=True),
+        Column("next poll", no_wrap=True),
+    )
+    for row in rows:
+        table.add_row(
+            Text(row["feed"]),
+            when(row.get("last_ok_at"))
+            or ("never" if row.get("last_poll_at") else "not polled yet"),
+            Text(row.get("last_error") or ""),
+            str(row.get("consecutive_failures") or 0),
+            str(row.get("items_seen") or 0),
+            "stopped (410)" if row.get("gone_at") else when(row.get("next_poll_at")),
+        )
+    out.print(table)
+    for row in rows:
+        if row.get("fetch_url"):
+            out.print(f"{row['feed']} moved permanently to {row['fetch_url']}", highlight=False)

@@ -1,0 +1,108 @@
+"""`test-rule`: show which stories a query or configured rule matches (the logic is in
+`rule_tester`). Testing a sentence loads neither the network stack nor the feed parser."""
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from monitor.cli.common import EXIT_CONFIG, err, load, open_store, out
+
+if TYPE_CHECKING:
+    from monitor.cli.rule_tester import TrialMatch
+    from monitor.config.model import Config
+    from monitor.items import Item
+
+
+def try_rule(
+    ctx: typer.Context,
+    query_or_rule: Annotated[
+        str, typer.Argument(help="A query, or the name of a configured rule.")
+    ],
+    text: Annotated[str | None, typer.Option(help="Text to test (with --title, a story).")] = None,
+    title: Annotated[
+        str | None, typer.Option(help="Title to test, so title: can be tried.")
+    ] = None,
+    file: Annotated[Path | None, typer.Option(help="A feed or HTML file: test its items.")] = None,
+    url: Annotated[str | None, typer.Option(help="A feed or page URL: test its items.")] = None,
+    history: Annotated[
+        float | None, typer.Option(help="Test the items stored in the last DAYS days.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of matches.")] = False,
+) -> None:
+    """Show which stories a query or rule matches, with the matched words highlighted."""
+    from monitor.cli.rule_tester import compile_trial, evaluate
+    from monitor.rules.query import QueryError
+
+    config = load(ctx, sending=False)
+    sources = [text is not None or title is not None, file, url, history is not None]
+    if sum(bool(s) for s in sources) != 1:
+        err.print("Give one of --text/--title, --file, --url or --history.", highlight=False)
+        raise typer.Exit(EXIT_CONFIG)
+    try:
+        matcher = compile_trial(config, query_or_rule)
+    except QueryError as exc:
+        err.print(f"Bad query: {exc.render(query_or_rule)}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from None
+    try:
+        items = _trial_items(config, text=text, title=title, file=file, url=url, days=history)
+    except (OSError, ValueError) as exc:
+        err.print(f"Cannot read the items to test: {exc}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from None
+    found = evaluate(matcher, items)
+    if as_json:
+        print(json.dumps([m.to_json() for m in found], ensure_ascii=False, indent=2))
+        return
+    _print_trial(found, len(items))
+
+
+def _trial_items(
+    config: "Config",
+    *,
+    text: str | None,
+    title: str | None,
+    file: Path | None,
+    url: str | None,
+    days: float | None,
+) -> list["Item"]:
+    import asyncio
+
+    from monitor.cli.rule_tester import fetch_document, items_from_document
+    from monitor.items import Item
+
+    if file is not None:
+        return items_from_document(file.read_bytes(), str(file))
+    if url is not None:
+        return items_from_document(asyncio.run(fetch_document(config, url)), url)
+    if days is not None:
+        with open_store(config) as store:
+            return store.history_since(datetime.now(UTC) - timedelta(days=days))
+    return [Item("--text", "text", "text", title or "", text or "", None, None)]
+
+
+def _marked(value: str, marks: Sequence[tuple[int, int]]) -> Text:
+    shown = Text(value)
+    for start, end in marks:
+        shown.stylize("bold reverse", start, end)
+    return shown
+
+
+def _print_trial(found: Sequence["TrialMatch"], tested: int) -> None:
+    table = Table("source", "published", "title", "where it matched", show_lines=True)
+    for match in found:
+        item = match.item
+        published = item.published.strftime("%Y-%m-%d %H:%M") if item.published else ""
+        table.add_row(
+            Text(item.feed),
+            published,
+            _marked(item.title, match.title_marks),
+            _marked(match.snippet, match.snippet_marks),
+        )
+    if found:
+        out.print(table)
+    out.print(f"{len(found)} of {tested} item(s) match.", highlight=False)

@@ -1,0 +1,28 @@
+"""Settings for the whole suite."""
+
+import os
+from collections.abc import Generator
+
+import coverage
+import pytest
+
+
+def pytest_configure() -> None:
+    """The CLI sizes its tables by `COLUMNS` when that is set, and pytest-xdist's workers have
+    it (80), as a developer's shell may: drop it, so that every run reads the output a pipe
+    gets."""
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """Pause coverage measurement (when it runs) during a test marked `unmeasured`."""
+    measuring = coverage.Coverage.current() if item.get_closest_marker("unmeasured") else None
+    if measuring is not None:
+        measuring.stop()
+    try:
+        return (yield)
+    finally:
+        if measuring is not None:
+            measuring.start()

@@ -1,0 +1,175 @@
+"""`run`'s pieces driven in this process, on a real state database and the loopback server, for
+moments a subprocess cannot be steered into: a delivery woken while one is under way, a reload
+that crashes, `/healthz` while the state cannot be written."""
+
+import asyncio
+import contextlib
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy import event
+
+from monitor.config.load import load_config
+from monitor.config.model import Config
+from monitor.polling.poller import http_session
+from monitor.service.daemon import Daemon
+from monitor.service.health import HealthServer
+from monitor.service.metrics import Metrics
+from monitor.state.store import Store
+from tests.support.config import SEED, desk_config
+from tests.support.daemon import free_port
+from tests.support.feeds import Entry, rss
+from tests.support.logs import json_log
+from tests.support.loopback import FeedServer
+
+KREMLIN = Entry(guid="kremlin-1", title="Kremlin warns Kyiv again", link="https://x.org/k")
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+async def until(condition: Callable[[], object], what: str, seconds: float = 10) -> None:
+    """Wait, without blocking the loop, until `condition()` holds; fail naming `what`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {seconds}s waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+@asynccontextmanager
+async def daemon_on(config: Config) -> AsyncIterator[Daemon]:
+    """A `Daemon` over `config`'s state, its scheduler not started: the test runs its jobs."""
+    store = Store.open(config.settings.state_dir)
+    try:
+        async with http_session(config) as session:
+            yield Daemon(config, store, session)
+    finally:
+        store.close()
+
+
+def held_sink(server: FeedServer, released: threading.Event) -> None:
+    """The desk channel's sink records each post at once and answers once `released` is set."""
+
+    async def handler(request: web.Request) -> web.Response:
+        server.posts.append(await request.json())
+        while not released.is_set():
+            await asyncio.sleep(0.01)
+        return web.Response(text="{}")
+
+    server.handlers["sink/desk"] = handler
+
+
+def test_alerts_queued_during_a_delivery_go_out_before_it_ends(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    released = threading.Event()
+    held_sink(server, released)
+    server.feeds["wire.xml"] = rss(SEED)
+    config = load_config(desk_config(server, tmp_path, "wire.xml"))
+    feed = config.feeds["wire.xml"]
+
+    async def scenario() -> None:
+        async with daemon_on(config) as daemon:
+            await daemon.poller.poll(feed)
+            delivering = asyncio.create_task(daemon.deliver())
+            await until(lambda: server.posts, "the first alert to reach the sink")
+            server.feeds["wire.xml"] = rss(SEED, KREMLIN)
+            await daemon.poller.poll(feed)
+            daemon.wake_delivery()  # what a poll that queued alerts does
+            released.set()
+            await asyncio.wait_for(delivering, 10)
+
+    asyncio.run(scenario())
+
+    assert [post["title"] for post in server.posts] == [
+        f"[france-troops-ukraine, russia-warns] {SEED.title}",
+        f"[russia-warns] {KREMLIN.title}",
+    ]
+
+
+def test_a_reload_that_crashes_keeps_the_old_config_running(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.feeds["wire.xml"] = rss(SEED)
+    directory = desk_config(server, tmp_path, "wire.xml")
+    config = load_config(directory)
+    (directory / "rules.toml").write_text("", encoding="utf-8")  # what the reload would read
+
+    def crash(_directory: Path) -> Config:
+        raise RuntimeError("a bug in loading")
+
+    monkeypatch.setattr("monitor.service.daemon.load_config", crash)
+
+    async def scenario() -> tuple[Config, int]:
+        async with daemon_on(config) as daemon:
+            await daemon.reload()
+            decision = await daemon.poller.poll(config.feeds["wire.xml"])
+            return daemon.config, decision.alert_count
+
+    with json_log() as log:
+        kept, alerts = asyncio.run(scenario())
+
+    assert kept is config
+    assert alerts == 1  # the old rules still match
+    (crashed,) = log.logged("config reload crashed; the old config keeps running")
+    assert "RuntimeError: a bug in loading" in str(crashed["exception"])
+    assert not log.logged("config reloaded")
+
+
+def impatient(store: Store) -> None:
+    """Make `store` give up on a lock another connection holds after 0.1 s (not 30 s)."""
+
+    @event.listens_for(store.engine, "connect")
+    def _short_wait(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout=100")
+
+    store.engine.dispose()  # the pooled connections were made without it
+
+
+def test_healthz_answers_503_while_the_state_cannot_be_written(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/healthz"
+
+    async def scenario() -> list[tuple[int, dict[str, Any]]]:
+        store = Store.open(tmp_path)
+        impatient(store)
+        health = HealthServer(Metrics(), store, lambda: NOW)
+        await health.start("127.0.0.1", port)
+        answers = []
+        try:
+            async with aiohttp.ClientSession() as session:
+
+                async def ask() -> None:
+                    async with session.get(url) as answer:
+                        answers.append((answer.status, await answer.json()))
+
+                await ask()
+                # Another process holds the write lock and does not let go.
+                with contextlib.closing(sqlite3.connect(tmp_path / "monitor.db")) as other:
+                    other.isolation_level = None
+                    other.execute("BEGIN IMMEDIATE")
+                    await ask()
+                    other.execute("ROLLBACK")
+                await ask()
+        finally:
+            await health.stop()
+            store.close()
+        return answers
+
+    (ok, locked, recovered) = asyncio.run(scenario())
+
+    assert ok == (200, {"now": NOW.isoformat(), "last_poll_at": None, "status": "ok"})
+    assert locked[0] == 503
+    assert locked[1]["status"] == "error"
+    assert locked[1]["error"].startswith(
+        "state not writable: (sqlite3.OperationalError) database is locked"
+    )
+    assert recovered[0] == 200

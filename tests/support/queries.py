@@ -1,0 +1,23 @@
+"""Query trees as plain tuples, for compact expectations in tests."""
+
+from monitor.rules.query import And, InField, Near, Not, Or, Ref, Term
+
+
+def shape(node: object) -> object:
+    """The AST without positions, for compact expectations."""
+    match node:
+        case Term(words=words, prefix=prefix):
+            return ("prefix" if prefix else "term", *words)
+        case Ref(name=name):
+            return ("@", name)
+        case InField(field=field, child=child):
+            return (field, shape(child))
+        case Not(child=child):
+            return ("not", shape(child))
+        case And(children=kids):
+            return ("and", *map(shape, kids))
+        case Or(children=kids):
+            return ("or", *map(shape, kids))
+        case Near(distance=n, children=kids):
+            return ("near", n, *map(shape, kids))
+    raise AssertionError(node)
