@@ -17,12 +17,13 @@ example: $(VENV)/.installed
 
 # Lint, type-check and run the whole test suite on every core (what CI runs), measuring the
 # coverage of monitor/, subprocesses included; below the floor in pyproject.toml it fails.
+# Tests are handed to the workers one at a time: the long ones, first, spread out.
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/coverage erase
-	$(BIN)/coverage run -m pytest -n auto
+	$(BIN)/coverage run -m pytest -n auto --maxschedchunk 1
 	$(BIN)/coverage combine --quiet
 	$(BIN)/coverage report
 

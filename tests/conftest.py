@@ -15,6 +15,13 @@ def pytest_configure() -> None:
         os.environ.pop(name, None)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that start `run` subprocesses first: they wait on timers the longest, and
+    pytest-xdist hands the first tests out one by one, so they spread over the workers while
+    the quick ones fill the gaps."""
+    items.sort(key=lambda item: "services" not in getattr(item, "fixturenames", ()))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     """Pause coverage measurement (when it runs) during a test marked `unmeasured`."""

@@ -107,7 +107,9 @@ def test_a_sighup_during_a_reload_is_not_lost(
 ) -> None:
     server.feeds["wire.xml"] = rss(UNRELATED)
     config = desk_config(server, tmp_path, "wire.xml", interval="1s")
-    service = services.start(config)
+    # Unmeasured: coverage makes the 10,000-rule reloads several times slower, and
+    # test_service measures the same path.
+    service = services.start(config, measured=False)
     service.wait_for(lambda: service.logged("feed polled"), 15, "the first poll")
     # 10,000 rules take the reload most of a second to compile: long enough for a second
     # SIGHUP to arrive while the first reload is under way.

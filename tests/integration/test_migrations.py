@@ -25,6 +25,7 @@ from monitor.state.schema_version import HEAD, StateVersionError, stamped_revisi
 from monitor.state.store import Store
 from monitor.state.tables import metadata
 from tests.support.cli import REPO, cli
+from tests.support.state import writing
 
 DATA = REPO / "tests" / "data"
 LATER = datetime(2027, 1, 1, tzinfo=UTC)  # after everything the fixtures hold
@@ -224,7 +225,7 @@ def test_opening_a_current_state_file_does_not_import_alembic(tmp_path: Path) ->
 
 def test_head_is_the_newest_migration_and_the_first_can_be_undone(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "state")
-    with store.writer.begin() as conn:
+    with writing(store) as conn:
         config = alembic_config(conn)
         assert ScriptDirectory.from_config(config).get_heads() == [HEAD]
         command.downgrade(config, "base")

@@ -1,6 +1,6 @@
 """`run`'s pieces driven in this process, on a real state database and the loopback server, for
 moments a subprocess cannot be steered into: a delivery woken while one is under way, a reload
-that crashes, `/healthz` while the state cannot be written."""
+asked for during a reload, a reload that crashes, `/healthz` while the state cannot be written."""
 
 import asyncio
 import contextlib
@@ -30,6 +30,8 @@ from tests.support.feeds import Entry, rss
 from tests.support.logs import json_log
 from tests.support.loopback import FeedServer
 
+WEATHER = Entry(guid="weather-1", title="Weather warning: snow storm over Kyiv tonight")
+WEATHER_RULE = '[[rules]]\nname = "weather"\nquery = "weather AND @Ukraine"\nchannels = ["desk"]\n'
 KREMLIN = Entry(guid="kremlin-1", title="Kremlin warns Kyiv again", link="https://x.org/k")
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -122,6 +124,42 @@ def test_a_reload_that_crashes_keeps_the_old_config_running(
     (crashed,) = log.logged("config reload crashed; the old config keeps running")
     assert "RuntimeError: a bug in loading" in str(crashed["exception"])
     assert not log.logged("config reloaded")
+
+
+def test_a_reload_requested_during_a_reload_loads_once_more(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.feeds["wire.xml"] = rss(WEATHER)
+    directory = desk_config(server, tmp_path, "wire.xml")
+    config = load_config(directory)
+    loaded: list[Config] = []
+
+    async def scenario() -> tuple[Config, int]:
+        async with daemon_on(config) as daemon:
+            loop = asyncio.get_running_loop()
+
+            def load_then_edit(path: Path) -> Config:
+                """The reload's read; after the first, the rules change and a SIGHUP comes."""
+                loaded.append(load_config(path))
+                if len(loaded) == 1:
+                    with (path / "rules.toml").open("a", encoding="utf-8") as rules:
+                        rules.write(WEATHER_RULE)
+                    loop.call_soon_threadsafe(daemon.request_reload)
+                return loaded[-1]
+
+            monkeypatch.setattr("monitor.service.daemon.load_config", load_then_edit)
+            daemon.request_reload()
+            await until(lambda: "weather" in daemon.config.rules, "the second reload")
+            decision = await daemon.poller.poll(config.feeds["wire.xml"])
+            return daemon.config, decision.alert_count
+
+    with json_log() as log:
+        current, alerts = asyncio.run(scenario())
+
+    assert ["weather" in c.rules for c in loaded] == [False, True]
+    assert len(log.logged("config reloaded")) == 2
+    assert current is loaded[1]
+    assert alerts == 1
 
 
 def impatient(store: Store) -> None:

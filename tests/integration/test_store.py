@@ -1,9 +1,10 @@
-"""The state database on a real SQLite file: transactions, their locks, pruning, migration."""
+"""The state database on a real SQLite file: transactions, their locks, pruning (migrations:
+test_migrations.py)."""
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, inspect
+from sqlalchemy import insert
 
 from monitor.model import Decision, FeedUpdate, NewEntry, NewStory, QueuedAlert
 from monitor.state.store import Store
@@ -104,23 +105,6 @@ def test_pruning_keeps_what_alerting_once_still_needs(tmp_path: Path) -> None:
     assert store.seen("unread", ["kept"], []) == ({"kept"}, set())
     # The forgotten story can alert again (no outbox row is left in its way).
     assert store.apply(poll("other", recently, {"again": "s-sent"}, alerting=("s-sent",))) == 1
-    store.close()
-
-
-def test_an_older_state_database_gains_the_new_column_and_indexes(tmp_path: Path) -> None:
-    store = Store.open(tmp_path)
-    with writing(store) as conn:
-        conn.exec_driver_sql("DROP INDEX entries_by_age")
-        conn.exec_driver_sql("DROP INDEX ix_stories_first_seen_at")
-        conn.exec_driver_sql("ALTER TABLE feeds DROP COLUMN listed")
-    store.close()
-
-    store = Store.open(tmp_path)
-    with store.engine.connect() as conn:
-        inspector = inspect(conn)
-        assert "listed" in {c["name"] for c in inspector.get_columns("feeds")}
-        assert {i["name"] for i in inspector.get_indexes("entries")} == {"entries_by_age"}
-        assert {i["name"] for i in inspector.get_indexes("stories")} == {"ix_stories_first_seen_at"}
     store.close()
 
 
