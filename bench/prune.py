@@ -50,7 +50,7 @@ def fill(store: Store, feeds: int, days: int, every: timedelta, now: datetime) -
                     feed=name,
                     feed_url=f"u/{name}",
                     polled_at=polled,
-                    feed_update=FeedUpdate(None, None, None, 0, None, None),
+                    feed_update=FeedUpdate(0, None, None),
                     entries=tuple(NewEntry(k, f"story:{k}") for k in keys),
                     stories=stories,
                     listed=tuple(newest[-LISTED:]),

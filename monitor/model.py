@@ -6,7 +6,7 @@ library that does I/O, so every stage (pure or not) can use these values.
 """
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -112,25 +112,49 @@ class FeedPolicy:
 
 
 @dataclass(frozen=True, slots=True)
-class FeedUpdate:
-    """The feed's stored state after a poll: every column a poll sets. A failed poll keeps
-    the validators and redirect of the URL it belongs to (none, for a new URL)."""
+class GoodPoll:
+    """What the feed's last good poll left for the next: the validators to send, where a
+    permanent redirect moved the feed, and when it was."""
 
     etag: str | None
     last_modified: str | None
     fetch_url: str | None
+    at: datetime | None
+
+
+# A feed whose configured URL changed keeps nothing of the old URL's last good poll.
+NO_GOOD_POLL = GoodPoll(None, None, None, None)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedUpdate:
+    """The feed's stored state after a poll: what every poll sets, and the last good poll."""
+
     consecutive_failures: int
     last_error: str | None
     next_poll_at: datetime | None
     hold_until: datetime | None = None
     gone_at: datetime | None = None
-    last_ok_at: datetime | None = None  # set by a poll that succeeded; None keeps the stored one
+    # None keeps the stored one: a failed poll of the same URL leaves it as it was (another
+    # poller may have written a newer one meanwhile).
+    good: GoodPoll | None = None
 
     def columns(self) -> dict[str, Any]:
         """The `feeds` columns to write."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        if self.last_ok_at is None:
-            del values["last_ok_at"]
+        values = {
+            "consecutive_failures": self.consecutive_failures,
+            "last_error": self.last_error,
+            "next_poll_at": self.next_poll_at,
+            "hold_until": self.hold_until,
+            "gone_at": self.gone_at,
+        }
+        if self.good is not None:
+            values |= {
+                "etag": self.good.etag,
+                "last_modified": self.good.last_modified,
+                "fetch_url": self.good.fetch_url,
+                "last_ok_at": self.good.at,
+            }
         return values
 
 

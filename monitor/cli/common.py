@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 out = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
 err = Console(stderr=True, soft_wrap=True)  # messages keep paths and queries whole
 EXIT_CONFIG = 2
+# The state was written by a newer media-monitor: no restart can help (systemd's unit does not
+# restart on it), only an upgrade.
+EXIT_NEWER_STATE = 3
 
 
 def load(ctx: typer.Context, *, sending: bool = True) -> "Config":
@@ -46,8 +49,11 @@ def load(ctx: typer.Context, *, sending: bool = True) -> "Config":
 
 @contextmanager
 def state_errors(config: "Config") -> Iterator[None]:
-    """Turn a state database that cannot be used into a clear message and exit 1."""
+    """Turn a state database that cannot be used into a clear message and exit 1 (3 if a
+    newer media-monitor wrote it)."""
     from sqlalchemy.exc import SQLAlchemyError
+
+    from monitor.state.schema_version import StateVersionError
 
     try:
         yield
@@ -57,14 +63,27 @@ def state_errors(config: "Config") -> Iterator[None]:
             markup=False,
             highlight=False,
         )
-        raise typer.Exit(1) from None
+        code = EXIT_NEWER_STATE if isinstance(exc, StateVersionError) else 1
+        raise typer.Exit(code) from None
 
 
 @contextmanager
 def open_store(config: "Config") -> Iterator["Store"]:
-    """The state database, closed afterwards; problems reported as by `state_errors`."""
+    """The state database, for commands that read it, closed afterwards; problems reported as
+    by `state_errors`. Where there is none yet, they say so and exit 1 (an empty state made
+    there would only show nothing, and hide where the real one is)."""
     from monitor.state.store import Store
 
+    state_dir = config.settings.state_dir
+    if not Store.database(state_dir).is_file():
+        err.print(
+            f"No state in {state_dir}: nothing has been polled with this config there yet "
+            "(`once` or `run` writes it). A service keeps its state in its $STATE_DIRECTORY: "
+            "set that, or MONITOR_STATE_DIR, to read it.",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(1)
     with state_errors(config):
         store = Store.open(config.settings.state_dir)
         try:

@@ -31,6 +31,10 @@ def alert_history(
         start = datetime.now(UTC) - parse_duration(since)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--since") from None
+    except OverflowError:
+        raise typer.BadParameter(
+            f"{since!r} is further back than dates go", param_hint="--since"
+        ) from None
     with open_store(config) as store:
         alerts = [a for a in store.alerts_since(start) if rule is None or rule in a["rules"]]
     if as_json:

@@ -16,11 +16,11 @@ from monitor.rules.matcher import Matcher
 from monitor.rules.query import parse
 from monitor.rules.text import word_spans
 
-TRIAL_RULE = "query"
+QUERY_RULE = "query"
 
 
 @dataclass(frozen=True, slots=True)
-class TrialMatch:
+class FoundItem:
     """An item the query matched, with the matched words located for display."""
 
     item: Item
@@ -43,7 +43,7 @@ class TrialMatch:
         }
 
 
-def compile_trial(config: Config, query_or_rule: str) -> Matcher:
+def compile_query(config: Config, query_or_rule: str) -> Matcher:
     """A matcher for one configured rule (by name) or one query; raises `QueryError` (from
     `monitor.rules.query`) for a query that does not parse or names an unknown @Name."""
     rule = config.rules.get(query_or_rule)
@@ -51,11 +51,11 @@ def compile_trial(config: Config, query_or_rule: str) -> Matcher:
     unknown = config.vocabulary.unknown(node)
     if unknown is not None:
         raise unknown
-    return Matcher({TRIAL_RULE: node}, config.vocabulary)
+    return Matcher({QUERY_RULE: node}, config.vocabulary)
 
 
-def evaluate(matcher: Matcher, items: Sequence[Item]) -> list[TrialMatch]:
-    """The items the trial matcher matches, in the order given."""
+def evaluate(matcher: Matcher, items: Sequence[Item]) -> list[FoundItem]:
+    """The items the query's matcher matches, in the order given."""
     found = []
     for item in items:
         result = matcher.match(item.title, item.text)
@@ -71,7 +71,7 @@ def evaluate(matcher: Matcher, items: Sequence[Item]) -> list[TrialMatch]:
             ]
         )
         window, marks = snippet(item.text, spans)
-        found.append(TrialMatch(item, title_marks, window, marks, result.actors))
+        found.append(FoundItem(item, title_marks, window, marks, result.actors))
     return found
 
 

@@ -14,7 +14,7 @@ from rich.text import Text
 from monitor.cli.common import EXIT_CONFIG, err, load, open_store, out
 
 if TYPE_CHECKING:
-    from monitor.cli.rule_tester import TrialMatch
+    from monitor.cli.rule_tester import FoundItem
     from monitor.config.model import Config
     from monitor.items import Item
 
@@ -31,12 +31,14 @@ def try_rule(
     file: Annotated[Path | None, typer.Option(help="A feed or HTML file: test its items.")] = None,
     url: Annotated[str | None, typer.Option(help="A feed or page URL: test its items.")] = None,
     history: Annotated[
-        float | None, typer.Option(help="Test the items stored in the last DAYS days.")
+        float | None,
+        # Bounded: a date that far back is out of range (and `inf` would be a traceback).
+        typer.Option(help="Test the items stored in the last DAYS days.", min=0, max=36500),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of matches.")] = False,
 ) -> None:
     """Show which stories a query or rule matches, with the matched words highlighted."""
-    from monitor.cli.rule_tester import compile_trial, evaluate
+    from monitor.cli.rule_tester import compile_query, evaluate
     from monitor.rules.query import QueryError
 
     config = load(ctx, sending=False)
@@ -45,12 +47,12 @@ def try_rule(
         err.print("Give one of --text/--title, --file, --url or --history.", highlight=False)
         raise typer.Exit(EXIT_CONFIG)
     try:
-        matcher = compile_trial(config, query_or_rule)
+        matcher = compile_query(config, query_or_rule)
     except QueryError as exc:
         err.print(f"Bad query: {exc.render(query_or_rule)}", markup=False, highlight=False)
         raise typer.Exit(EXIT_CONFIG) from None
     try:
-        items = _trial_items(config, text=text, title=title, file=file, url=url, days=history)
+        items = _items_to_test(config, text=text, title=title, file=file, url=url, days=history)
     except (OSError, ValueError) as exc:
         err.print(f"Cannot read the items to test: {exc}", markup=False, highlight=False)
         raise typer.Exit(EXIT_CONFIG) from None
@@ -58,10 +60,10 @@ def try_rule(
     if as_json:
         print(json.dumps([m.to_json() for m in found], ensure_ascii=False, indent=2))
         return
-    _print_trial(found, len(items))
+    _print_found(found, len(items))
 
 
-def _trial_items(
+def _items_to_test(
     config: "Config",
     *,
     text: str | None,
@@ -92,7 +94,7 @@ def _marked(value: str, marks: Sequence[tuple[int, int]]) -> Text:
     return shown
 
 
-def _print_trial(found: Sequence["TrialMatch"], tested: int) -> None:
+def _print_found(found: Sequence["FoundItem"], tested: int) -> None:
     table = Table("source", "published", "title", "where it matched", show_lines=True)
     for match in found:
         item = match.item

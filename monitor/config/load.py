@@ -170,7 +170,26 @@ def _settings(merged: _Merged, directory: Path, errors: list[str]) -> Settings |
     if state_directory:
         # systemd's StateDirectory= wins: it is the one place the service may write.
         settings = settings.model_copy(update={"state_dir": Path(state_directory.split(":")[0])})
+    elif isinstance(state_dir, str | Path) and settings.state_dir == directory / state_dir:
+        left = _state_left_behind(Path(state_dir), settings.state_dir)
+        if left is not None:
+            errors.append(f"{', '.join(files)}: [monitor] state_dir {str(state_dir)!r}: {left}")
     return settings
+
+
+def _state_left_behind(written: Path, resolved: Path) -> str | None:
+    """Why `state_dir` cannot be used as written, if an earlier version (which read a relative
+    `state_dir` against the current directory) left the state at `written` and there is none
+    at `resolved` yet: starting afresh there would alert again on every recent story."""
+    old, new = written / "monitor.db", resolved / "monitor.db"
+    # (Were `written` the config directory itself, `new` would be `old`, and exist.)
+    if written.is_absolute() or new.exists() or not old.is_file():
+        return None
+    return (
+        f"a relative state_dir is now relative to the config directory ({resolved}), but the "
+        f"state is in {written.resolve()}, where earlier versions kept it: move that folder to "
+        f"{resolved}, or set state_dir to its absolute path"
+    )
 
 
 def _validate_named(

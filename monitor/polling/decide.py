@@ -1,6 +1,6 @@
 """What one poll writes, decided without I/O: given the feed's stored state, the fetch result,
 the parsed items, the keys already seen, the matcher and `now`, produce a `Decision` that
-`store.apply` writes in one transaction.
+`Store.apply` (`state/polls`) writes in one transaction.
 """
 
 from collections.abc import Callable, Sequence
@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 from monitor.delivery.alerts import build_alert
 from monitor.items import MAX_CLOCK_SKEW, Item
 from monitor.model import (
+    NO_GOOD_POLL,
     Decision,
     FeedPolicy,
     FeedState,
     FeedUpdate,
     FetchResult,
+    GoodPoll,
     NewEntry,
     NewStory,
     ParsedFeed,
@@ -48,7 +50,8 @@ def _failed(
     now: datetime,
     jitter: float,
 ) -> Decision:
-    """A failed poll: count it, back off (or stop, on 410 Gone); keep the validators."""
+    """A failed poll: count it, back off (or stop, on 410 Gone); the last good poll's
+    validators and redirect stay, unless they were another URL's."""
     error = fetched.error or "failed"
     failures = (state.consecutive_failures if state else 0) + 1
     next_poll_at: datetime | None = None
@@ -66,14 +69,12 @@ def _failed(
         if asked is not None:
             hold_until = now + min(asked, MAX_HINTED_DELAY)
     update = FeedUpdate(
-        etag=state.etag if state else None,
-        last_modified=state.last_modified if state else None,
-        fetch_url=state.fetch_url if state else None,
         consecutive_failures=failures,
         last_error=error,
         next_poll_at=next_poll_at,
         hold_until=hold_until,
         gone_at=gone_at,
+        good=None if state else NO_GOOD_POLL,
     )
     return Decision(
         feed=policy.name, feed_url=policy.url, polled_at=now, feed_update=update, error=error
@@ -156,14 +157,11 @@ def decide(
     # A permanent redirect is remembered only now that its target has answered well.
     known_home = state.fetch_url if state is not None else None
     update = FeedUpdate(
-        etag=fetched.etag,
-        last_modified=fetched.last_modified,
-        fetch_url=fetched.moved_to or known_home,
         consecutive_failures=0,
         last_error=None,
         next_poll_at=now
         + _delay(policy.interval, INTERVAL_SPREAD, jitter, _freshness(fetched, parsed)),
-        last_ok_at=now,
+        good=GoodPoll(fetched.etag, fetched.last_modified, fetched.moved_to or known_home, now),
     )
     moved_to = fetched.moved_to if fetched.moved_to != known_home else None
     if parsed is None:

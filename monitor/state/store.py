@@ -32,11 +32,16 @@ class Store(PollState, Outbox, Pruning, Reports):
             engine.dispose()  # a refused or unreadable database leaves no connection open
             raise
 
+    @staticmethod
+    def database(state_dir: Path) -> Path:
+        """The database file in `state_dir`."""
+        return state_dir / "monitor.db"
+
     @classmethod
     def open(cls, state_dir: Path) -> "Store":
-        """Open (creating if needed) `state_dir/monitor.db`."""
+        """Open (creating if needed) the database in `state_dir`."""
         state_dir.mkdir(parents=True, exist_ok=True)
-        return cls(sqlite_engine(state_dir / "monitor.db"))
+        return cls(sqlite_engine(cls.database(state_dir)))
 
     def close(self) -> None:
         """Release the database connections."""

@@ -90,7 +90,8 @@ outbox = Table(
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Column("last_error", Text),
-    Column("delivered", Text),  # JSON: the channel's URLs (`notify.url_id`) that accepted it
+    # JSON: the channel's URLs (`delivery.sender.url_id`) that accepted it
+    Column("delivered", Text),
     UniqueConstraint("story_key", "channel", name="one_alert_per_story_per_channel"),
 )
 

@@ -6,8 +6,11 @@ import json
 import os
 import pty
 import re
+import select
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -52,8 +55,11 @@ def test_a_relative_monitor_state_dir_is_relative_to_where_the_shell_is(tmp_path
 
 
 def _secret_config(tmp_path: Path) -> Path:
-    """The example with one more channel, whose URL needs a secret that is not set."""
+    """The example, polled once (the commands that read the state need one), with one more
+    channel, whose URL needs a secret that is not set."""
     config = example(tmp_path) / "config"
+    polled = cli("--config", "config", "once", cwd=tmp_path)
+    assert polled.returncode == 0, polled.stderr
     rules = RULES.replace('channels = ["desk"]', 'channels = ["desk", "console"]')
     (config / "rules.toml").write_text(VOCABULARY + rules, encoding="utf-8")
     with (config / "monitor.toml").open("a", encoding="utf-8") as toml:
@@ -122,9 +128,28 @@ def _more_feeds(config: Path, count: int) -> None:
             toml.write(f'\n[[feeds]]\nname = "wire {number}"\nurl = "feeds/sample-wire.xml"\n')
 
 
+def _read_until_closed(terminal: int, seconds: float) -> bytes:
+    """Everything shown on the pseudo-terminal `terminal` until the child's side closes; fails
+    after `seconds` if it is still open (a child that hangs must not hang the test)."""
+    deadline = time.monotonic() + seconds
+    shown = bytearray()
+    while True:
+        ready, _, _ = select.select([terminal], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            raise AssertionError(f"the terminal still open after {seconds}s: {shown!r}")
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # Linux: EIO once the child's side is closed
+            return bytes(shown)
+        if not chunk:
+            return bytes(shown)
+        shown += chunk
+
+
 def _once_on_a_terminal(cwd: Path, *options: str) -> tuple[str, str]:
     """`media-monitor --config config OPTIONS once` with stderr on a pseudo-terminal: what the
-    terminal showed (escape sequences removed) and what went to stdout."""
+    terminal showed (escape sequences removed) and what went to stdout. The child is killed
+    if it has not ended when this returns or fails."""
     terminal, child_side = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "monitor", "--config", "config", *options, "once"],
@@ -135,17 +160,17 @@ def _once_on_a_terminal(cwd: Path, *options: str) -> tuple[str, str]:
         text=True,
     )
     os.close(child_side)
-    shown = bytearray()
     try:
-        while chunk := os.read(terminal, 4096):
-            shown += chunk
-    except OSError:  # Linux: EIO once the child's side is closed
-        pass
+        # Two of these run in one test, within pytest's 60 s: each is bounded well below.
+        shown = _read_until_closed(terminal, seconds=20).decode(errors="replace")
+        stdout, _ = process.communicate(timeout=20)
     finally:
         os.close(terminal)
-    stdout, _ = process.communicate(timeout=60)
-    assert process.returncode == 0, shown.decode(errors="replace")
-    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.decode(errors="replace"))
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            process.communicate()
+    assert process.returncode == 0, shown
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
     return text.replace("\r", "\n"), stdout
 
 
@@ -198,4 +223,5 @@ def test_help_check_and_a_sentence_test_load_no_network_or_storage_stack(tmp_pat
     assert _modules_loaded(tmp_path, "--config", "config", "check") == set()
     sentence = ("--config", "config", "test-rule", "@France", "--text", "French troops")
     assert _modules_loaded(tmp_path, *sentence) == set()
+    assert cli("--config", "config", "once", cwd=tmp_path).returncode == 0  # `feeds` reads it
     assert "sqlalchemy" in _modules_loaded(tmp_path, "--config", "config", "feeds")

@@ -36,7 +36,7 @@ def test_an_alert_that_cannot_be_rendered_is_retried_and_does_not_stop_the_other
             feed="wire",
             feed_url="file:///wire.xml",
             polled_at=NOW,
-            feed_update=FeedUpdate(None, None, None, 0, None, None),
+            feed_update=FeedUpdate(0, None, None),
             stories=(
                 NewStory("broken", "x", (QueuedAlert("console", ["r"], {"title": "no rules"}),)),
                 NewStory("good", "Troops", (QueuedAlert("console", ["r"], GOOD),)),

@@ -109,7 +109,7 @@ def run_install(block: str, tmp_path: Path) -> Installed:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=45,  # below pytest's 60 s per test, so this one fires (and names the command)
         check=False,
     )
     return Installed(root, result, log.read_text(encoding="utf-8").splitlines())

@@ -18,7 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect
 from structlog.testing import capture_logs
 
-from monitor.model import Decision, FeedUpdate, NewEntry, NewStory, QueuedAlert
+from monitor.model import Decision, FeedUpdate, GoodPoll, NewEntry, NewStory, QueuedAlert
 from monitor.state.migrations import upgrade as upgrade_module
 from monitor.state.migrations.upgrade import alembic_config
 from monitor.state.schema_version import HEAD, StateVersionError, stamped_revisions
@@ -91,7 +91,7 @@ def a_poll(feed: str, entries: dict[str, str], *, alerting: str | None = None) -
         feed=feed,
         feed_url=f"file:///feeds/{feed}.xml",
         polled_at=LATER,
-        feed_update=FeedUpdate(None, None, None, 0, None, None, last_ok_at=LATER),
+        feed_update=FeedUpdate(0, None, None, good=GoodPoll(None, None, None, LATER)),
         entries=tuple(NewEntry(entry, story) for entry, story in entries.items()),
         stories=tuple(
             NewStory(story, "t", (alert,) if story == alerting else ())
@@ -190,7 +190,9 @@ def test_the_cli_and_the_daemon_refuse_a_newer_state_cleanly(
         env={"MONITOR_STATE_DIR": str(state)},
     )
 
-    assert result.returncode == 1  # and no exception escaped: `cli` would raise it
+    # 3: only an upgrade helps (systemd does not restart on it); and no exception escaped,
+    # or `cli` would raise it.
+    assert result.returncode == 3
     assert f"Cannot use the state in {state}" in result.stderr
     assert "revision 9999" in result.stderr
     assert "upgrade media-monitor" in result.stderr

@@ -72,7 +72,7 @@ def poll(
         feed=feed,
         feed_url=f"u/{feed}",
         polled_at=at,
-        feed_update=FeedUpdate(None, None, None, 0, None, None),
+        feed_update=FeedUpdate(0, None, None),
         entries=tuple(NewEntry(e, s) for e, s in entries.items()),
         stories=tuple(
             NewStory(s, "t", (alert,) if s in alerting else ()) for s in set(entries.values())

@@ -64,6 +64,7 @@ def console_script(
 
 
 def example(tmp_path: Path) -> Path:
-    """A copy of the bundled example config in `tmp_path/config`; returns `tmp_path`."""
-    shutil.copytree(REPO / "config", tmp_path / "config")
+    """A copy of the bundled example config in `tmp_path/config`; returns `tmp_path`. The
+    state `make example` leaves in `config/state` is not copied: each test starts with none."""
+    shutil.copytree(REPO / "config", tmp_path / "config", ignore=shutil.ignore_patterns("state"))
     return tmp_path

@@ -1,7 +1,6 @@
 """Fake Telegram and Slack APIs on the loopback feed server, and a real SMTP server (aiosmtpd),
 for Apprise's own plugins to talk to. Only each plugin's base URL class attribute is patched."""
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -13,6 +12,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from apprise.plugins.slack import NotifySlack
 from apprise.plugins.telegram import NotifyTelegram
 
+from tests.support.daemon import free_port
 from tests.support.loopback import FeedServer
 
 TELEGRAM_TOKEN = "123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ"
@@ -66,9 +66,7 @@ class Mailbox:
 @contextmanager
 def smtp_server() -> Iterator[tuple[Mailbox, str]]:
     """A running SMTP server on 127.0.0.1, and an Apprise URL that sends to it."""
-    with socket.socket() as probe:  # aiosmtpd needs a port number up front
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # aiosmtpd needs a port number up front
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()

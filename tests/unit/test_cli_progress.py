@@ -1,11 +1,11 @@
-"""`once`'s progress bar: drawn on a terminal console with log lines printed above it, and
-nothing at all without a console."""
+"""`once`'s progress bar: drawn on a terminal console with log lines printed above it. That
+nothing is drawn when stderr is not a terminal is checked through the real command, in
+tests/integration/test_cli_newcomer.py."""
 
 import io
 import logging
 import sys
 
-import pytest
 from rich.console import Console
 
 from monitor.cli.running import feed_progress
@@ -32,11 +32,3 @@ def test_the_bar_counts_feeds_and_log_lines_print_above_it() -> None:
     assert "3/3" in shown
     assert "feed failed: wire 2" in shown  # through the console, not over the bar
     assert after is sys.stderr  # and logging writes to stderr again afterwards
-
-
-def test_without_a_console_nothing_is_drawn(capsys: pytest.CaptureFixture[str]) -> None:
-    with feed_progress(None) as progress:
-        progress(0, 2)
-        progress(2, 2)
-
-    assert capsys.readouterr() == ("", "")

@@ -4,7 +4,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from monitor.items import Item
-from monitor.model import Decision, FeedPolicy, FeedState, FetchResult, ParsedFeed, state_for
+from monitor.model import (
+    NO_GOOD_POLL,
+    Decision,
+    FeedPolicy,
+    FeedState,
+    FetchResult,
+    GoodPoll,
+    ParsedFeed,
+    state_for,
+)
 from monitor.polling.decide import MAX_HINTED_DELAY, decide
 from monitor.rules.matcher import Matcher, MatchResult, Vocabulary
 from monitor.rules.query import parse
@@ -58,6 +67,12 @@ def run(
         now=NOW,
         jitter=jitter,
     )
+
+
+def good(decision: Decision) -> GoodPoll:
+    """The last good poll `decision` writes (it must write one)."""
+    assert decision.feed_update.good is not None
+    return decision.feed_update.good
 
 
 def alerts(decision: Decision) -> list[tuple[str, str, list[str]]]:
@@ -120,7 +135,7 @@ def test_item_without_date_counts_as_published_now() -> None:
 
 def test_success_saves_validators_and_schedules_next_poll() -> None:
     decision = run([])
-    assert decision.feed_update.etag == '"v2"'
+    assert good(decision).etag == '"v2"'
     assert decision.feed_update.next_poll_at == NOW + POLICY.interval
     assert decision.feed_update.consecutive_failures == 0
 
@@ -129,7 +144,7 @@ def test_not_modified_keeps_validators() -> None:
     not_modified = FetchResult(POLICY.url, 304, etag='"v1"', last_modified="Mon, 23 Nov 2026")
     decision = run([], fetched=not_modified)
     assert decision.entries == ()
-    assert (decision.feed_update.etag, decision.feed_update.last_modified) == (
+    assert (good(decision).etag, good(decision).last_modified) == (
         '"v1"',
         "Mon, 23 Nov 2026",
     )
@@ -142,11 +157,9 @@ def test_failure_counts_and_backs_off_exponentially() -> None:
     assert decision.error == "HTTP 500"
     assert decision.feed_update.consecutive_failures == 3
     assert decision.feed_update.next_poll_at == NOW + 4 * POLICY.interval
-    # Validators survive a failure.
-    assert (decision.feed_update.etag, decision.feed_update.last_modified) == (
-        '"v1"',
-        "Mon, 23 Nov 2026",
-    )
+    # The validators and redirect stay as stored (another poller may have written newer ones).
+    assert decision.feed_update.good is None
+    assert "etag" not in decision.feed_update.columns()
 
 
 def test_a_fixed_url_starts_afresh_even_when_its_first_poll_fails() -> None:
@@ -157,8 +170,9 @@ def test_a_fixed_url_starts_afresh_even_when_its_first_poll_fails() -> None:
     )
     assert decision.feed_update.consecutive_failures == 1
     assert decision.feed_update.next_poll_at == NOW + POLICY.interval  # not 5 h 20 min
-    # Nothing of the old URL's carries over to the new one.
-    assert (decision.feed_update.etag, decision.feed_update.fetch_url) == (None, None)
+    # Nothing of the old URL's carries over to the new one: validators, redirect, last success.
+    assert decision.feed_update.good == NO_GOOD_POLL
+    assert decision.feed_update.columns()["last_ok_at"] is None
 
 
 def test_item_dated_in_the_future_alerts_as_first_seen_now() -> None:
@@ -229,24 +243,25 @@ def test_gone_stops_polling_until_the_url_changes() -> None:
 def test_permanent_redirect_is_remembered_once_the_target_answers() -> None:
     new_home = "https://example.org/moved"
     decision = run([], fetched=FetchResult(new_home, 200, b"<rss/>", moved_to=new_home))
-    assert decision.feed_update.fetch_url == new_home
+    assert good(decision).fetch_url == new_home
     assert decision.moved_to == new_home
     # Later polls go to the new home directly and keep it without announcing it again.
     moved = FeedState(POLICY.url, None, None, 0, fetch_url=new_home)
     again = run([], state=moved, fetched=FetchResult(new_home, 200, b"<rss/>"))
-    assert again.feed_update.fetch_url == new_home
+    assert good(again).fetch_url == new_home
     assert again.moved_to is None
 
 
 def test_permanent_redirect_to_a_failing_target_is_not_remembered() -> None:
     broken = FetchResult("https://example.org/moved", 404, error="HTTP 404", moved_to="x")
     decision = run([], fetched=broken)
-    assert decision.feed_update.fetch_url is None
+    assert decision.feed_update.good is None  # what is stored stays; "x" is written nowhere
+    assert decision.moved_to is None
 
 
 def test_redirect_memory_belongs_to_the_configured_url() -> None:
     moved = FeedState("https://example.org/old-config", None, None, 0, fetch_url="https://x/y")
-    assert run([], state=moved).feed_update.fetch_url is None
+    assert good(run([], state=moved)).fetch_url is None
 
 
 def test_jitter_only_brings_polls_earlier() -> None:

@@ -1,0 +1,73 @@
+"""Where the CLI finds the state, and what it says when it cannot: a state an earlier version
+left relative to the current directory, a command that reads a state that is not there, dates
+too far back to mean anything."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import cli, example
+
+
+def test_a_state_left_where_earlier_versions_kept_it_is_refused_not_started_afresh(
+    tmp_path: Path,
+) -> None:
+    # An earlier version, run from `tmp_path`, kept the example's `./state` there.
+    example(tmp_path)
+    assert cli("--config", "config", "once", cwd=tmp_path).returncode == 0
+    shutil.move(tmp_path / "config" / "state", tmp_path / "state")
+
+    again = cli("--config", "config", "once", cwd=tmp_path)
+
+    assert again.returncode == 2
+    assert "earlier versions" in again.stderr
+    assert str(tmp_path / "state") in again.stderr
+    assert again.stdout == ""  # the sample story did not alert a second time
+    assert not (tmp_path / "config" / "state").exists()
+
+
+def test_a_state_beside_the_config_wins_over_a_stale_copy_left_behind(tmp_path: Path) -> None:
+    example(tmp_path)
+    assert cli("--config", "config", "once", cwd=tmp_path).returncode == 0
+    shutil.copytree(tmp_path / "config" / "state", tmp_path / "state")  # a stale copy too
+
+    again = cli("--config", "config", "once", cwd=tmp_path)
+
+    assert again.returncode == 0
+    assert again.stdout == ""  # the moved state knows the story
+
+
+@pytest.mark.parametrize(
+    "command", [("history",), ("feeds",), ("test-rule", "@France", "--history", "1")]
+)
+def test_a_command_that_reads_the_state_says_where_there_is_none(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    example(tmp_path)
+
+    result = cli("--config", "config", *command, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert f"No state in {Path('config') / 'state'}" in result.stderr
+    assert "STATE_DIRECTORY" in result.stderr
+    assert not (tmp_path / "config" / "state").exists()  # none was made there
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (("history", "--since", "99999999d"), "--since"),
+        (("test-rule", "x", "--history", "inf"), "--history"),
+    ],
+)
+def test_a_time_too_far_back_is_a_usage_error(
+    tmp_path: Path, command: tuple[str, ...], option: str
+) -> None:
+    example(tmp_path)
+    assert cli("--config", "config", "once", cwd=tmp_path).returncode == 0
+
+    result = cli("--config", "config", *command, cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert option in result.stderr
