@@ -9,7 +9,6 @@ from typing import TextIO
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from monitor.cli.common import err, load, state_errors
 
@@ -65,6 +64,9 @@ def feed_progress(console: Console | None) -> Iterator[Progressed]:
     if console is None:
         yield lambda polled, to_poll: None
         return
+    # Here, not at the top: every other command (`--help` included) would load it for nothing.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         TextColumn("polling feeds"),
         BarColumn(),
