@@ -14,7 +14,8 @@ class Item:
     """One feed entry as plain text.
 
     `link` is an absolute http(s) URL or None (other schemes, such as `javascript:`, are
-    dropped). `published` is aware UTC, or None when the feed gave no usable date.
+    dropped). `published` is aware UTC, or None when the feed gave no usable date. `language`
+    is the language the feed declares for it (a lower-case tag such as `fr` or `pt-br`), or None.
     """
 
     feed: str
@@ -24,6 +25,7 @@ class Item:
     text: str
     link: str | None
     published: datetime | None
+    language: str | None = None
 
 
 def canonical_link(link: str | None) -> str | None:
