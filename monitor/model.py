@@ -38,14 +38,17 @@ class FeedState:
     fetch_url: str | None = None  # where a permanent redirect moved the feed
     next_poll_at: datetime | None = None
     hold_until: datetime | None = None  # a server's Retry-After
-    gone_at: datetime | None = None  # when the server said 410 Gone
+    gone_at: datetime | None = None  # when a 410 Gone was confirmed
+    last_error: str | None = None  # why the last poll failed (None if it did not)
 
     def held(self, now: datetime) -> str | None:
         """Why the feed must not be polled at `now`; None if it may be."""
         if self.gone_at is not None:
             return f"gone (HTTP 410) since {self.gone_at:%Y-%m-%d %H:%M} UTC"
         if self.hold_until is not None and self.hold_until > now:
-            return f"the server asked us to wait until {self.hold_until:%Y-%m-%d %H:%M:%S} UTC"
+            gone = (self.last_error or "").startswith("HTTP 410")
+            why = "a 410 Gone is checked again at" if gone else "the server asked us to wait until"
+            return f"{why} {self.hold_until:%Y-%m-%d %H:%M:%S} UTC"
         return None
 
 

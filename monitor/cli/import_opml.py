@@ -17,8 +17,17 @@ def import_opml(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be added; change nothing.")
     ] = False,
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private",
+            help="Import URLs on loopback, private or link-local addresses, local-only names, "
+            "or with credentials (skipped otherwise).",
+        ),
+    ] = False,
 ) -> None:
-    """Append the feeds of an OPML file to feeds.toml, skipping URLs already configured."""
+    """Append the feeds of an OPML file to feeds.toml, skipping URLs already configured and,
+    unless --allow-private, URLs that point at this machine or its network."""
     from monitor.config.opml import (
         OpmlError,
         append_feeds,
@@ -33,7 +42,7 @@ def import_opml(
         raise typer.Exit(EXIT_CONFIG)
     try:
         listed = read_opml(file.read_bytes())
-        plan = plan_import(listed, configured_feeds(directory))
+        plan = plan_import(listed, configured_feeds(directory), allow_private=allow_private)
     except (OSError, OpmlError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         err.print(f"Cannot import {file}: {exc}", markup=False, highlight=False)
         raise typer.Exit(EXIT_CONFIG) from None

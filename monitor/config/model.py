@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from monitor.config.durations import format_duration, parse_duration
 from monitor.delivery.pacing import Pacing, QuietHours
 from monitor.items import MAX_CLOCK_SKEW
+from monitor.polling.addresses import hosts_and_networks
 from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.query import Node
 
@@ -47,6 +48,15 @@ class Settings(BaseSettings):
     state_retention: Duration = timedelta(days=90)
     status_interval: Duration = timedelta(minutes=5)  # `run` logs a status summary this often
     http: str | None = None  # `run` serves /healthz and /metrics here ("127.0.0.1:9464")
+    # Non-public hosts and networks that article pages and redirects may reach (none by
+    # default: links in feeds are third-party input); configured feed URLs need no entry.
+    allow_private: tuple[str, ...] = ()
+    # The storm guard: at most this many stories alert per feed and per rule, in one poll and
+    # in any hour; the rest are recorded and told in one summary alert per channel.
+    feed_alerts_per_poll: int = Field(default=25, ge=1, le=1_000_000)
+    feed_alerts_per_hour: int = Field(default=100, ge=1, le=1_000_000)
+    rule_alerts_per_poll: int = Field(default=25, ge=1, le=1_000_000)
+    rule_alerts_per_hour: int = Field(default=100, ge=1, le=1_000_000)
 
     @field_validator("timezone")
     @classmethod
@@ -78,6 +88,12 @@ class Settings(BaseSettings):
             host, _, port = value.rpartition(":")
             if not host or not port.isdigit() or not 0 < int(port) < 65536:
                 raise ValueError(f'{value!r} is not "HOST:PORT" (e.g. "127.0.0.1:9464")')
+        return value
+
+    @field_validator("allow_private")
+    @classmethod
+    def _hosts_or_networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        hosts_and_networks(value)
         return value
 
     @property

@@ -3,7 +3,10 @@ config's `feeds.toml` (tomlkit, so the user's comments and layout survive).
 
 Deciding what to add is pure (`plan_import`); reading the OPML and writing the file are the two
 edges. A feed whose URL is already configured, under any name and in any config file, is skipped;
-so is one whose URL is not http(s).
+so is one whose URL is not http(s), and, unless the user vouches for the list
+(`--allow-private`), one whose URL points inward: credentials, a loopback, private or link-local
+address, a local-only name. A configured feed may be fetched wherever it is, so a list from
+elsewhere must not configure one aimed at the user's own network.
 """
 
 import os
@@ -19,6 +22,7 @@ import listparser
 import tomlkit
 
 from monitor.items import canonical_link
+from monitor.polling.addresses import inward
 
 
 class OpmlError(ValueError):
@@ -63,9 +67,12 @@ def _same_url_key(url: str) -> str:
     return canonical_link(url) or url
 
 
-def plan_import(listed: Iterable[OpmlFeed], known: Iterable[tuple[str, str]]) -> ImportPlan:
+def plan_import(
+    listed: Iterable[OpmlFeed], known: Iterable[tuple[str, str]], *, allow_private: bool = False
+) -> ImportPlan:
     """Which of `listed` to add to a config that has `known` (name, url) feeds; new names are
-    the OPML titles (else the host), made unique with a number."""
+    the OPML titles (else the host), made unique with a number. URLs that point inward are
+    skipped unless `allow_private`."""
     known = list(known)
     names = {name.casefold() for name, _url in known}
     urls = {_same_url_key(url) for _name, url in known}
@@ -73,6 +80,10 @@ def plan_import(listed: Iterable[OpmlFeed], known: Iterable[tuple[str, str]]) ->
     for feed in listed:
         if urlsplit(feed.url).scheme.lower() not in ("http", "https"):
             plan.skipped.append((feed.url, "not an http(s) URL"))
+            continue
+        why = inward(feed.url)
+        if why is not None and not allow_private:
+            plan.skipped.append((feed.url, f"{why} (--allow-private imports it)"))
             continue
         key = _same_url_key(feed.url)
         if key in urls:

@@ -19,6 +19,7 @@ log = structlog.get_logger(__name__)
 
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX_DELAY = timedelta(hours=1)
+DUE_PAGE = 500  # due alerts read at a time; a pass goes on until none is left
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -43,25 +44,43 @@ async def deliver_due(
     now: Callable[[], datetime],
     stopping: Callable[[], bool] = lambda: False,
 ) -> DeliveryReport:
-    """Send every alert whose time has come, as single messages or digests (see `pacing`);
-    hold the others until their release; record each attempt. Never raises for a failed send.
+    """Send every alert whose time has come (all of them, a page at a time), as single messages
+    or digests (see `pacing`); hold the others until their release; record each attempt.
+    Never raises for a failed send.
     When `stopping()` turns true, the message being sent is finished and the rest wait."""
     report = DeliveryReport()
     start = now()
-    plan = plan_delivery(store.due_alerts(start), notifier.pacing, start, tz)
-    for release, ids in plan.held.items():
-        store.hold(ids, until=release)
-    for batch in plan.batches:
-        if stopping():
+    handled: set[int] = set()
+    # Page by page: a row handled leaves the due set (sent, failed, held, or retried after
+    # `start`); one met again all the same ends the pass rather than loop on it.
+    while True:
+        page = store.due_alerts(start, limit=DUE_PAGE)
+        rows = [row for row in page if row.id not in handled]
+        if not rows:
             break
-        error, accepted = await _attempt(notifier, batch, tz)
-        moment = now()
-        for row in batch.rows:
-            _record(
-                store, notifier, row, error=error, accepted=accepted, moment=moment, report=report
-            )
-        if error is None and batch.digest:
-            log.info("digest sent", channel=batch.channel, alerts=len(batch.rows))
+        handled.update(row.id for row in rows)
+        plan = plan_delivery(rows, notifier.pacing, start, tz)
+        for release, ids in plan.held.items():
+            store.hold(ids, until=release)
+        for batch in plan.batches:
+            if stopping():
+                return report
+            error, accepted = await _attempt(notifier, batch, tz)
+            moment = now()
+            for row in batch.rows:
+                _record(
+                    store,
+                    notifier,
+                    row,
+                    error=error,
+                    accepted=accepted,
+                    moment=moment,
+                    report=report,
+                )
+            if error is None and batch.digest:
+                log.info("digest sent", channel=batch.channel, alerts=len(batch.rows))
+        if len(page) < DUE_PAGE:
+            break
     return report
 
 

@@ -32,6 +32,10 @@ MAX_HINTED_DELAY = timedelta(hours=6)
 # Polls come up to this share of the delay early, so feeds added together drift apart.
 INTERVAL_SPREAD = 0.1
 BACKOFF_SPREAD = 0.5
+# A 410 Gone stops polling only once confirmed: this many in a row, `GONE_RECHECK` apart (a
+# publisher's passing misconfiguration must not end a feed for good).
+GONE_CONFIRMATIONS = 3
+GONE_RECHECK = timedelta(hours=12)
 
 
 def _delay(base: timedelta, spread: float, jitter: float, hint: timedelta | None) -> timedelta:
@@ -50,18 +54,29 @@ def _failed(
     now: datetime,
     jitter: float,
 ) -> Decision:
-    """A failed poll: count it, back off (or stop, on 410 Gone); the last good poll's
-    validators and redirect stay, unless they were another URL's."""
+    """A failed poll: count it, back off (or, on a confirmed 410 Gone, stop); the last good
+    poll's validators and redirect stay, unless they were another URL's."""
     error = fetched.error or "failed"
     failures = (state.consecutive_failures if state else 0) + 1
     next_poll_at: datetime | None = None
     hold_until = gone_at = None
     if fetched.gone:
-        # Polling stops until the configured URL changes; `feeds` shows why.
-        gone_at = now
-        error = f"{error}: polling stopped (change the feed's URL to resume)"
+        # Counted afresh from the first 410 of a run (the failures before it were not 410s).
+        if not ((state and state.last_error) or "").startswith(error):
+            failures = 1
+        if failures >= GONE_CONFIRMATIONS:
+            # Polling stops until the configured URL changes; `feeds` shows why.
+            gone_at = now
+            error = f"{error}: polling stopped (change the feed's URL to resume)"
+        else:
+            # Held, not just scheduled, so that `once` from cron waits as well.
+            next_poll_at = hold_until = now + GONE_RECHECK
+            error = f"{error} ({failures} of {GONE_CONFIRMATIONS}: polling stops if it lasts)"
     else:
-        backoff = min(policy.interval * 2 ** (failures - 1), max(policy.interval, MAX_BACKOFF))
+        # Doubled no further than the ceiling: a feed failing for months must not overflow.
+        ceiling = max(policy.interval, MAX_BACKOFF)
+        most = ceiling / policy.interval if policy.interval else 1.0
+        backoff = policy.interval * min(2.0 ** min(failures - 1, 64), most)
         asked = None
         if fetched.status in (429, 503):
             asked = retry_after(fetched.headers.get("Retry-After"), now)

@@ -18,6 +18,7 @@ import aiohttp
 
 from monitor import PROJECT_URL, __version__
 from monitor.model import FetchResult
+from monitor.polling.outbound import OutboundRefusedError, configured_origin
 
 USER_AGENT = f"media-monitor/{__version__} (+{PROJECT_URL})"
 MAX_REDIRECTS = 5
@@ -66,8 +67,11 @@ async def fetch(
     last_modified: str | None,
     timeout: float,
     max_bytes: int,
+    configured_url: str | None = None,
 ) -> FetchResult:
-    """Fetch `url` once; never raises for network, HTTP or size problems (see `error`)."""
+    """Fetch `url` once; never raises for network, HTTP or size problems (see `error`).
+    `configured_url`: the feed URL the operator configured, whose host and port may be a
+    non-public address through a `GuardedConnector` (see `outbound`)."""
     try:
         async with asyncio.timeout(timeout):
             if url.startswith("file://"):
@@ -79,7 +83,9 @@ async def fetch(
                 headers["If-None-Match"] = etag
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
-            async with session.get(url, headers=headers, max_redirects=MAX_REDIRECTS) as response:
+            with configured_origin(configured_url):
+                response = await session.get(url, headers=headers, max_redirects=MAX_REDIRECTS)
+            async with response:
                 answer = FetchResult(
                     str(response.url),
                     response.status,
@@ -101,6 +107,8 @@ async def fetch(
         return FetchResult(url, error=f"timed out after {timeout:g}s")
     except _TooLargeError:
         return FetchResult(url, error=f"response larger than {max_bytes} bytes")
+    except OutboundRefusedError as exc:
+        return FetchResult(url, error=f"refused: {exc}")
     except aiohttp.TooManyRedirects:
         return FetchResult(url, error=f"more than {MAX_REDIRECTS} redirects (a loop?)")
     except (aiohttp.ClientError, OSError, ValueError) as exc:

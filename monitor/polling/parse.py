@@ -15,7 +15,7 @@ import contextlib
 import re
 import unicodedata
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
@@ -24,6 +24,7 @@ from lxml.etree import ParserError
 
 from monitor.items import Item, canonical_link, entry_key, story_key
 from monitor.model import ParsedFeed
+from monitor.polling.hints import ttl
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # The opening of a DOCTYPE with an internal subset. `<` is excluded from the name and external
@@ -109,5 +110,4 @@ def parse_feed(feed: str, body: bytes, url: str, headers: Mapping[str, str]) -> 
                 published=_published(entry),
             )
         )
-    ttl = str(parsed.feed.get("ttl") or "").strip()
-    return ParsedFeed(items, warning, timedelta(minutes=int(ttl)) if ttl.isdigit() else None)
+    return ParsedFeed(items, warning, ttl(parsed.feed.get("ttl")))

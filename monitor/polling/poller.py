@@ -3,28 +3,43 @@
 import asyncio
 import random
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 import aiohttp
 import structlog
 
-from monitor.config.model import Config, FeedSpec
+from monitor.config.model import Config, FeedSpec, Rule
 from monitor.items import Item
-from monitor.model import Clock, Decision, FeedPolicy, ParsedFeed, state_for, utc_now
+from monitor.model import (
+    Clock,
+    Decision,
+    FeedPolicy,
+    FetchResult,
+    ParsedFeed,
+    state_for,
+    utc_now,
+)
+from monitor.polling.addresses import link_refusal
 from monitor.polling.decide import decide, to_be_matched
 from monitor.polling.extract import extract_article
 from monitor.polling.fetch import fetch
+from monitor.polling.outbound import GuardedConnector, OutboundPolicy
 from monitor.polling.parse import FeedParseError, parse_feed
-from monitor.rules.matcher import Matcher
+from monitor.polling.storm import RecentAlerts, StormLimits, guard
+from monitor.rules.matcher import Matcher, MatchResult
 from monitor.state.store import Store
 
 log = structlog.get_logger(__name__)
 
 
 def http_session(config: Config) -> aiohttp.ClientSession:
-    """The one HTTP session shared by every fetch."""
+    """The one HTTP session shared by every fetch, reaching only public addresses unless the
+    operator said otherwise (see `outbound`)."""
     settings = config.settings
-    connector = aiohttp.TCPConnector(
-        limit=settings.concurrency, limit_per_host=settings.connections_per_host
+    connector = GuardedConnector(
+        OutboundPolicy.allowing(settings.allow_private),
+        limit=settings.concurrency,
+        limit_per_host=settings.connections_per_host,
     )
     return aiohttp.ClientSession(connector=connector, auto_decompress=True)
 
@@ -51,6 +66,7 @@ class Poller:
             last_modified=current.last_modified if current else None,
             timeout=settings.timeout.total_seconds(),
             max_bytes=settings.max_feed_bytes,
+            configured_url=feed.url,
         )
         parsed: ParsedFeed | None = None
         if fetched.body is not None and fetched.error is None:
@@ -69,14 +85,7 @@ class Poller:
             else (set(), set())
         )
         rules = [r for r in self.config.rules.values() if r.applies_to(feed)]
-        policy = FeedPolicy(
-            name=feed.name,
-            url=feed.url,
-            interval=self.config.interval(feed),
-            max_item_age=settings.max_item_age,
-            channels_of_rule={r.name: r.channels for r in rules},
-            keep_history=bool(settings.history_retention),
-        )
+        policy = self._policy(feed, rules)
         now = self.now()
         if parsed is not None and feed.full_text:
             wanted = to_be_matched(
@@ -100,6 +109,8 @@ class Poller:
             now=now,
             jitter=random.random(),  # noqa: S311 (spreading polls, not cryptography)
         )
+        if decision.alert_count:
+            decision = self._within_limits(decision, now)
         queued = self.store.apply(decision)
         if decision.moved_to:
             log.warning("feed moved permanently", feed=feed.name, new_url=decision.moved_to)
@@ -118,13 +129,64 @@ class Poller:
         return decision
 
     async def poll_contained(self, feed: FeedSpec) -> Decision | None:
-        """`poll`, except that a bug met on one feed is logged (None), not raised: it must not
-        cost the other feeds their poll."""
+        """`poll`, except that a bug met on one feed is logged and recorded as that feed's
+        failure, with its backoff, not raised: it must not cost the other feeds their poll, nor
+        leave the feed due again at once (a retry every tick). None if even that failed."""
         try:
             return await self.poll(feed)
-        except Exception:
+        except Exception as exc:
             log.exception("feed poll crashed", feed=feed.name)
+            crash = f"crashed: {type(exc).__name__}: {exc}".rstrip(": ")
+        try:
+            return self._record_failure(feed, crash)
+        except Exception:
+            log.exception("feed failure not recorded", feed=feed.name)
             return None
+
+    def _within_limits(self, decision: Decision, now: datetime) -> Decision:
+        """`decision` with the storm guard's caps applied (see `storm`), counting what the
+        outbox took over the last hour."""
+        settings = self.config.settings
+        limits = StormLimits(
+            settings.feed_alerts_per_poll,
+            settings.feed_alerts_per_hour,
+            settings.rule_alerts_per_poll,
+            settings.rule_alerts_per_hour,
+        )
+        recent = RecentAlerts(*self.store.alerted_since(now - timedelta(hours=1)))
+        guarded, held = guard(decision, limits, recent)
+        for channel, count in held.items():
+            log.warning("alert storm held back", feed=decision.feed, channel=channel, held=count)
+        return guarded
+
+    def _record_failure(self, feed: FeedSpec, error: str) -> Decision:
+        """Record `error` as the outcome of a poll of `feed`, as `decide` records failures."""
+        rules = [r for r in self.config.rules.values() if r.applies_to(feed)]
+        decision = decide(
+            self._policy(feed, rules),
+            state=self.store.feed_state(feed.name),
+            fetched=FetchResult(feed.url, error=error),
+            parsed=None,
+            seen_entries=set(),
+            seen_stories=set(),
+            match=lambda item: MatchResult((), ()),  # a failure matches nothing
+            now=self.now(),
+            jitter=random.random(),  # noqa: S311 (spreading polls, not cryptography)
+        )
+        self.store.apply(decision)
+        return decision
+
+    def _policy(self, feed: FeedSpec, rules: list[Rule]) -> FeedPolicy:
+        """How `feed` is polled, and which channels the `rules` that apply to it send to."""
+        settings = self.config.settings
+        return FeedPolicy(
+            name=feed.name,
+            url=feed.url,
+            interval=self.config.interval(feed),
+            max_item_age=settings.max_item_age,
+            channels_of_rule={r.name: r.channels for r in rules},
+            keep_history=bool(settings.history_retention),
+        )
 
     async def _with_article_texts(self, parsed: ParsedFeed, wanted: list[Item]) -> ParsedFeed:
         """`parsed` with the main text of each wanted item's article page added to its text;
@@ -141,6 +203,10 @@ class Poller:
         return replace(parsed, items=items)
 
     async def _article_text(self, url: str) -> str | None:
+        refused = link_refusal(url)
+        if refused is not None:
+            log.warning("article page not fetched", url=url, error=refused)
+            return None
         settings = self.config.settings
         page = await fetch(
             self.session,

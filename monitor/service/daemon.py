@@ -47,7 +47,7 @@ DELIVERY_EVERY = timedelta(seconds=5)  # besides being woken by every poll that 
 PRUNE_EVERY = timedelta(hours=1)
 STOP_GRACE = 5.0  # seconds in-flight polls and the current delivery get after SIGTERM
 # Changing these needs a restart: the HTTP session, the database and the server are built once.
-_RESTART_ONLY = ("state_dir", "concurrency", "connections_per_host", "http")
+_RESTART_ONLY = ("state_dir", "concurrency", "connections_per_host", "http", "allow_private")
 
 
 @dataclass

@@ -57,6 +57,26 @@ class PollState(Database):
             seen_stories = set(chunked_in(conn, stories.c.story_key, story_keys))
         return seen_entries, seen_stories
 
+    def alerted_since(self, since: datetime) -> tuple[dict[str, int], dict[str, int]]:
+        """Stories queued to alert since `since`, counted by the feed they were first seen in
+        and by rule (for the storm guard); its own summaries (keys `storm:…`) are not counted."""
+        query = (
+            select(stories.c.feed, outbox.c.story_key, outbox.c.rules)
+            .join(stories, stories.c.story_key == outbox.c.story_key)
+            .where(outbox.c.created_at >= since, ~outbox.c.story_key.startswith("storm:"))
+        )
+        by_feed: dict[str, set[str]] = {}
+        by_rule: dict[str, set[str]] = {}
+        with self.engine.connect() as conn:
+            for feed, story_key, rules in conn.execute(query):
+                by_feed.setdefault(feed, set()).add(story_key)
+                for rule in json.loads(rules):
+                    by_rule.setdefault(rule, set()).add(story_key)
+        return (
+            {feed: len(keys) for feed, keys in by_feed.items()},
+            {rule: len(keys) for rule, keys in by_rule.items()},
+        )
+
     def apply(self, decision: Decision) -> int:
         """Write one poll's decision in one transaction; returns the number of alerts queued."""
         with self.writer.begin() as conn:
@@ -76,6 +96,7 @@ def _feed_state(row: Any) -> FeedState:
         next_poll_at=row["next_poll_at"],
         hold_until=row["hold_until"],
         gone_at=row["gone_at"],
+        last_error=row["last_error"],
     )
 
 

@@ -61,7 +61,9 @@ def test_sigkill_during_delivery_loses_nothing(
     ]
     server.feeds["wire.xml"] = rss(*stories)
     accepting_sink(server, 0.01)
-    config = desk_config(server, tmp_path, "wire.xml", interval="1h")
+    # The storm guard would otherwise summarise most of them: this test wants every one.
+    caps = f"feed_alerts_per_poll = {STORIES}\nrule_alerts_per_poll = {STORIES}\n"
+    config = desk_config(server, tmp_path, "wire.xml", interval="1h", settings=caps)
     chance = random.Random(os.environ.get("CRASH_SEED", "7"))
     kills = 0
     while kills < KILLS and len({p["title"] for p in server.posts}) < STORIES:

@@ -63,3 +63,34 @@ def test_bad_input_is_a_clear_error_and_changes_nothing(tmp_path: Path) -> None:
     assert "not an OPML file" in not_opml.stderr
     assert "Config directory not found: elsewhere" in no_config.stderr
     assert (tmp_path / "config" / "feeds.toml").read_bytes() == before
+
+
+def test_inward_urls_are_imported_only_with_allow_private(tmp_path: Path) -> None:
+    config = example(tmp_path) / "config"
+    hostile = tmp_path / "hostile.opml"
+    hostile.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head><title>Shared list</title></head><body>'
+        '<outline type="rss" text="Admin" xmlUrl="http://127.0.0.1:8080/admin"/>'
+        '<outline type="rss" text="Cloud" xmlUrl="http://169.254.169.254/latest/meta-data/"/>'
+        '<outline type="rss" text="Wire" xmlUrl="http://wire.example.org@127.0.0.2/secret"/>'
+        "</body></opml>",
+        encoding="utf-8",
+    )
+
+    refused = cli("--config", "config", "import-opml", str(hostile), cwd=tmp_path)
+    names_then = feed_names(config)
+    vouched = cli(
+        "--config", "config", "import-opml", str(hostile), "--allow-private", cwd=tmp_path
+    )
+
+    assert (refused.returncode, vouched.returncode) == (0, 0)
+    assert "Added 0 feed(s)" in refused.stdout
+    assert (
+        "skipped http://127.0.0.1:8080/admin: 127.0.0.1 is a loopback address "
+        "(--allow-private imports it)"
+    ) in refused.stdout
+    assert "169.254.169.254 is a link-local address" in refused.stdout
+    assert "credentials in the URL" in refused.stdout
+    assert names_then == ["Sample wire"]
+    assert "Added 3 feed(s)" in vouched.stdout
+    assert feed_names(config) == ["Sample wire", "Admin", "Cloud", "Wire"]

@@ -1,4 +1,5 @@
-"""A real aiohttp server on 127.0.0.1, run in a thread, for integration tests.
+"""A real aiohttp server on loopback (127.0.0.1 unless told), run in a thread, for integration
+tests.
 
 Routes are plain handlers; `FeedServer` adds the ones the tests need: static feeds (with ETag
 support), failing and hanging feeds, and a sink that records JSON posts (Apprise's `json://`).
@@ -19,7 +20,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class FeedServer:
     """A loopback HTTP server; `url(path)` addresses it, `posts` holds what the sink received."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
         self.feeds: dict[str, bytes] = {}
         self.handlers: dict[str, Handler] = {}
         self.posts: list[dict[str, Any]] = []
@@ -29,11 +31,11 @@ class FeedServer:
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
         self._thread = threading.Thread(target=self._serve, daemon=True)
-        self.port = 0
+        self.port = port
 
     def url(self, path: str) -> str:
         """The absolute URL of `path` on this server."""
-        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
+        return f"http://{self.host}:{self.port}/{path.lstrip('/')}"
 
     def __enter__(self) -> "FeedServer":
         self._thread.start()
@@ -58,7 +60,7 @@ class FeedServer:
         app.router.add_route("*", "/{path:.*}", self._dispatch)
         runner = web.AppRunner(app, shutdown_timeout=1)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, self.host, self.port)
         await site.start()
         server = site._server
         assert server is not None

@@ -20,8 +20,10 @@ PURE = (
     "monitor.model",
     "monitor.items",
     "monitor.rules",
+    "monitor.polling.addresses",
     "monitor.polling.decide",
     "monitor.polling.hints",
+    "monitor.polling.storm",
     "monitor.delivery.alerts",
     "monitor.delivery.pacing",
 )

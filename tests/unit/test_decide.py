@@ -1,6 +1,7 @@
 """`decide`, scenario by scenario: what one poll writes."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from monitor.items import Item
@@ -14,7 +15,13 @@ from monitor.model import (
     ParsedFeed,
     state_for,
 )
-from monitor.polling.decide import MAX_HINTED_DELAY, decide
+from monitor.polling.decide import (
+    GONE_CONFIRMATIONS,
+    GONE_RECHECK,
+    MAX_BACKOFF,
+    MAX_HINTED_DELAY,
+    decide,
+)
 from monitor.rules.matcher import Matcher, MatchResult, Vocabulary
 from monitor.rules.query import parse
 
@@ -229,15 +236,61 @@ def test_rss_ttl_pushes_next_poll_but_a_short_one_does_not_shorten_it() -> None:
     assert run([], ttl=timedelta(minutes=1)).feed_update.next_poll_at == NOW + POLICY.interval
 
 
-def test_gone_stops_polling_until_the_url_changes() -> None:
-    decision = run([], fetched=failing(410))
-    assert decision.feed_update.gone_at == NOW
-    assert decision.feed_update.next_poll_at is None
-    assert "polling stopped" in (decision.error or "")
-    gone = FeedState(POLICY.url, None, None, 1, gone_at=NOW)
-    later = NOW + timedelta(days=30)
-    assert "410" in (gone.held(later) or "")
-    assert state_for(gone, "https://example.org/new-feed") is None
+def test_a_410_stops_polling_only_once_confirmed_over_a_day() -> None:
+    state: FeedState | None = replace(STATE, consecutive_failures=4, last_error="HTTP 500")
+    moment, held = NOW, []
+    for _ in range(GONE_CONFIRMATIONS):
+        decision = decide(
+            POLICY,
+            state=state,
+            fetched=failing(410),
+            parsed=None,
+            seen_entries=set(),
+            seen_stories=set(),
+            match=lambda i: MATCHER.match(i.title, i.text),
+            now=moment,
+        )
+        update = decision.feed_update
+        held.append((update.consecutive_failures, update.hold_until, update.gone_at))
+        state = replace(
+            STATE,
+            consecutive_failures=update.consecutive_failures,
+            last_error=decision.error,
+            hold_until=update.hold_until,
+            gone_at=update.gone_at,
+        )
+        moment += GONE_RECHECK
+    # The run of 410s is counted from its first (the 500s before it were something else);
+    # the feed is held between them, so `once` from cron waits too.
+    assert held == [
+        (1, NOW + GONE_RECHECK, None),
+        (2, NOW + 2 * GONE_RECHECK, None),
+        (3, None, NOW + 2 * GONE_RECHECK),
+    ]
+    assert state is not None
+    suspected = FeedState(POLICY.url, None, None, 1, hold_until=NOW, last_error="HTTP 410 Gone")
+    assert suspected.held(NOW - GONE_RECHECK) == "a 410 Gone is checked again at 2026-11-24 " + (
+        "12:00:00 UTC"
+    )
+    assert "polling stopped" in (state.last_error or "")
+    assert "410" in (state.held(NOW + timedelta(days=30)) or "")
+    assert state_for(state, "https://example.org/new-feed") is None
+
+
+def test_a_transient_410_is_forgotten_when_the_feed_answers_again() -> None:
+    suspected = replace(STATE, consecutive_failures=2, last_error="HTTP 410 (2 of 3: …)")
+    recovered = run([], state=suspected)
+    assert recovered.feed_update.consecutive_failures == 0
+    assert recovered.feed_update.gone_at is None
+    after = replace(STATE, consecutive_failures=1, last_error="HTTP 503")
+    assert run([], state=after, fetched=failing(410)).feed_update.consecutive_failures == 1
+
+
+def test_backoff_of_a_feed_failing_for_years_neither_overflows_nor_exceeds_its_ceiling() -> None:
+    for failures in (40, 1_000, 10**9):
+        worn = replace(STATE, consecutive_failures=failures)
+        decision = run([], state=worn, fetched=failing(500))
+        assert decision.feed_update.next_poll_at == NOW + MAX_BACKOFF
 
 
 def test_permanent_redirect_is_remembered_once_the_target_answers() -> None:

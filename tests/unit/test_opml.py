@@ -75,3 +75,28 @@ def test_tags_are_written_only_when_there_are_some() -> None:
     assert plan.added == [
         {"name": "A", "url": "https://a.example.org/rss", "tags": ["World", "Wires"]}
     ]
+
+
+INWARD = [
+    ("http://127.0.0.1:8080/admin", "127.0.0.1 is a loopback address"),
+    ("http://[::1]/feed", "::1 is a loopback address"),
+    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),
+    ("https://10.0.0.7/rss", "10.0.0.7 is a private address"),
+    ("http://news.example.org@127.0.0.2/secret", "credentials in the URL"),
+    ("https://reader:hunter2@feeds.example.org/private.xml", "credentials in the URL"),
+    ("http://localhost:9090/metrics", "localhost is a local name"),
+    ("http://printer.local/feed", "printer.local is a local name"),
+    ("http://metadata.google.internal/", "metadata.google.internal is a local name"),
+]
+
+
+def test_urls_pointing_inward_are_skipped_unless_allowed() -> None:
+    listed = [OpmlFeed(url, f"Feed {n}") for n, (url, _why) in enumerate(INWARD)]
+    public = OpmlFeed("https://93.184.215.14/rss", "Public by address")
+
+    plan = plan_import([*listed, public], [])
+    vouched = plan_import(listed, [], allow_private=True)
+
+    assert plan.skipped == [(url, f"{why} (--allow-private imports it)") for url, why in INWARD]
+    assert plan.added == [{"name": "Public by address", "url": public.url}]
+    assert [f["url"] for f in vouched.added] == [url for url, _why in INWARD]
