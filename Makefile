@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: example test bench soak
+.PHONY: example test bench soak fuzz
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,14 @@ bench: $(VENV)/.installed
 # Ten minutes of `run` against 500 loopback feeds: delivery, latency and memory over time.
 soak: $(VENV)/.installed
 	$(BIN)/python bench/soak.py
+
+# Hostile feed documents through parse → match → render for FUZZ_SECONDS in all (default 60):
+# half Hypothesis (well-formed documents, hostile fields), half atheris (mutated bytes, guided
+# by coverage; installed here from the `fuzz` extra). Fails on any exception or broken promise;
+# not part of `make test`. `make fuzz FUZZ_SECONDS=600` for a longer run.
+FUZZ_SECONDS ?= 60
+fuzz: $(VENV)/.installed
+	$(BIN)/python -c "import atheris" 2>/dev/null || \
+		$(BIN)/python -m pip install --quiet --only-binary atheris -e '.[fuzz]'
+	$(BIN)/python -m tests.fuzz.pipeline --seconds $$(( $(FUZZ_SECONDS) / 2 ))
+	$(BIN)/python -m tests.fuzz.mutate --seconds $$(( $(FUZZ_SECONDS) - $(FUZZ_SECONDS) / 2 ))

@@ -2,7 +2,11 @@
 
 Library loggers (Apprise, aiohttp) go through the same processors, so a library that logs a
 URL with a token in it is redacted too; Apprise is kept at INFO or quieter, because at DEBUG it
-logs full Telegram and Slack URLs.
+logs full Telegram and Slack URLs. Redacted are: the registered secrets (what `${NAME}`s
+expanded to, the tokens written in channel URLs, feed URLs' credentials), and in any URL its
+user-info and secret-named query values, wherever the URL came from. Control and bidi-override
+characters (a feed's title, an error a server sent) are written as escapes, so that no log line
+can act on the terminal that shows it.
 
 JSON lines carry text as it is (a Cyrillic error reads as Cyrillic in journalctl), since JSON is
 UTF-8. Only a stderr whose encoding is not UTF-8 gets `\\uXXXX` escapes instead: written raw
@@ -17,6 +21,8 @@ from typing import Any, Literal, TextIO
 
 import structlog
 
+from monitor.display import MASK, redact_urls, visible
+
 LogFormat = Literal["auto", "console", "json"]
 _secrets: list[str] = []
 
@@ -29,18 +35,19 @@ def add_secrets(values: Iterable[str]) -> None:
     _secrets.sort(key=len, reverse=True)
 
 
-def _redact_value(value: Any) -> Any:
-    if isinstance(value, str):
-        for secret in _secrets:
-            value = value.replace(secret, "***")
-    return value
+def redact_text(value: str) -> str:
+    """`value` with every registered secret and URL credential masked, and its control
+    characters escaped: what a log line, or a table of what the state says, may show."""
+    for secret in _secrets:
+        value = value.replace(secret, MASK)
+    return visible(redact_urls(value))
 
 
 def redact(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """structlog processor: replace every registered secret in every string field."""
-    if _secrets:
-        for key, value in event.items():
-            event[key] = _redact_value(value)
+    """structlog processor: `redact_text` on every string field."""
+    for key, value in event.items():
+        if isinstance(value, str):
+            event[key] = redact_text(value)
     return event
 
 

@@ -3,7 +3,7 @@
 import typer
 from rich.table import Table
 
-from monitor.cli.common import load, out
+from monitor.cli.common import load, out, shown
 from monitor.config.durations import format_duration
 
 
@@ -12,28 +12,42 @@ def check(ctx: typer.Context) -> None:
     config = load(ctx)
     settings = config.settings
     out.print(
-        f"Config {config.directory}: {len(config.feeds)} feeds, {len(config.rules)} rules, "
-        f"{len(config.channels)} channels — state in {settings.state_dir}",
+        shown(
+            f"Config {config.directory}: {len(config.feeds)} feeds, {len(config.rules)} rules, "
+            f"{len(config.channels)} channels — state in {settings.state_dir}"
+        ),
         highlight=False,
     )
+    # Every cell through `shown`: names, queries and URLs are the user's or an OPML's text.
     feeds = Table("feed", "url", "interval", "tags", title="Feeds")
     for feed in config.feeds.values():
         feeds.add_row(
-            feed.name, feed.url, format_duration(config.interval(feed)), " ".join(feed.tags)
+            shown(feed.name),
+            shown(feed.url),
+            format_duration(config.interval(feed)),
+            shown(" ".join(feed.tags)),
         )
     rules = Table("rule", "query", "channels", "feeds", title="Rules")
     for rule in config.rules.values():
         rules.add_row(
-            rule.name, rule.query, ", ".join(rule.channels), ", ".join(rule.feeds) or "all"
+            shown(rule.name),
+            shown(rule.query),
+            shown(", ".join(rule.channels)),
+            shown(", ".join(rule.feeds) or "all"),
         )
     channels = Table("channel", "format", "pacing", "urls", title="Channels")
     for channel in config.channels.values():
         pacing = channel.pacing
-        shown = [f"digest every {format_duration(pacing.digest)}" if pacing.digest else "at once"]
+        shown_pacing = [
+            f"digest every {format_duration(pacing.digest)}" if pacing.digest else "at once"
+        ]
         if pacing.quiet_hours is not None:
-            shown.append(f"quiet {pacing.quiet_hours}")
+            shown_pacing.append(f"quiet {pacing.quiet_hours}")
         channels.add_row(
-            channel.name, channel.format, ", ".join(shown), "\n".join(channel.shown_urls)
+            shown(channel.name),
+            channel.format,
+            ", ".join(shown_pacing),
+            shown("\n".join(channel.shown_urls)),
         )
     for table in (feeds, rules, channels):
         out.print(table)

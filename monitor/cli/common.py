@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 if TYPE_CHECKING:
     from monitor.config.model import Config
@@ -39,12 +40,21 @@ def load(ctx: typer.Context, *, sending: bool = True) -> "Config":
         config = load_config(directory, channel_urls=sending)
     except ConfigError as exc:
         count = len(exc.errors)
-        err.print(f"[bold red]{count} error(s) in config {directory}:[/]", highlight=False)
+        err.print(Text(f"{count} error(s) in config {directory}:", "bold red"), highlight=False)
         for message in exc.errors:
-            err.print(f"  • {message}", markup=False, highlight=False)
+            err.print(shown(f"  • {message}"), highlight=False)
         raise typer.Exit(EXIT_CONFIG) from None
     logging_setup.add_secrets(config.secrets)
     return config
+
+
+def shown(value: str) -> Text:
+    """Text from the config, a feed or the state, as the console may show it: never read as
+    markup (`[/]` in a feed's name), control and bidi characters escaped, and secrets and URL
+    credentials masked as in the logs."""
+    from monitor.log import redact_text
+
+    return Text(redact_text(value))
 
 
 @contextmanager

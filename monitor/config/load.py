@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from monitor.config.feed_urls import resolve_feed_url
 from monitor.config.model import (
     ActorSpec,
     Channel,
@@ -27,6 +28,7 @@ from monitor.config.model import (
     TopicSpec,
 )
 from monitor.config.secrets import usable_urls
+from monitor.display import url_secrets
 from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.query import QueryError, Term, parse, parse_alias
 
@@ -73,7 +75,11 @@ def load_config(directory: Path, *, channel_urls: bool = True) -> Config:
     merged = _read_directory(directory, errors)
     settings = _settings(merged, directory, errors)
     feeds = _validate_named(merged.arrays["feeds"], "feed", FeedSpec, errors)
-    feeds = {n: _resolve_feed_url(f, directory, errors, e) for n, (f, e) in feeds.items()}
+    feeds = {
+        name: (resolve_feed_url(feed, directory, f"{entry.file}: feed '{name}'", errors), entry)
+        for name, (feed, entry) in feeds.items()
+    }
+    secrets.extend(secret for feed, _entry in feeds.values() for secret in url_secrets(feed.url))
     channels = _channels(merged.tables["channels"], secrets if channel_urls else None, errors)
     vocabulary = _vocabulary(merged, errors)
     rules = _rules(merged.arrays["rules"], feeds, channels, vocabulary, errors)
@@ -164,7 +170,7 @@ def _settings(merged: _Merged, directory: Path, errors: list[str]) -> Settings |
     try:
         settings = Settings(**values)
     except ValidationError as exc:
-        errors.extend(f"{', '.join(files)}: [monitor] {msg}" for msg in _describe(exc))
+        errors.extend(_settings_error(exc, files))
         return None
     state_directory = os.environ.get("STATE_DIRECTORY")
     if state_directory:
@@ -175,6 +181,17 @@ def _settings(merged: _Merged, directory: Path, errors: list[str]) -> Settings |
         if left is not None:
             errors.append(f"{', '.join(files)}: [monitor] state_dir {str(state_dir)!r}: {left}")
     return settings
+
+
+def _settings_error(exc: ValidationError, files: list[str]) -> list[str]:
+    """Each error named by where its value came from: `MONITOR_<KEY>` if the environment set
+    it (the environment beats the files), else the files."""
+    out = []
+    for err, message in zip(exc.errors(), _describe(exc), strict=True):
+        variable = f"MONITOR_{str(err['loc'][0]).upper()}" if err["loc"] else ""
+        where = f"environment {variable}" if variable in os.environ else ", ".join(files)
+        out.append(f"{where}: [monitor] {message}")
+    return out
 
 
 def _state_left_behind(written: Path, resolved: Path) -> str | None:
@@ -211,22 +228,6 @@ def _validate_named(
             continue
         valid[entry.name] = (obj, entry)
     return valid
-
-
-def _resolve_feed_url(
-    feed: FeedSpec, directory: Path, errors: list[str], entry: _Entry
-) -> tuple[FeedSpec, _Entry]:
-    scheme = feed.url.partition("://")[0].lower() if "://" in feed.url else ""
-    if scheme in ("http", "https"):
-        return feed, entry
-    if scheme not in ("", "file"):
-        errors.append(f"{entry.file}: feed '{feed.name}': unsupported URL scheme '{scheme}://'")
-        return feed, entry
-    path = Path(feed.url[len("file://") :] if scheme else feed.url)
-    path = path if path.is_absolute() else (directory / path)
-    if not path.is_file():
-        errors.append(f"{entry.file}: feed '{feed.name}': file not found: {path}")
-    return feed.model_copy(update={"url": path.resolve().as_uri()}), entry
 
 
 def _channels(

@@ -1,6 +1,8 @@
 """The shape of the configuration: pydantic models of what the TOML files may say, and the
 validated values the rest of the program uses (`Config`, `Channel`, `Rule`)."""
 
+import ipaddress
+import re
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -9,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -19,14 +22,27 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from monitor.config.durations import format_duration, parse_duration
+from monitor.config.durations import format_duration, parse_duration, positive
 from monitor.delivery.pacing import Pacing, QuietHours
+from monitor.display import visible
 from monitor.items import MAX_CLOCK_SKEW
 from monitor.polling.addresses import hosts_and_networks
 from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.query import Node
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+# An interval, timeout or age: 0 would mean polling without pause, or giving up at once.
+PositiveDuration = Annotated[timedelta, BeforeValidator(parse_duration), AfterValidator(positive)]
+
+
+def _no_controls(value: str) -> str:
+    # A name is shown in alerts, tables and logs: a control character there is never meant.
+    if visible(value) != value:
+        raise ValueError(f"{value!r} holds a control character")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1), AfterValidator(_no_controls)]
 
 
 class Settings(BaseSettings):
@@ -35,18 +51,20 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MONITOR_", extra="forbid")
 
     state_dir: Path = Path("state")
-    poll_interval: Duration = timedelta(minutes=10)
-    max_item_age: Duration = timedelta(hours=24)
-    timeout: Duration = timedelta(seconds=20)
+    poll_interval: PositiveDuration = timedelta(minutes=10)
+    max_item_age: PositiveDuration = timedelta(hours=24)
+    timeout: PositiveDuration = timedelta(seconds=20)
     concurrency: int = Field(default=20, ge=1, le=1000)
     connections_per_host: int = Field(default=4, ge=1, le=100)  # politeness toward publishers
-    max_feed_bytes: int = Field(default=10_000_000, ge=1024)
+    max_feed_bytes: int = Field(default=10_000_000, ge=1024, le=1_000_000_000)
     timezone: str = "UTC"
     history_retention: Duration = timedelta(days=30)  # items kept for `test-rule --history`
-    max_retry_age: Duration = timedelta(hours=24)  # failed deliveries are retried this long
+    max_retry_age: PositiveDuration = timedelta(hours=24)  # failed deliveries are retried this long
     # Entries feeds no longer list, stories and finished alerts are forgotten after this long.
     state_retention: Duration = timedelta(days=90)
-    status_interval: Duration = timedelta(minutes=5)  # `run` logs a status summary this often
+    # `run` logs a status summary this often.
+    status_interval: PositiveDuration = timedelta(minutes=5)
+    http_public: bool = False  # `http` may be an address other than loopback
     http: str | None = None  # `run` serves /healthz and /metrics here ("127.0.0.1:9464")
     # Non-public hosts and networks that article pages and redirects may reach (none by
     # default: links in feeds are third-party input); configured feed URLs need no entry.
@@ -83,11 +101,20 @@ class Settings(BaseSettings):
 
     @field_validator("http")
     @classmethod
-    def _host_and_port(cls, value: str | None) -> str | None:
+    def _host_and_port(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
             host, _, port = value.rpartition(":")
-            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            name = host.removeprefix("[").removesuffix("]")
+            if not _HOST.fullmatch(name) or not port.isdigit() or not 0 < int(port) < 65536:
                 raise ValueError(f'{value!r} is not "HOST:PORT" (e.g. "127.0.0.1:9464")')
+            # /healthz and /metrics have no authentication: reachable from elsewhere, they
+            # tell anyone what is monitored and how often.
+            if not info.data.get("http_public") and not _is_loopback(name):
+                raise ValueError(
+                    f"{value!r} is not a loopback address (127.0.0.1, ::1, localhost): "
+                    "/healthz and /metrics have no authentication; set http_public = true to "
+                    "serve them there anyway"
+                )
         return value
 
     @field_validator("allow_private")
@@ -117,6 +144,18 @@ class Settings(BaseSettings):
         return env_settings, init_settings
 
 
+_HOST = re.compile(r"[A-Za-z0-9.\-]+|[0-9A-Fa-f:.]+")  # a host name, an IPv4 or IPv6 address
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # any other name could resolve anywhere
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -124,10 +163,10 @@ class _Strict(BaseModel):
 class FeedSpec(_Strict):
     """One `[[feeds]]` entry."""
 
-    name: str = Field(min_length=1)
+    name: Name
     url: str = Field(min_length=1)
-    interval: Duration | None = None
-    tags: tuple[str, ...] = ()
+    interval: PositiveDuration | None = None
+    tags: tuple[Name, ...] = ()
     full_text: bool = False
 
 
@@ -192,7 +231,7 @@ class ExampleSpec(_Strict):
 class RuleSpec(_Strict):
     """One `[[rules]]` entry."""
 
-    name: str = Field(min_length=1)
+    name: Name
     query: str
     channels: tuple[str, ...] = Field(min_length=1)
     feeds: tuple[str, ...] = ()

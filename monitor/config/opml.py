@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import listparser
 import tomlkit
 
+from monitor.display import visible
 from monitor.items import canonical_link
 from monitor.polling.addresses import inward
 
@@ -56,8 +57,9 @@ def read_opml(document: bytes) -> list[OpmlFeed]:
     return [
         OpmlFeed(
             url=str(feed.get("url", "")).strip(),
-            title=" ".join(str(feed.get("title") or "").split()),
-            tags=tuple(dict.fromkeys(str(t).strip() for t in feed.get("tags", ()) if t)),
+            # Control and bidi characters as escapes: names may not hold them (see `check`).
+            title=visible(" ".join(str(feed.get("title") or "").split())),
+            tags=tuple(dict.fromkeys(visible(str(t).strip()) for t in feed.get("tags", ()) if t)),
         )
         for feed in parsed.feeds
     ]

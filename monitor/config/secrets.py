@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from pydantic import SecretStr
 
@@ -13,6 +14,7 @@ _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Our own target, always valid and shown as written: `check` need not load every Apprise plugin
 # (a third of a second) to know that. Any other URL, options included, goes through Apprise.
 _CONSOLE = "console://"
+_URL_PARTS = re.compile(r"[/:@?&=#,;]+")
 
 
 def read_secret(name: str) -> str | None:
@@ -69,9 +71,18 @@ def usable_urls(
             scheme = template.partition("://")[0]
             errors.append(f"{where}: URL {number} ({scheme}://…) is not a valid Apprise URL")
             continue
+        secrets.extend(hidden_parts(expanded.url, private))
         urls.append(SecretStr(expanded.url))
         shown.append(private)
     return tuple(urls), tuple(shown)
+
+
+def hidden_parts(url: str, private: str) -> list[str]:
+    """The parts of `url` that its privacy form `private` hides: the tokens and passwords
+    written in the config itself, not through `${NAME}`, which logs must redact too."""
+    shown = unquote(private)
+    parts = {unquote(part) for part in _URL_PARTS.split(url.partition("://")[2])}
+    return sorted(part for part in parts if len(part) >= 4 and part not in shown)
 
 
 def _private_form(url: str) -> str | None:

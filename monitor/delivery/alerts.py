@@ -1,7 +1,8 @@
 """Build an alert from a matched item and render it for a channel format (pure).
 
 Everything that came from a feed is escaped for the format: a title such as
-`<b>x</b> *y* [z](http://evil)` shows literally, never as markup or a link.
+`<b>x</b> *y* [z](http://evil)` shows literally, never as markup or a link, and control or
+bidi-override characters (NUL, ESC, U+202E) show as escapes, in the subject too.
 """
 
 import html
@@ -13,6 +14,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from monitor.display import visible
 from monitor.items import Item
 from monitor.rules.evaluation import Span
 from monitor.rules.text import word_spans
@@ -151,6 +153,7 @@ class Rendered:
 
 
 def _escape(value: str, fmt: Format) -> str:
+    value = visible(value)
     if fmt == "html":
         return html.escape(value, quote=True)
     if fmt == "markdown":
@@ -160,7 +163,7 @@ def _escape(value: str, fmt: Format) -> str:
 
 def _emphasise(value: str, fmt: Format) -> str:
     escaped = _escape(value, fmt)
-    return {"html": f"<b>{escaped}</b>", "markdown": f"**{escaped}**", "text": f"«{value}»"}[fmt]
+    return {"html": f"<b>{escaped}</b>", "markdown": f"**{escaped}**", "text": f"«{escaped}»"}[fmt]
 
 
 def _safe_link(link: str) -> str:

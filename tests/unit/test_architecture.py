@@ -19,6 +19,7 @@ MAX_LINES = 350
 PURE = (
     "monitor.model",
     "monitor.items",
+    "monitor.display",
     "monitor.rules",
     "monitor.polling.addresses",
     "monitor.polling.decide",

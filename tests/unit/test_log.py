@@ -1,16 +1,19 @@
-"""JSON log lines: text in any script as it is, valid JSON, secrets still redacted."""
+"""Log lines: text in any script as it is, valid JSON, secrets and URL credentials redacted,
+control characters escaped."""
 
 import contextlib
 import io
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 import pytest
 import structlog
 
 from monitor import log as logging_setup
+from monitor.config.load import load_config
 from tests.support.logs import logging_kept
 
 CYRILLIC = "Не удалось получить ленту: соединение отклонено"
@@ -79,3 +82,56 @@ def test_a_stderr_that_is_not_utf8_gets_escapes_and_still_valid_json() -> None:
     assert written.isascii()  # no latin-1 byte that would break a UTF-8 reader
     (line,) = _lines(written.decode("ascii"))
     assert line["error"] == f"Élysée: {CYRILLIC}"
+
+
+def test_url_credentials_are_masked_in_any_line_without_being_registered() -> None:
+    stream = io.StringIO()
+    _log_to(stream)
+
+    structlog.get_logger("monitor.test").info(
+        "article page not fetched", url="http://evil.example@127.0.0.2/secret?token=t0k3n"
+    )
+    logging.getLogger("aiohttp.client").warning("GET https://reader:hunter2@feeds.example/x")
+
+    first, second = _lines(stream.getvalue())
+    assert first["url"] == "http://***@127.0.0.2/secret?token=***"
+    assert second["event"] == "GET https://reader:***@feeds.example/x"
+
+
+def test_tokens_written_in_the_config_itself_are_redacted(tmp_path: Path) -> None:
+    (tmp_path / "monitor.toml").write_text(
+        '[channels.desk]\nurls = ["json://desk:L1teral-T0ken@127.0.0.1:9/sink"]\n'
+        '[[feeds]]\nname = "wire"\n'
+        'url = "https://reader:Feed-Pa55@feeds.example.org/x?api_key=Feed-K3y&page=1"\n',
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path)
+    stream = io.StringIO()
+    _log_to(stream)
+    logging_setup.add_secrets(config.secrets)
+
+    # Libraries log secrets outside any URL too: a header, a form field, a bare token.
+    logging.getLogger("aiohttp.client").warning(
+        "auth failed: password=L1teral-T0ken key Feed-K3y, basic Feed-Pa55"
+    )
+
+    output = stream.getvalue()
+    for secret in ("L1teral-T0ken", "Feed-Pa55", "Feed-K3y"):
+        assert secret not in output
+    assert _lines(output)[0]["event"] == "auth failed: password=*** key ***, basic ***"
+
+
+def test_control_characters_from_feeds_never_reach_the_terminal() -> None:
+    stream = io.StringIO()
+    with contextlib.redirect_stderr(stream):
+        logging_setup.configure("info", "console")
+
+    title = "Wire\x1b[2J\x1b]8;;http://evil\x07 \u202egpj.exe\x00"
+    structlog.get_logger("monitor.test").warning("feed poll failed", feed=title, error=title)
+    logging.getLogger("feedparser").warning("bad title %s", title)  # an event is not repr()ed
+
+    output = stream.getvalue()
+    assert "\x1b" not in output  # (console lines are uncoloured: stderr is not a terminal)
+    assert "\u202e" not in output
+    assert "\x00" not in output
+    assert "bad title Wire\\x1b[2J" in output
