@@ -32,6 +32,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/match.py
 	$(BIN)/python bench/poll.py
 	$(BIN)/python bench/prune.py
+	$(BIN)/python bench/poison.py
 	$(BIN)/python bench/startup.py
 
 # Ten minutes of `run` against 500 loopback feeds: delivery, latency and memory over time.

@@ -205,10 +205,15 @@ class Decision:
     # The entry keys the feed lists now; None keeps the stored list (no feed read, or an empty
     # one, which is more likely a publisher's glitch than a feed with nothing left in it).
     listed: tuple[str, ...] | None = None
+    # The outbox rows the write really added, once written: fewer than decided when another
+    # feed's poll, in a thread of its own, queued the same story for a channel first.
+    queued: int | None = None
 
     @property
     def alert_count(self) -> int:
-        """How many outbox rows this decision adds."""
+        """How many outbox rows this decision adds (added, once it is written)."""
+        if self.queued is not None:
+            return self.queued
         return sum(len(s.alerts) for s in self.stories)
 
 

@@ -64,10 +64,11 @@ def state_errors(config: "Config") -> Iterator[None]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from monitor.state.schema_version import StateVersionError
+    from monitor.state.store import UnusableStateError
 
     try:
         yield
-    except (OSError, SQLAlchemyError) as exc:
+    except (OSError, SQLAlchemyError, UnusableStateError) as exc:
         err.print(
             f"Cannot use the state in {config.settings.state_dir}: {exc}",
             markup=False,
@@ -75,6 +76,24 @@ def state_errors(config: "Config") -> Iterator[None]:
         )
         code = EXIT_NEWER_STATE if isinstance(exc, StateVersionError) else 1
         raise typer.Exit(code) from None
+
+
+def new_state_if_asked(config: "Config", new_state: bool) -> None:
+    """`--new-state`: set an unusable state file aside (renamed, never deleted), so that
+    `run` or `once` begins a new state; without the flag, such a file is refused at open."""
+    from monitor.state.store import Store, set_aside, unusable
+
+    path = Store.database(config.settings.state_dir)
+    problem = unusable(path) if new_state else None
+    if problem is None:
+        return
+    aside = set_aside(path, datetime.now().astimezone())
+    err.print(
+        f"The state {path} could not be used ({problem}): set aside as {aside.name}; "
+        "a new state begins, and every story in the feeds now is new to it.",
+        markup=False,
+        highlight=False,
+    )
 
 
 @contextmanager

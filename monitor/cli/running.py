@@ -2,20 +2,30 @@
 many feeds are polled (a first poll of hundreds of feeds takes a minute)."""
 
 import logging
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
 
-from monitor.cli.common import err, load, state_errors
+from monitor.cli.common import err, load, new_state_if_asked, state_errors
 
 Progressed = Callable[[int, int], None]  # (feeds polled, feeds to poll)
+NewStateOption = Annotated[
+    bool,
+    typer.Option(
+        "--new-state",
+        help="If the state file is empty, unreadable or not a database, set it aside and begin "
+        "a new state (which alerts again on what the feeds list now); without it, such a file "
+        "is refused.",
+    ),
+]
 
 
-def once(ctx: typer.Context) -> None:
+def once(ctx: typer.Context, new_state: NewStateOption = False) -> None:
     """Poll every feed once, match, deliver alerts, and exit (for cron, trials and tests)."""
     import asyncio
 
@@ -26,6 +36,7 @@ def once(ctx: typer.Context) -> None:
     config = load(ctx)
     console = err if ctx.obj.progress_shown else None
     with state_errors(config), feed_progress(console) as progress:
+        new_state_if_asked(config, new_state)
         report = asyncio.run(run_once(config, progress=progress))
     structlog.get_logger(__name__).info(
         "once finished",
@@ -40,15 +51,19 @@ def once(ctx: typer.Context) -> None:
     )
 
 
-def run(ctx: typer.Context) -> None:
+def run(ctx: typer.Context, new_state: NewStateOption = False) -> None:
     """Run the service: poll feeds on schedule, match, alert; SIGHUP reloads the config,
     SIGTERM stops gracefully."""
+    # A reload asked for before the event loop listens, or after it stopped, is ignored rather
+    # than let SIGHUP's default action end the service.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     import asyncio
 
     from monitor.service.daemon import ListenError, run_daemon
 
     config = load(ctx)
     with state_errors(config):
+        new_state_if_asked(config, new_state)
         try:
             asyncio.run(run_daemon(config))
         except ListenError as exc:

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     concurrency: int = Field(default=20, ge=1, le=1000)
     connections_per_host: int = Field(default=4, ge=1, le=100)  # politeness toward publishers
     max_feed_bytes: int = Field(default=10_000_000, ge=1024, le=1_000_000_000)
+    # A poll reads at most this many entries of a feed (the first ones, newest by convention).
+    max_entries_per_poll: int = Field(default=2000, ge=1, le=1_000_000)
     timezone: str = "UTC"
     history_retention: Duration = timedelta(days=30)  # items kept for `test-rule --history`
     max_retry_age: PositiveDuration = timedelta(hours=24)  # failed deliveries are retried this long

@@ -1,18 +1,30 @@
 """Delivery's pass over the outbox: an alert leaves it only when its channel accepted it;
 failures are retried with exponential backoff until they are `max_retry_age` old (24 h unless
-configured), then marked failed and logged as errors."""
+configured), then marked failed and logged as errors. An alert for a channel the config no
+longer has (renamed, removed) waits for it the same way, with a warning each time.
 
+An attempt that was made but could not be recorded (the disk full, the state locked or damaged)
+is remembered in `Unrecorded`, never sent again on the strength of the stale row: the recording
+is retried with its own backoff, and the row stays out of the sends meanwhile. The state's
+reads and writes run off the event loop.
+"""
+
+import contextlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.delivery.alerts import Alert
 from monitor.delivery.pacing import Batch, newest_first, plan_delivery
 from monitor.delivery.sender import Notifier
 from monitor.model import OutboxRow
+from monitor.offload import off_loop
 from monitor.state.store import Store
 
 log = structlog.get_logger(__name__)
@@ -20,11 +32,62 @@ log = structlog.get_logger(__name__)
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX_DELAY = timedelta(hours=1)
 DUE_PAGE = 500  # due alerts read at a time; a pass goes on until none is left
+RECORD_RETRY_FIRST = timedelta(seconds=5)
+RECORD_RETRY_MAX_DELAY = timedelta(minutes=5)
 
 
 def retry_delay(attempts: int) -> timedelta:
     """Backoff after the `attempts`-th failed attempt: 30 s, 1 min, 2 min … capped at 1 h."""
     return min(RETRY_FIRST * (1 << max(attempts - 1, 0)), RETRY_MAX_DELAY)
+
+
+@dataclass
+class _Attempt:
+    """An attempt's record, waiting to be written: `record_attempt`'s arguments."""
+
+    alert_id: int
+    values: dict[str, Any]
+    tries: int = 0
+    retry_at: datetime | None = None  # when to try writing it again
+
+
+@dataclass
+class Unrecorded:
+    """Attempts made but not recorded yet, by alert id (in memory: the state could not take
+    them). Their rows are not sent again while they are here."""
+
+    attempts: dict[int, _Attempt] = field(default_factory=dict)
+
+    def flush(self, store: Store, now: datetime) -> None:
+        """Write the attempts whose retry is due; stop at the first failure (the state is
+        still unwritable), backing its retry off."""
+        for attempt in list(self.attempts.values()):
+            if attempt.retry_at is not None and attempt.retry_at > now:
+                continue
+            if not self.record(store, attempt, now):
+                return
+
+    def record(self, store: Store, attempt: _Attempt, now: datetime) -> bool:
+        """Write `attempt`; if the state refuses it, keep it here with a backoff (False)."""
+        try:
+            store.record_attempt(attempt.alert_id, **attempt.values)
+        except (SQLAlchemyError, OSError) as exc:
+            attempt.tries += 1
+            delay = min(RECORD_RETRY_FIRST * (1 << (attempt.tries - 1)), RECORD_RETRY_MAX_DELAY)
+            attempt.retry_at = now + delay
+            if attempt.alert_id not in self.attempts:
+                log.error(
+                    "delivery attempt not recorded: the alert will not be sent again, and its "
+                    "recording is retried",
+                    alert=attempt.alert_id,
+                    error=str(getattr(exc, "orig", None) or exc),
+                    retry_at=attempt.retry_at.isoformat(),
+                )
+            self.attempts[attempt.alert_id] = attempt
+            return False
+        if self.attempts.pop(attempt.alert_id, None) is not None:
+            log.info("delivery attempt recorded after all", alert=attempt.alert_id)
+        return True
 
 
 @dataclass
@@ -43,49 +106,79 @@ async def deliver_due(
     tz: ZoneInfo,
     now: Callable[[], datetime],
     stopping: Callable[[], bool] = lambda: False,
+    *,
+    unrecorded: Unrecorded | None = None,
 ) -> DeliveryReport:
     """Send every alert whose time has come (all of them, a page at a time), as single messages
-    or digests (see `pacing`); hold the others until their release; record each attempt.
-    Never raises for a failed send.
-    When `stopping()` turns true, the message being sent is finished and the rest wait."""
+    or digests (see `pacing`);
+    hold the others until their release; record each attempt (what cannot be recorded is kept
+    in `unrecorded`, and its row not sent again). Never raises for a failed send. When
+    `stopping()` turns true, the message being sent is finished and the rest wait."""
+    memory = Unrecorded() if unrecorded is None else unrecorded
     report = DeliveryReport()
     start = now()
+    await off_loop(memory.flush, store, start, name="delivery")
     handled: set[int] = set()
     # Page by page: a row handled leaves the due set (sent, failed, held, or retried after
     # `start`); one met again all the same ends the pass rather than loop on it.
     while True:
-        page = store.due_alerts(start, limit=DUE_PAGE)
-        rows = [row for row in page if row.id not in handled]
+        page = await off_loop(partial(store.due_alerts, start, limit=DUE_PAGE), name="delivery")
+        rows = [row for row in page if row.id not in handled and row.id not in memory.attempts]
         if not rows:
             break
         handled.update(row.id for row in rows)
-        plan = plan_delivery(rows, notifier.pacing, start, tz)
-        for release, ids in plan.held.items():
-            store.hold(ids, until=release)
-        for batch in plan.batches:
-            if stopping():
-                return report
-            error, accepted = await _attempt(notifier, batch, tz)
-            moment = now()
-            for row in batch.rows:
-                _record(
-                    store,
-                    notifier,
-                    row,
-                    error=error,
-                    accepted=accepted,
-                    moment=moment,
-                    report=report,
-                )
-            if error is None and batch.digest:
-                log.info("digest sent", channel=batch.channel, alerts=len(batch.rows))
+        delivered = await _deliver_page(
+            rows,
+            store=store,
+            notifier=notifier,
+            tz=tz,
+            now=now,
+            stopping=stopping,
+            memory=memory,
+            report=report,
+        )
+        if not delivered:
+            break
         if len(page) < DUE_PAGE:
             break
     return report
 
 
-def _record(
+async def _deliver_page(
+    rows: list[OutboxRow],
+    *,
     store: Store,
+    notifier: Notifier,
+    tz: ZoneInfo,
+    now: Callable[[], datetime],
+    stopping: Callable[[], bool],
+    memory: Unrecorded,
+    report: DeliveryReport,
+) -> bool:
+    """One page of due rows planned, held or sent, and recorded; False once `stopping()`."""
+    start = now()
+    plan = plan_delivery(rows, notifier.pacing, start, tz)
+    for release, ids in plan.held.items():
+        # A hold not written only costs planning it again next pass: it must not stop the sends.
+        with contextlib.suppress(SQLAlchemyError, OSError):
+            await off_loop(partial(store.hold, ids, until=release), name="delivery")
+    for batch in plan.batches:
+        if stopping():
+            return False
+        error, accepted = await _attempt(notifier, batch, tz)
+        moment = now()
+        attempts = [
+            _outcome(notifier, r, error=error, accepted=accepted, moment=moment, report=report)
+            for r in batch.rows
+        ]
+        for attempt in attempts:
+            await off_loop(memory.record, store, attempt, moment, name="delivery")
+        if error is None and batch.digest:
+            log.info("digest sent", channel=batch.channel, alerts=len(batch.rows))
+    return True
+
+
+def _outcome(
     notifier: Notifier,
     row: OutboxRow,
     *,
@@ -93,31 +186,29 @@ def _record(
     accepted: Collection[str],
     moment: datetime,
     report: DeliveryReport,
-) -> None:
-    """Record how one row's attempt went, and count it in `report`."""
+) -> _Attempt:
+    """How one row's attempt went: logged, counted in `report`, and the record to write."""
     delivered = sorted(_accepted_before(row, notifier.url_ids.get(row.channel, ())) | {*accepted})
+    values: dict[str, Any] = {"now": moment, "error": error, "delivered": delivered}
     if error is None:
-        store.record_attempt(row.id, now=moment, error=None, retry_at=None, delivered=delivered)
         log.info("alert sent", channel=row.channel, rule=row.rules, item=row.story_key)
         report.sent += 1
         report.latencies.append((moment - row.created_at).total_seconds())
-    elif moment - row.created_at >= notifier.max_retry_age or row.channel not in notifier.channels:
-        store.record_attempt(row.id, now=moment, error=error, retry_at=None, delivered=delivered)
+        return _Attempt(row.id, {**values, "retry_at": None})
+    if moment - row.created_at >= notifier.max_retry_age:
         log.error("alert given up", channel=row.channel, item=row.story_key, error=error)
         report.failed += 1
-    else:
-        retry_at = moment + retry_delay(row.attempts + 1)
-        store.record_attempt(
-            row.id, now=moment, error=error, retry_at=retry_at, delivered=delivered
-        )
-        log.warning(
-            "alert delivery failed; will retry",
-            channel=row.channel,
-            item=row.story_key,
-            error=error,
-            retry_at=retry_at.isoformat(),
-        )
-        report.retrying += 1
+        return _Attempt(row.id, {**values, "retry_at": None})
+    retry_at = moment + retry_delay(row.attempts + 1)
+    log.warning(
+        "alert delivery failed; will retry",
+        channel=row.channel,
+        item=row.story_key,
+        error=error,
+        retry_at=retry_at.isoformat(),
+    )
+    report.retrying += 1
+    return _Attempt(row.id, {**values, "retry_at": retry_at})
 
 
 def _accepted_before(row: OutboxRow, url_ids: Sequence[str]) -> set[str]:
@@ -134,7 +225,9 @@ async def _attempt(notifier: Notifier, batch: Batch, tz: ZoneInfo) -> tuple[str 
     """Send `batch` to the URLs of its channel that have not accepted all of it yet: (what
     failed, or None; the URLs, by `url_id`, that accepted it now)."""
     if batch.channel not in notifier.channels:
-        return f"channel '{batch.channel}' is no longer configured", []
+        # Renamed or removed: its alerts wait for it (a reload may bring it back) until
+        # `max_retry_age`, like any failed send.
+        return f"channel '{batch.channel}' is not configured; its alerts wait for it", []
     url_ids = notifier.url_ids[batch.channel]
     before = [_accepted_before(r, url_ids) for r in batch.rows]
     waiting = [u for u in url_ids if any(u not in took for took in before)]

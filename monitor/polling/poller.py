@@ -2,24 +2,28 @@
 
 import asyncio
 import random
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import aiohttp
 import structlog
 
-from monitor.config.model import Config, FeedSpec, Rule
+from monitor.config.model import Config, FeedSpec
 from monitor.items import Item
 from monitor.model import (
     Clock,
     Decision,
     FeedPolicy,
+    FeedState,
     FetchResult,
     ParsedFeed,
     state_for,
     utc_now,
 )
+from monitor.offload import off_loop
 from monitor.polling.addresses import link_refusal
+from monitor.polling.budget import within_budget
 from monitor.polling.decide import decide, to_be_matched
 from monitor.polling.extract import extract_article
 from monitor.polling.fetch import fetch
@@ -30,6 +34,21 @@ from monitor.rules.matcher import Matcher, MatchResult
 from monitor.state.store import Store
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass
+class _Read:
+    """What a poll read before deciding: the fetch, the parsed feed, the keys the state knows,
+    the items whose article pages are wanted (`full_text`), and the entry budget's cut."""
+
+    fetched: FetchResult
+    parsed: ParsedFeed | None
+    seen_entries: set[str]
+    seen_stories: set[str]
+    wanted: list[Item]
+    entries_before: int | None  # the feed's entries before the cut; None: not cut
+    cpu_seconds: float  # the poll's CPU time in its worker threads
+    queued: int = 0  # alerts the poll wrote to the outbox
 
 
 def http_session(config: Config) -> aiohttp.ClientSession:
@@ -55,63 +74,116 @@ class Poller:
     now: Clock = utc_now
 
     async def poll(self, feed: FeedSpec) -> Decision:
-        """Poll `feed` once and write what it yields; never raises for a feed's problems."""
-        settings = self.config.settings
-        state = self.store.feed_state(feed.name)
+        """Poll `feed` once and write what it yields; never raises for a feed's problems.
+
+        Only the waiting happens on the event loop: the state's reads and writes (which may wait
+        for another process's write lock), parsing, matching and deciding run in a thread of
+        their own (`off_loop`), so no feed, however large, holds up the others, the tick, the
+        watchdog's ping or `/healthz`."""
+        state = await off_loop(self.store.feed_state, feed.name, name=f"poll {feed.name}")
         current = state_for(state, feed.url)
         fetched = await fetch(
             self.session,
             (current.fetch_url if current else None) or feed.url,
             etag=current.etag if current else None,
             last_modified=current.last_modified if current else None,
-            timeout=settings.timeout.total_seconds(),
-            max_bytes=settings.max_feed_bytes,
+            timeout=self.config.settings.timeout.total_seconds(),
+            max_bytes=self.config.settings.max_feed_bytes,
             configured_url=feed.url,
         )
+        read = await off_loop(self._read, feed, fetched, name=f"poll {feed.name}")
+        if read.parsed is not None and feed.full_text:
+            read = replace(read, parsed=await self._with_article_texts(read.parsed, read.wanted))
+        decision = await off_loop(self._decide, feed, state, read, name=f"poll {feed.name}")
+        self._log(feed, decision, read)
+        return decision
+
+    def _read(self, feed: FeedSpec, fetched: FetchResult) -> "_Read":
+        """In a worker thread: the fetched document parsed (cut to the entry budget first), and
+        which of its entries and stories the state knows."""
+        started = time.thread_time()
         parsed: ParsedFeed | None = None
+        cut = None
         if fetched.body is not None and fetched.error is None:
+            cut = within_budget(fetched.body, self.config.settings.max_entries_per_poll)
             try:
-                # feedparser is CPU-bound; a thread keeps other feeds' deadlines honest.
-                parsed = await asyncio.to_thread(
-                    parse_feed, feed.name, fetched.body, fetched.url, fetched.headers
-                )
+                parsed = parse_feed(feed.name, cut.body, fetched.url, fetched.headers)
             except FeedParseError as exc:
                 fetched = replace(fetched, error=str(exc))
-        seen_entries, seen_stories = (
-            self.store.seen(
-                feed.name, (i.entry_key for i in parsed.items), (i.story_key for i in parsed.items)
-            )
-            if parsed is not None
-            else (set(), set())
+        if parsed is None:
+            return _Read(fetched, None, set(), set(), [], None, time.thread_time() - started)
+        seen_entries, seen_stories = self.store.seen(
+            feed.name, (i.entry_key for i in parsed.items), (i.story_key for i in parsed.items)
         )
-        rules = [r for r in self.config.rules.values() if r.applies_to(feed)]
-        policy = self._policy(feed, rules)
-        now = self.now()
-        if parsed is not None and feed.full_text:
-            wanted = to_be_matched(
-                policy,
+        wanted = (
+            to_be_matched(
+                self._policy(feed),
                 parsed.items,
                 seen_entries=seen_entries,
                 seen_stories=seen_stories,
-                now=now,
+                now=self.now(),
             )
-            parsed = await self._with_article_texts(parsed, wanted)
+            if feed.full_text
+            else []
+        )
+        entries_before = cut.entries_before if cut is not None else None
+        return _Read(
+            fetched,
+            parsed,
+            seen_entries,
+            seen_stories,
+            wanted,
+            entries_before,
+            time.thread_time() - started,
+        )
+
+    def _policy(self, feed: FeedSpec) -> FeedPolicy:
+        settings = self.config.settings
+        rules = [r for r in self.config.rules.values() if r.applies_to(feed)]
+        return FeedPolicy(
+            name=feed.name,
+            url=feed.url,
+            interval=self.config.interval(feed),
+            max_item_age=settings.max_item_age,
+            channels_of_rule={r.name: r.channels for r in rules},
+            keep_history=bool(settings.history_retention),
+        )
+
+    def _decide(self, feed: FeedSpec, state: FeedState | None, read: "_Read") -> Decision:
+        """In a worker thread: match, decide and write the poll (one transaction)."""
+        started = time.thread_time()
+        policy = self._policy(feed)
+        now = self.now()
         # None means every rule: cheaper than testing membership for each candidate.
-        names = None if len(rules) == len(self.config.rules) else frozenset(r.name for r in rules)
+        rules = policy.channels_of_rule
+        names = None if len(rules) == len(self.config.rules) else frozenset(rules)
         decision = decide(
             policy,
             state=state,
-            fetched=fetched,
-            parsed=parsed,
-            seen_entries=seen_entries,
-            seen_stories=seen_stories,
+            fetched=read.fetched,
+            parsed=read.parsed,
+            seen_entries=read.seen_entries,
+            seen_stories=read.seen_stories,
             match=lambda item: self.matcher.match(item.title, item.text, only=names),
             now=now,
             jitter=random.random(),  # noqa: S311 (spreading polls, not cryptography)
         )
         if decision.alert_count:
             decision = self._within_limits(decision, now)
-        queued = self.store.apply(decision)
+        read.queued = self.store.apply(decision)
+        decision = replace(decision, queued=read.queued)
+        read.cpu_seconds += time.thread_time() - started
+        return decision
+
+    def _log(self, feed: FeedSpec, decision: Decision, read: "_Read") -> None:
+        if read.entries_before is not None:
+            log.warning(
+                "feed over its entry budget: only the first entries were read",
+                feed=feed.name,
+                entries=read.entries_before,
+                read=self.config.settings.max_entries_per_poll,
+                setting="max_entries_per_poll",
+            )
         if decision.moved_to:
             log.warning("feed moved permanently", feed=feed.name, new_url=decision.moved_to)
         if decision.error:
@@ -121,12 +193,12 @@ class Poller:
             log.info(
                 "feed polled",
                 feed=feed.name,
-                status=fetched.status,
+                status=read.fetched.status,
                 new_items=len(decision.entries),
-                alerts=queued,
+                alerts=read.queued,
+                cpu_seconds=round(read.cpu_seconds, 3),
                 **extra,
             )
-        return decision
 
     async def poll_contained(self, feed: FeedSpec) -> Decision | None:
         """`poll`, except that a bug met on one feed is logged and recorded as that feed's
@@ -138,7 +210,7 @@ class Poller:
             log.exception("feed poll crashed", feed=feed.name)
             crash = f"crashed: {type(exc).__name__}: {exc}".rstrip(": ")
         try:
-            return self._record_failure(feed, crash)
+            return await off_loop(self._record_failure, feed, crash, name=f"poll {feed.name}")
         except Exception:
             log.exception("feed failure not recorded", feed=feed.name)
             return None
@@ -161,9 +233,8 @@ class Poller:
 
     def _record_failure(self, feed: FeedSpec, error: str) -> Decision:
         """Record `error` as the outcome of a poll of `feed`, as `decide` records failures."""
-        rules = [r for r in self.config.rules.values() if r.applies_to(feed)]
         decision = decide(
-            self._policy(feed, rules),
+            self._policy(feed),
             state=self.store.feed_state(feed.name),
             fetched=FetchResult(feed.url, error=error),
             parsed=None,
@@ -175,18 +246,6 @@ class Poller:
         )
         self.store.apply(decision)
         return decision
-
-    def _policy(self, feed: FeedSpec, rules: list[Rule]) -> FeedPolicy:
-        """How `feed` is polled, and which channels the `rules` that apply to it send to."""
-        settings = self.config.settings
-        return FeedPolicy(
-            name=feed.name,
-            url=feed.url,
-            interval=self.config.interval(feed),
-            max_item_age=settings.max_item_age,
-            channels_of_rule={r.name: r.channels for r in rules},
-            keep_history=bool(settings.history_retention),
-        )
 
     async def _with_article_texts(self, parsed: ParsedFeed, wanted: list[Item]) -> ParsedFeed:
         """`parsed` with the main text of each wanted item's article page added to its text;
@@ -219,7 +278,7 @@ class Poller:
         if page.body is None:
             log.info("article page not fetched", url=url, error=page.error)
             return None
-        article = await asyncio.to_thread(extract_article, page.body, page.url)
+        article = await off_loop(extract_article, page.body, page.url, name="article")
         if article is None:
             log.info("article page has no main text", url=url)
             return None

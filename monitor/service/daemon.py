@@ -7,10 +7,17 @@ for each feed that is due and not already being polled, so a slow feed never pil
 reload needs no job surgery. The other jobs drain the outbox (woken at once when a poll queues
 alerts), prune old item texts, log a status summary, and ping systemd's watchdog.
 
-Signals: SIGTERM/SIGINT stop gracefully (no new work; polls in flight get `STOP_GRACE` to finish,
-then are cancelled before they write anything; the alert being sent is finished and the rest stay
-in the outbox); SIGHUP reloads the config, and a config that fails validation is refused with
-all its errors logged while the old one keeps running.
+The loop only waits: parsing, matching, deciding, the state's reads and writes and every send
+run in threads of their own (`monitor.offload`), so the tick, the watchdog's ping and `/healthz`
+keep their time whatever a feed, an endpoint or another process holding the state's write lock
+does. A job that meets a state it cannot use (damaged, unwritable) logs it once, not a
+traceback every turn (`JobGuard`), and `/healthz` answers 503 until it is usable again.
+
+Signals: SIGTERM/SIGINT stop gracefully (no new work; polls in flight and the alert being sent
+get `STOP_GRACE` to finish, the rest stay in the outbox), and the process exits a second or two
+after that however slow a send or a database wait is: its thread is left behind. SIGHUP reloads
+the config; one that fails validation is refused with all its errors logged while the old one
+keeps running; a SIGHUP before the loop listens or once it stops is ignored.
 """
 
 import asyncio
@@ -30,10 +37,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from monitor import log as logging_setup
 from monitor.config.load import ConfigError, load_config
 from monitor.config.model import Config, FeedSpec, Settings
-from monitor.delivery.deliver import deliver_due
+from monitor.delivery.deliver import Unrecorded, deliver_due
 from monitor.delivery.sender import Notifier
 from monitor.model import Clock, utc_now
+from monitor.offload import off_loop
 from monitor.polling.poller import Poller, http_session
+from monitor.service.guard import JobGuard
 from monitor.service.health import HealthServer
 from monitor.service.metrics import Metrics
 from monitor.service.once import forget_old
@@ -68,25 +77,31 @@ class Daemon:
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _reloading: asyncio.Task[None] | None = None
     _reload_again: bool = False  # a SIGHUP came during a reload
+    _unrecorded: Unrecorded = field(default_factory=Unrecorded)  # sent, not yet recorded
+    _hanging: dict[str, asyncio.Future[Any]] = field(default_factory=dict)  # abandoned sends
 
     def __post_init__(self) -> None:
         # Built once, like the HTTP session: `concurrency` is a restart-only setting.
         self._limit = asyncio.Semaphore(self.config.settings.concurrency)
+        self.guard = JobGuard(self.store.health, self.systemd, self._stop.is_set).guard
         self._apply(self.config)
 
     def _apply(self, config: Config) -> None:
         self.config = config
         self.poller = Poller(config, self.store, config.matcher, self.session, self.now)
-        self.notifier = Notifier(config.channels, config.settings.max_retry_age)
+        self.notifier = Notifier(
+            config.channels, config.settings.max_retry_age, hanging=self._hanging
+        )
         self.timezone = ZoneInfo(config.settings.timezone)
 
     # The jobs.
 
     async def tick(self) -> None:
-        """Start a poll of every feed that is due and not being polled already."""
-        if self._stop.is_set():
+        """Start a poll of every feed that is due and not being polled already; none while
+        the state is damaged (each would crash on it; `JobGuard` and `/healthz` say why)."""
+        if self._stop.is_set() or self.store.health.damaged is not None:
             return
-        schedule = self.store.poll_schedule(self.now())
+        schedule = await off_loop(self.store.poll_schedule, self.now(), name="tick")
         for feed in self.config.feeds.values():
             forced = feed.name in self._poll_now
             if feed.name in self._in_flight or not schedule.should_poll(
@@ -133,7 +148,12 @@ class Daemon:
             while self._deliver_again and not self._stop.is_set():
                 self._deliver_again = False
                 report = await deliver_due(
-                    self.store, self.notifier, self.timezone, self.now, self._stop.is_set
+                    self.store,
+                    self.notifier,
+                    self.timezone,
+                    self.now,
+                    self._stop.is_set,
+                    unrecorded=self._unrecorded,
                 )
                 self.metrics.delivered(report)
         finally:
@@ -142,16 +162,22 @@ class Daemon:
     async def prune(self) -> None:
         """Forget what the retention settings say is old (see `forget_old`). A stop ends it
         between two batches: a first prune of a large state can take many seconds."""
-        await asyncio.to_thread(
-            forget_old, self.store, self.config.settings, self.now(), self._stop.is_set
+        await off_loop(
+            forget_old,
+            self.store,
+            self.config.settings,
+            self.now(),
+            self._stop.is_set,
+            name="prune",
         )
 
     async def status(self) -> None:
         """Log the status summary and report it to systemd."""
         summary = self.metrics.summary()
+        states = await off_loop(self.store.feed_states, name="status")
         failing = sum(
             1
-            for name, state in self.store.feed_states().items()
+            for name, state in states.items()
             if name in self.config.feeds and state.consecutive_failures
         )
         log.info(
@@ -200,7 +226,7 @@ class Daemon:
         )
         directory = self.config.directory
         try:
-            config = await asyncio.to_thread(load_config, directory)
+            config = await off_loop(load_config, directory, name="reload")
         except ConfigError as exc:
             log.error("config reload refused; the old config keeps running", errors=exc.errors)
             self.systemd.notify(READY=1, STATUS="config reload refused: see the log")
@@ -225,10 +251,10 @@ class Daemon:
     def _schedule(self) -> None:
         now = self.now()
         every: list[tuple[str, Callable[[], Any], timedelta]] = [
-            ("tick", self.tick, TICK),
-            ("deliver", self.deliver, DELIVERY_EVERY),
-            ("prune", self.prune, PRUNE_EVERY),
-            ("status", self.status, self.config.settings.status_interval),
+            ("tick", self.guard(self.tick), TICK),
+            ("deliver", self.guard(self.deliver), DELIVERY_EVERY),
+            ("prune", self.guard(self.prune), PRUNE_EVERY),
+            ("status", self.guard(self.status), self.config.settings.status_interval),
         ]
         watchdog = self.systemd.watchdog_interval()
         if watchdog is not None:
@@ -261,6 +287,10 @@ class Daemon:
         )
         self.systemd.notify(READY=1, STATUS=f"polling {len(self.config.feeds)} feeds")
         await self._stop.wait()
+        # From here a SIGHUP is ignored: the loop's handler would start a reload, and once the
+        # loop closes SIGHUP's default action would end the process.
+        loop.remove_signal_handler(signal.SIGHUP)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
         # Paused, not shut down yet: shutting down cancels the jobs that are running, and the
         # delivery job must be let finish the alert it is sending.
         self.scheduler.pause()
@@ -269,8 +299,8 @@ class Daemon:
 
     async def _finish(self) -> None:
         """Let in-flight polls and the current delivery finish within `STOP_GRACE`; cancel the
-        rest. A poll writes in one synchronous transaction, so a cancelled poll wrote nothing
-        and its items are read again at the next start."""
+        rest. A poll writes in one transaction: a cancelled poll's thread commits it whole, or
+        the exit cuts it and it leaves nothing (its items are read again at the next start)."""
         pending: set[asyncio.Task[Any]] = set(self._in_flight.values())
         if self._delivering is not None:
             pending.add(self._delivering)

@@ -10,13 +10,17 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.model import Clock
+from monitor.offload import off_loop
 from monitor.service.metrics import Metrics
 from monitor.state.store import Store
 
+PROBE_TIMEOUT = 5.0  # seconds the write-lock probe may wait (another process may hold it)
+
 
 class HealthServer:
-    """Serves `/healthz` (200 when the state database is writable, else 503; JSON with the last
-    poll time) and `/metrics` (Prometheus text format)."""
+    """Serves `/healthz` (200 when the state database is writable, else 503: the last write
+    failed, the file is damaged, or its write lock cannot be had within `PROBE_TIMEOUT`; JSON
+    with the last poll time) and `/metrics` (Prometheus text format)."""
 
     def __init__(self, metrics: Metrics, store: Store, now: Clock) -> None:
         self.metrics = metrics
@@ -25,7 +29,8 @@ class HealthServer:
         app = web.Application()
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.prometheus)
-        self._runner = web.AppRunner(app, access_log=None)
+        # A stop does not wait long for a probe in flight.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
 
     async def start(self, host: str, port: int) -> None:
         """Listen on `host:port`."""
@@ -43,12 +48,17 @@ class HealthServer:
             "now": self.now().isoformat(),
             "last_poll_at": datetime.fromtimestamp(last, UTC).isoformat() if last else None,
         }
-        try:
-            await asyncio.to_thread(self.store.check_writable)
-        except (SQLAlchemyError, OSError) as exc:
-            return web.json_response(
-                {**body, "status": "error", "error": f"state not writable: {exc}"}, status=503
-            )
+        problem = self.store.health.problem
+        if problem is None:
+            try:
+                probe = off_loop(self.store.check_writable, name="healthz")
+                await asyncio.wait_for(probe, PROBE_TIMEOUT)
+            except TimeoutError:
+                problem = f"state not writable: its write lock is held for over {PROBE_TIMEOUT:g}s"
+            except (SQLAlchemyError, OSError) as exc:
+                problem = f"state not writable: {exc}"
+        if problem is not None:
+            return web.json_response({**body, "status": "error", "error": problem}, status=503)
         return web.json_response({**body, "status": "ok"})
 
     async def prometheus(self, _request: web.Request) -> web.Response:

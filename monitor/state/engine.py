@@ -1,16 +1,21 @@
 """The database engine and what every transaction module shares: SQLite's connection set-up
-(WAL, `synchronous=FULL`, `BEGIN IMMEDIATE` for writers) and `Database`, the base of the
-job modules (polls, outbox, prune, reports) that `Store` gathers.
+(WAL, `synchronous=FULL`, `BEGIN IMMEDIATE` for writers), `Database`, the base of the job
+modules (polls, outbox, prune, reports) that `Store` gathers, and `StateHealth`, what the last
+writes said about the database (for `/healthz`).
 
 The SQL stays portable so the same code can run on PostgreSQL.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event, select
+from sqlalchemy import Connection, Engine, Table, create_engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.dml import Insert
 
 WRITE = "monitor_write"  # execution option: this transaction writes
@@ -19,7 +24,12 @@ CHUNK = 500  # keys per IN (…): under every backend's bound-parameter limit
 
 def sqlite_engine(path: Path) -> Engine:
     """An engine over the SQLite file `path`: WAL, full sync, writers lock up front."""
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+    # No cap on connections: each worker thread (a poll, a delivery, a probe) takes its own,
+    # and a cap would make them queue for one, then fail, while another process holds the
+    # write lock. SQLite connections are cheap; those beyond the pool's five are closed after.
+    engine = create_engine(
+        f"sqlite:///{path}", connect_args={"timeout": 30}, pool_size=5, max_overflow=-1
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -41,12 +51,75 @@ def sqlite_engine(path: Path) -> Engine:
     return engine
 
 
+# SQLite's words for a file whose pages are damaged or that is not a database at all.
+_DAMAGE = ("malformed", "not a database")
+
+
+@dataclass
+class StateHealth:
+    """What the state's last transactions said: `unwritable` is the error of the last write
+    when it failed (cleared by the next write that commits), `damaged` the first sign that
+    the file's pages are damaged (it stays: only a restore mends them)."""
+
+    unwritable: str | None = None
+    damaged: str | None = None
+
+    @property
+    def problem(self) -> str | None:
+        """Why the state is not healthy, or None."""
+        if self.damaged is not None:
+            return f"state damaged: {self.damaged}"
+        if self.unwritable is not None:
+            return f"state not writable: {self.unwritable}"
+        return None
+
+
+class _Writer:
+    """The engine for transactions that write: `begin()` as the engine's, each outcome kept
+    in `health`."""
+
+    def __init__(self, engine: Engine, health: StateHealth) -> None:
+        self.engine = engine.execution_options(**{WRITE: True})
+        self.health = health
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A write transaction; its failure (the disk full, a lock held too long) marks the
+        state unwritable until a write commits again."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except Exception as exc:
+            if _is_database_error(exc):
+                self.health.unwritable = _reason(exc)
+            raise
+        self.health.unwritable = None
+
+
 class Database:
-    """An engine, and the same engine for transactions that write (`writer.begin()`)."""
+    """An engine, the same engine for transactions that write (`writer.begin()`), and the
+    state's health as they found it."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.writer = engine.execution_options(**{WRITE: True})
+        self.health = StateHealth()
+        self.writer = _Writer(engine, self.health)
+        event.listen(engine, "handle_error", self._on_error)
+
+    def _on_error(self, context: ExceptionContext) -> None:
+        reason = _reason(context.original_exception)
+        if self.health.damaged is None and any(word in reason.lower() for word in _DAMAGE):
+            self.health.damaged = reason
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    return isinstance(exc, SQLAlchemyError | OSError)
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's message, without SQLAlchemy's statement and link."""
+    original = getattr(exc, "orig", None) or exc
+    return f"{type(original).__name__}: {original}"
 
 
 def insert_new(conn: Any, table: Table) -> Insert:

@@ -1,7 +1,8 @@
 """`Store`: the state database, opened and brought up to date (created, adopted or upgraded by
-the migrations; refused if a newer media-monitor wrote it), with every job's transactions
-(polls, outbox, prune, reports) in one object."""
+the migrations; refused if a newer media-monitor wrote it, or if the file is empty or is not a
+database), with every job's transactions (polls, outbox, prune, reports) in one object."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -12,6 +13,42 @@ from monitor.state.polls import PollState
 from monitor.state.prune import Pruning
 from monitor.state.reports import Reports
 from monitor.state.schema_version import HEAD, stamped_revisions
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class UnusableStateError(Exception):
+    """The state file is there but cannot be the state: empty, unreadable, not a database.
+    Taking it for a new state would send again every alert the old one sent."""
+
+
+def unusable(path: Path) -> str | None:
+    """Why the database file `path` cannot be used, or None (a missing file is a new state)."""
+    try:
+        with path.open("rb") as stream:
+            header = stream.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    if not header:
+        return "it is empty (0 bytes)"
+    if header != _SQLITE_HEADER:
+        return "it is not a SQLite database"
+    return None
+
+
+def set_aside(path: Path, now: datetime) -> Path:
+    """Rename the database `path` (and its WAL files) out of the way, for a new state; the
+    name it now has."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.unusable-{stamp}")
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.rename(aside.with_name(aside.name + suffix))
+    path.rename(aside)
+    return aside
 
 
 class Store(PollState, Outbox, Pruning, Reports):
@@ -39,15 +76,26 @@ class Store(PollState, Outbox, Pruning, Reports):
 
     @classmethod
     def open(cls, state_dir: Path) -> "Store":
-        """Open (creating if needed) the database in `state_dir`."""
+        """Open (creating if needed) the database in `state_dir`; raises `UnusableStateError`
+        if the file there is empty, unreadable or not a database."""
         state_dir.mkdir(parents=True, exist_ok=True)
-        return cls(sqlite_engine(cls.database(state_dir)))
+        path = cls.database(state_dir)
+        problem = unusable(path)
+        if problem is not None:
+            raise UnusableStateError(
+                f"{path}: {problem}. A new state in its place would send again every alert "
+                "already sent: restore it from a backup, or start with --new-state to set it "
+                "aside and begin a new one"
+            )
+        return cls(sqlite_engine(path))
 
     def close(self) -> None:
         """Release the database connections."""
         self.engine.dispose()
 
     def check_writable(self) -> None:
-        """Take the write lock and let it go; raises if the database cannot be written."""
-        with self.writer.begin():
+        """Take the write lock and let it go; raises if the database cannot be written. A probe,
+        not a write: its outcome leaves `health` as the real writes left it (an empty
+        transaction commits on a full disk)."""
+        with self.writer.engine.begin():
             pass

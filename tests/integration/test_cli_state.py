@@ -71,3 +71,31 @@ def test_a_time_too_far_back_is_a_usage_error(
 
     assert result.returncode == 2
     assert option in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [(b"", "it is empty (0 bytes)"), (b"\x00" * 4096, "it is not a SQLite database")],
+)
+def test_an_emptied_or_overwritten_state_is_refused_unless_new_state(
+    tmp_path: Path, damage: bytes, said: str
+) -> None:
+    example(tmp_path)
+    assert cli("--config", "config", "once", cwd=tmp_path).stdout  # the sample story alerted
+    state = tmp_path / "config" / "state"
+    for leftover in state.glob("monitor.db-*"):
+        leftover.unlink()
+    (state / "monitor.db").write_bytes(damage)  # a crash or a full disk emptied it
+
+    refused = cli("--config", "config", "once", cwd=tmp_path)
+    started_anew = cli("--config", "config", "once", "--new-state", cwd=tmp_path)
+
+    assert refused.returncode == 1
+    assert said in refused.stderr
+    assert "--new-state" in refused.stderr
+    assert refused.stdout == ""  # nothing sent again
+    assert started_anew.returncode == 0
+    assert "set aside as monitor.db.unusable-" in started_anew.stderr
+    assert started_anew.stdout  # a new state: the story is new to it
+    (aside,) = state.glob("monitor.db.unusable-*")
+    assert aside.read_bytes() == damage  # kept, never deleted

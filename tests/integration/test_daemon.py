@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from tests.support import faults
 from tests.support.cli import REPO, cli, example
 from tests.support.config import SEED, UNRELATED, desk_config, once
 from tests.support.daemon import Services, free_port, polls_of, wait_for
@@ -255,3 +256,32 @@ def test_an_http_address_in_use_is_a_clear_error(tmp_path: Path) -> None:
     assert f"cannot serve http on {address}" in result.stderr
     assert "address already in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _ignores_sighup(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    mask = next(line.split()[1] for line in status.splitlines() if line.startswith("SigIgn:"))
+    return bool(int(mask, 16) & (1 << (signal.SIGHUP - 1)))
+
+
+def test_sighups_at_start_and_during_a_stop_held_by_a_slow_drip_send_are_harmless(
+    server: FeedServer, services: Services, tmp_path: Path
+) -> None:
+    server.feeds["wire.xml"] = rss(SEED)
+    server.handlers["sink/desk"] = faults.drip(60)
+    service = services.start(desk_config(server, tmp_path, "wire.xml", interval="1h"))
+    # From the moment `run` starts, before the loop listens: a SIGHUP then is ignored.
+    service.wait_for(lambda: _ignores_sighup(service.process.pid), 15, "SIGHUP ignored")
+    service.signal(signal.SIGHUP)
+    service.wait_for(lambda: polls_of(server, "sink/desk"), 15, "the send to the dripping sink")
+
+    stopping = time.monotonic()
+    service.signal(signal.SIGTERM)
+    service.wait_for(lambda: service.logged("stopping"), 5, "the stop to begin")
+    service.signal(signal.SIGHUP)  # during the stop's grace, with the send still dripping
+    code = service.stop(timeout=10)
+
+    assert code == 0, service.text()
+    assert time.monotonic() - stopping < 10
+    assert service.logged("stopped work that did not finish in time")  # the abandoned send
+    assert "Traceback" not in service.text()

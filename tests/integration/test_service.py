@@ -29,6 +29,7 @@ from tests.support.daemon import free_port
 from tests.support.feeds import Entry, rss
 from tests.support.logs import json_log
 from tests.support.loopback import FeedServer
+from tests.support.state import failing
 
 WEATHER = Entry(guid="weather-1", title="Weather warning: snow storm over Kyiv tonight")
 WEATHER_RULE = '[[rules]]\nname = "weather"\nquery = "weather AND @Ukraine"\nchannels = ["desk"]\n'
@@ -211,3 +212,43 @@ def test_healthz_answers_503_while_the_state_cannot_be_written(tmp_path: Path) -
         "state not writable: (sqlite3.OperationalError) database is locked"
     )
     assert recovered[0] == 200
+
+
+def test_a_damaged_state_is_logged_once_and_healthz_answers_503(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.feeds["wire.xml"] = rss(SEED)
+    config = load_config(desk_config(server, tmp_path, "wire.xml"))
+    port = free_port()
+    damaged = sqlite3.DatabaseError("database disk image is malformed")
+
+    async def scenario() -> tuple[int, dict[str, Any], int]:
+        async with daemon_on(config) as daemon:
+            health = HealthServer(daemon.metrics, daemon.store, lambda: NOW)
+            await health.start("127.0.0.1", port)
+            try:
+                with failing(daemon.store, "SELECT", damaged):
+                    # A poll meets the damage first (and contains it).
+                    assert await daemon.poller.poll_contained(config.feeds["wire.xml"]) is None
+                    deliver, tick = daemon.guard(daemon.deliver), daemon.guard(daemon.tick)
+                    for _turn in range(3):  # the jobs' turns, every 5 s and every second
+                        await deliver()
+                        await tick()
+                    polling = len(daemon._in_flight)
+                async with (
+                    aiohttp.ClientSession() as session,
+                    session.get(f"http://127.0.0.1:{port}/healthz") as answer,
+                ):
+                    return answer.status, await answer.json(), polling
+            finally:
+                await health.stop()
+
+    with json_log() as log:
+        status, body, polling = asyncio.run(scenario())
+
+    assert status == 503
+    assert polling == 0  # no poll is started on a damaged state, to crash on it again
+    assert body["error"] == "state damaged: DatabaseError: database disk image is malformed"
+    (logged,) = log.logged("the state cannot be used; /healthz answers 503 until it can")
+    assert logged["error"] == body["error"]
+    assert "exception" not in logged  # a clear line, not a traceback every turn

@@ -59,6 +59,24 @@ def trickle(seconds: float) -> Handler:
     return handler
 
 
+def drip(seconds: float) -> Handler:
+    """A notification endpoint that takes the message, then answers one byte a second for
+    `seconds` (a client's per-read timeout never fires)."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        await request.read()
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        response.content_length = int(seconds) + 2
+        await response.prepare(request)
+        with contextlib.suppress(ConnectionError):
+            for _ in range(int(seconds)):
+                await asyncio.sleep(1)
+                await response.write(b" ")
+        return response
+
+    return handler
+
+
 def huge(size: int) -> Handler:
     """A well-formed start, then `size` bytes of padding, streamed."""
 

@@ -1,0 +1,215 @@
+"""Delivery under faults, on loopback: a send whose recording fails (the disk full) is not sent
+again, and `/healthz` says so; endpoints that answer a byte at a time hold their own threads,
+not the other channels' sends; alerts for a renamed channel wait for it."""
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from monitor.config.model import Channel
+from monitor.delivery.deliver import DeliveryReport, Unrecorded, deliver_due
+from monitor.delivery.sender import Notifier
+from monitor.model import Decision, FeedUpdate, NewStory, QueuedAlert
+from monitor.service.health import HealthServer
+from monitor.service.metrics import Metrics
+from monitor.state.store import Store
+from monitor.state.tables import outbox
+from tests.support import faults
+from tests.support.daemon import free_port
+from tests.support.loopback import FeedServer
+from tests.support.state import failing
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+UTC_ZONE = ZoneInfo("UTC")
+DISK_FULL = sqlite3.OperationalError("database or disk is full")
+
+
+def _at(moment: datetime) -> Callable[[], datetime]:
+    """A clock stopped at `moment`."""
+    return lambda: moment
+
+
+def _payload(n: int) -> dict[str, Any]:
+    return {
+        "rules": ["russia-warns"],
+        "title": f"Kremlin warns Kyiv, bulletin {n}",
+        "feed": "wire",
+        "link": f"https://news.example.org/{n}",
+        "published": None,
+        "snippet": "Moscow repeats its warning.",
+        "highlights": [],
+        "actors": [],
+    }
+
+
+def _queue(store: Store, count: int, channels: Sequence[str]) -> None:
+    """`count` stories, each queued to every channel of `channels`."""
+    store.apply(
+        Decision(
+            feed="wire",
+            feed_url="https://news.example.org/wire.xml",
+            polled_at=NOW,
+            feed_update=FeedUpdate(0, None, None),
+            stories=tuple(
+                NewStory(
+                    f"story-{n}",
+                    f"Kremlin warns Kyiv, bulletin {n}",
+                    tuple(QueuedAlert(c, ["russia-warns"], _payload(n)) for c in channels),
+                )
+                for n in range(count)
+            ),
+        )
+    )
+
+
+def _channel(name: str, *urls: str) -> Channel:
+    return Channel(name, tuple(SecretStr(u) for u in urls), urls, "text")
+
+
+def _statuses(store: Store) -> dict[str, str]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(outbox.c.channel, outbox.c.status)).all()
+    return {f"{channel}#{n}": status for n, (channel, status) in enumerate(rows)}
+
+
+def test_a_send_whose_recording_fails_is_not_sent_again_and_healthz_says_503(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    store = Store.open(tmp_path)
+    _queue(store, 1, ["desk"])
+    notifier = Notifier({"desk": _channel("desk", f"json://127.0.0.1:{server.port}/sink/desk")})
+    unrecorded = Unrecorded()
+    port = free_port()
+
+    async def healthz() -> int:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/healthz") as answer,
+        ):
+            return answer.status
+
+    async def scenario() -> tuple[list[DeliveryReport], list[int]]:
+        health = HealthServer(Metrics(), store, lambda: NOW)
+        await health.start("127.0.0.1", port)
+        reports, answers = [], [await healthz()]
+        try:
+            with failing(store, "UPDATE outbox", DISK_FULL):
+                # The delivery job's turns, every 5 s, for 45 s.
+                for turn in range(10):
+                    moment = NOW + timedelta(seconds=5 * turn)
+                    reports.append(
+                        await deliver_due(
+                            store, notifier, UTC_ZONE, _at(moment), unrecorded=unrecorded
+                        )
+                    )
+                answers.append(await healthz())
+            # Room again: the next turn records the send, and sends nothing.
+            later = NOW + timedelta(minutes=10)
+            reports.append(
+                await deliver_due(store, notifier, UTC_ZONE, lambda: later, unrecorded=unrecorded)
+            )
+            answers.append(await healthz())
+        finally:
+            await health.stop()
+        return reports, answers
+
+    try:
+        reports, answers = asyncio.run(scenario())
+        statuses = _statuses(store)
+    finally:
+        store.close()
+
+    assert len(server.posts) == 1  # sent once, not once per turn
+    assert [r.sent for r in reports] == [1] + [0] * 10
+    assert answers == [200, 503, 200]
+    assert statuses == {"desk#0": "sent"}
+    assert unrecorded.attempts == {}
+
+
+def test_slow_drip_endpoints_do_not_starve_a_healthy_channel(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    # More dripping URLs than Apprise's shared pools have threads on this machine's cores.
+    slow_urls = [f"json://127.0.0.1:{server.port}/drip/{n}" for n in range(8)]
+    for n in range(8):
+        server.handlers[f"drip/{n}"] = faults.drip(20)
+    store = Store.open(tmp_path)
+    _queue(store, 10, ["slow", "desk"])
+    notifier = Notifier(
+        {
+            "slow": _channel("slow", *slow_urls),
+            "desk": _channel("desk", f"json://127.0.0.1:{server.port}/sink/desk"),
+        },
+        send_timeout=1.0,
+    )
+
+    async def turns() -> list[DeliveryReport]:
+        return [
+            await deliver_due(store, notifier, UTC_ZONE, _at(NOW + timedelta(minutes=m)))
+            for m in range(3)
+        ]
+
+    try:
+        reports = asyncio.run(turns())
+        senders = [t for t in threading.enumerate() if t.name == "send slow"]
+    finally:
+        store.close()
+
+    assert len(server.posts) == 10  # every alert of the healthy channel went out
+    assert reports[0].sent == 10
+    assert reports[0].retrying == 10  # and the slow channel's wait to be retried
+    assert len(senders) <= len(slow_urls)  # one abandoned send per dripping URL, no more
+
+
+def test_alerts_for_a_renamed_channel_wait_for_it(server: FeedServer, tmp_path: Path) -> None:
+    store = Store.open(tmp_path)
+    _queue(store, 1, ["old-desk"])
+    renamed = Notifier({"desk": _channel("desk", f"json://127.0.0.1:{server.port}/sink/desk")})
+    back = Notifier({"old-desk": _channel("old-desk", f"json://127.0.0.1:{server.port}/sink/o")})
+
+    async def turns() -> list[DeliveryReport]:
+        first = await deliver_due(store, renamed, UTC_ZONE, lambda: NOW)
+        waiting = _statuses(store)
+        # A reload brings the channel back an hour later: the alert goes out then.
+        second = await deliver_due(store, back, UTC_ZONE, lambda: NOW + timedelta(hours=1))
+        assert waiting == {"old-desk#0": "pending"}
+        return [first, second]
+
+    try:
+        first, second = asyncio.run(turns())
+        statuses = _statuses(store)
+    finally:
+        store.close()
+
+    assert (first.sent, first.retrying, first.failed) == (0, 1, 0)
+    assert (second.sent, second.failed) == (1, 0)
+    assert statuses == {"old-desk#0": "sent"}
+    assert [p["path"] for p in server.posts] == ["sink/o"]
+
+
+def test_alerts_for_a_channel_gone_longer_than_max_retry_age_are_given_up(
+    tmp_path: Path,
+) -> None:
+    store = Store.open(tmp_path)
+    _queue(store, 1, ["gone"])
+    notifier = Notifier({}, max_retry_age=timedelta(hours=2))
+
+    try:
+        report = asyncio.run(
+            deliver_due(store, notifier, UTC_ZONE, lambda: NOW + timedelta(hours=3))
+        )
+        statuses = _statuses(store)
+    finally:
+        store.close()
+
+    assert (report.retrying, report.failed) == (0, 1)
+    assert statuses == {"gone#0": "failed"}
