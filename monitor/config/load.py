@@ -27,11 +27,15 @@ from monitor.config.model import (
     TopicSpec,
 )
 from monitor.config.secrets import usable_urls
+from monitor.rules.lint import matches_without_terms
 from monitor.rules.matcher import Matcher, Vocabulary
-from monitor.rules.query import QueryError, Term, parse, parse_alias
+from monitor.rules.nodes import Term
+from monitor.rules.query import QueryError, parse, parse_alias
 
 _Model = TypeVar("_Model", bound=BaseModel)
 _SECTIONS = ("monitor", "channels", "feeds", "actors", "topics", "rules")
+# Rules compile into one automaton in well under a second up to here (docs/performance.md).
+MAX_RULES = 20_000
 
 
 class ConfigError(Exception):
@@ -255,7 +259,8 @@ def _aliases(entry: _Entry, kind: str, words: tuple[str, ...], errors: list[str]
         try:
             terms.append(parse_alias(alias))
         except QueryError as exc:
-            errors.append(f"{entry.file}: {kind} '{entry.name}': alias {alias!r}: {exc.message}")
+            shown = alias if len(alias) <= 60 else f"{alias[:60]}…"
+            errors.append(f"{entry.file}: {kind} '{entry.name}': alias {shown!r}: {exc.message}")
     return terms
 
 
@@ -286,6 +291,9 @@ def _rules(
     errors: list[str],
 ) -> dict[str, Rule]:
     tags = {tag for feed, _entry in feeds.values() for tag in feed.tags}
+    if len(entries) > MAX_RULES:
+        errors.append(f"{len(entries):,} rules: at most {MAX_RULES:,} can be configured")
+        return {}
     rules = {}
     for name, (spec, entry) in _validate_named(entries, "rule", RuleSpec, errors).items():
         where = f"{entry.file}: rule '{name}'"
@@ -298,9 +306,9 @@ def _rules(
                 )
         try:
             node = parse(spec.query)
-            unknown = vocabulary.unknown(node)
-            if unknown is not None:
-                raise unknown
+            refused = vocabulary.unknown(node) or matches_without_terms(node)
+            if refused is not None:
+                raise refused
         except QueryError as exc:
             problems.append(f"{where}: {exc.render(spec.query)}")
         errors.extend(problems)

@@ -23,7 +23,7 @@ from monitor.config.durations import format_duration, parse_duration
 from monitor.delivery.pacing import Pacing, QuietHours
 from monitor.items import MAX_CLOCK_SKEW
 from monitor.rules.matcher import Matcher, Vocabulary
-from monitor.rules.query import Node
+from monitor.rules.nodes import Node
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 

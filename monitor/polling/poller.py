@@ -96,7 +96,9 @@ class Poller:
             parsed=parsed,
             seen_entries=seen_entries,
             seen_stories=seen_stories,
-            match=lambda item: self.matcher.match(item.title, item.text, only=names),
+            match=lambda item: self.matcher.match(
+                item.title, item.text, only=names, language=item.language
+            ),
             now=now,
             jitter=random.random(),  # noqa: S311 (spreading polls, not cryptography)
         )
