@@ -30,6 +30,7 @@ test: $(VENV)/.installed
 # Benchmarks print figures (see docs/performance.md); they are not part of the test run.
 bench: $(VENV)/.installed
 	$(BIN)/python bench/match.py
+	$(BIN)/python bench/match.py --corpus mixed
 	$(BIN)/python bench/poll.py
 	$(BIN)/python bench/prune.py
 	$(BIN)/python bench/poison.py

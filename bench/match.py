@@ -2,10 +2,14 @@
 
 Prints, for 100, 1,000 and 10,000 generated rules over ~3 KB news-like items: compile time,
 items/s for normalisation alone and for matching end to end (normalise + scan + evaluate), the
-scan + evaluation cost per item, and items/s of the naive loop (every rule's terms as regexes,
-every rule evaluated) that tests/support/reference.py implements.
+scan + evaluation cost per item, and items/s of the naive loop (every rule evaluated on its own)
+that tests/support/reference.py implements.
 
-    python bench/match.py [--items N] [--seed S]
+Two corpora: `latin` (English-like text, names with diacritics) and `mixed`, where a third of
+the items (and of the names the rules use) are in scripts written without spaces (Chinese,
+Japanese, Thai) and a tenth in Arabic, with attached prefixes; the rest as `latin`.
+
+    python bench/match.py [--corpus latin|mixed] [--items N] [--seed S]
 """
 
 import argparse
@@ -17,10 +21,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from typing import TYPE_CHECKING
+
 from monitor.rules.matcher import Matcher, Vocabulary
-from monitor.rules.query import Node, parse
+from monitor.rules.query import parse
 from monitor.rules.text import normalize
 from tests.support.reference import reference_fields, reference_true
+
+if TYPE_CHECKING:
+    from monitor.rules.nodes import Node
 
 SYLLABLES = [
     "ka",
@@ -108,6 +117,20 @@ COMMON = [
     "about",
     "over",
 ]
+HAN = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能"
+    "下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量"
+    "都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各"
+    "重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代"
+)
+KANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワン"
+HIRAGANA = (
+    "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろをん"
+)
+THAI_CONSONANTS = "กขคงจฉชซญดตถทธนบปผพฟมยรลวศสหอฮ"
+THAI_VOWELS = ["", "า", "ิ", "ี", "ุ", "ู", "ั", "่", "้"]
+ARABIC = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+ARABIC_PREFIXES = ["", "", "", "و", "ل", "ب", "ال", "وال", "لل"]
 RULE_COUNTS = (100, 1_000, 10_000)
 NAIVE_ITEMS = {100: 40, 1_000: 8, 10_000: 3}
 
@@ -125,11 +148,66 @@ def entities(rng: random.Random, count: int) -> list[str]:
     return sorted(pool)
 
 
+def thai_syllable(rng: random.Random) -> str:
+    return rng.choice(THAI_CONSONANTS) + rng.choice(THAI_VOWELS)
+
+
+def script_word(rng: random.Random, script: str) -> str:
+    """A word (or, for scripts without spaces, a chunk of characters) of `script`."""
+    if script == "zh":
+        return "".join(rng.choice(HAN) for _ in range(rng.randint(1, 3)))
+    if script == "ja":
+        return "".join(rng.choice(HAN + HIRAGANA + HIRAGANA) for _ in range(rng.randint(1, 3)))
+    if script == "th":
+        return "".join(thai_syllable(rng) for _ in range(rng.randint(1, 3)))
+    return "".join(rng.choice(ARABIC) for _ in range(rng.randint(2, 7)))
+
+
+def script_entities(rng: random.Random, script: str, count: int) -> list[str]:
+    """Names in `script`: Chinese three characters, Japanese katakana, Thai syllables."""
+    pool: set[str] = set()
+    while len(pool) < count:
+        if script == "zh":
+            pool.add("".join(rng.choice(HAN) for _ in range(3)))
+        elif script == "ja":
+            pool.add("".join(rng.choice(KANA) for _ in range(rng.randint(3, 5))))
+        elif script == "th":
+            pool.add("".join(thai_syllable(rng) for _ in range(3)))
+        else:
+            pool.add("".join(rng.choice(ARABIC) for _ in range(rng.randint(4, 7))))
+    return sorted(pool)
+
+
+def script_item(rng: random.Random, script: str, pool: list[str]) -> tuple[str, str]:
+    """A story of ~3 KB of UTF-8 in `script`: clauses between punctuation, no spaces between
+    words except in Arabic, where names may carry an attached prefix."""
+    joiner = " " if script == "ar" else ""
+    comma, stop = (
+        ("، ", ". ") if script == "ar" else (("，", "。") if script != "th" else (" ", " "))
+    )
+
+    def clause() -> str:
+        words = []
+        for _ in range(rng.randint(3, 10)):
+            if rng.random() < 0.03:
+                prefix = rng.choice(ARABIC_PREFIXES) if script == "ar" else ""
+                words.append(prefix + rng.choice(pool))
+            else:
+                words.append(script_word(rng, script))
+        return joiner.join(words)
+
+    title = clause() + joiner + rng.choice(pool)
+    text = ""
+    while len(text.encode()) < 3000:
+        text += clause() + rng.choice([comma, comma, stop])
+    return title, text
+
+
 def term(entity: str) -> str:
     return f'"{entity}"' if " " in entity else entity
 
 
-def rules(rng: random.Random, pool: list[str], count: int) -> dict[str, Node]:
+def rules(rng: random.Random, pool: list[str], count: int) -> "dict[str, Node]":
     shapes: list[Callable[[str, str, str], str]] = [
         lambda a, b, _c: f"{a} AND {b}",
         lambda a, b, c: f"{a} AND ({b} OR {c})",
@@ -155,7 +233,24 @@ def item(rng: random.Random, pool: list[str]) -> tuple[str, str]:
     return title, " ".join(words)
 
 
-def naive_loop(all_rules: dict[str, Node]) -> Callable[[str, str], None]:
+def corpus(rng: random.Random, kind: str, count: int) -> tuple[list[tuple[str, str]], list[str]]:
+    """`count` items and the pool of names the rules use, for corpus `kind`."""
+    latin = entities(rng, 5_000)
+    if kind == "latin":
+        return [item(rng, latin) for _ in range(count)], latin
+    # Of every 30 items: 5 Chinese, 3 Japanese, 2 Thai (a third), 3 Arabic (a tenth), 17 Latin.
+    scripts = ["zh"] * 5 + ["ja"] * 3 + ["th"] * 2 + ["ar"] * 3 + ["latin"] * 17
+    pools = {s: script_entities(rng, s, 5_000 * scripts.count(s) // 30) for s in scripts[:13]}
+    items = []
+    for i in range(count):
+        script = scripts[i % len(scripts)]
+        pool = latin if script == "latin" else pools[script]
+        items.append(item(rng, pool) if script == "latin" else script_item(rng, script, pool))
+    mixed = latin[: 5_000 * 17 // 30] + [name for pool in pools.values() for name in pool]
+    return items, mixed
+
+
+def naive_loop(all_rules: "dict[str, Node]") -> Callable[[str, str], None]:
     """Every rule evaluated by the reference, one after another."""
     vocabulary = Vocabulary()
 
@@ -189,14 +284,18 @@ def rates(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", choices=("latin", "mixed"), default="latin")
     parser.add_argument("--items", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    pool = entities(rng, 5_000)
-    items = [item(rng, pool) for _ in range(args.items)]
+    items, pool = corpus(rng, args.corpus, args.items)
     size = sum(len(t) + len(x) for t, x in items) / len(items)
-    print(f"{len(items)} items, {size:,.0f} characters each on average; 5,000 entity names\n")
+    size_bytes = sum(len(t.encode()) + len(x.encode()) for t, x in items) / len(items)
+    print(
+        f"{args.corpus} corpus: {len(items)} items, {size:,.0f} characters ({size_bytes:,.0f} "
+        f"bytes of UTF-8) each on average; {len(pool):,} entity names\n"
+    )
     header = (
         f"{'rules':>7} {'compile s':>10} {'normalise/s':>12} {'match/s':>9} "
         f"{'scan+eval µs':>13} {'normalise µs':>13} {'naive/s':>9} {'speed-up':>9}"

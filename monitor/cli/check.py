@@ -3,8 +3,9 @@
 import typer
 from rich.table import Table
 
-from monitor.cli.common import load, out, shown
+from monitor.cli.common import err, load, out, shown
 from monitor.config.durations import format_duration
+from monitor.rules.lint import operator_warnings
 
 
 def check(ctx: typer.Context) -> None:
@@ -51,3 +52,11 @@ def check(ctx: typer.Context) -> None:
         )
     for table in (feeds, rules, channels):
         out.print(table)
+    # Warnings, not errors: `a and b` may be meant (a phrase-like AND of three words).
+    for rule in config.rules.values():
+        for warning in operator_warnings(rule.query):
+            err.print(
+                f"warning: {rule.file}: rule '{rule.name}': {warning}",
+                markup=False,
+                highlight=False,
+            )

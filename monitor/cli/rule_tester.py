@@ -5,6 +5,7 @@ The feed parser, article extraction and the HTTP client are imported by the func
 them: testing a sentence needs none of them.
 """
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,10 @@ from typing import Any
 from monitor.config.model import Config
 from monitor.delivery.alerts import merge_ranges, snippet
 from monitor.items import Item
+from monitor.rules.language import language_of
+from monitor.rules.lint import matches_without_terms, never_matches
 from monitor.rules.matcher import Matcher
+from monitor.rules.nodes import Node
 from monitor.rules.query import parse
 from monitor.rules.text import word_spans
 
@@ -28,6 +32,7 @@ class FoundItem:
     snippet: str
     snippet_marks: tuple[tuple[int, int], ...]
     actors: tuple[str, ...]
+    language: str | None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary (offsets are into `title` and `snippet`)."""
@@ -40,25 +45,40 @@ class FoundItem:
             "snippet": self.snippet,
             "snippet_highlights": [list(r) for r in self.snippet_marks],
             "actors": list(self.actors),
+            "language": self.language,
         }
 
 
-def compile_query(config: Config, query_or_rule: str) -> Matcher:
-    """A matcher for one configured rule (by name) or one query; raises `QueryError` (from
-    `monitor.rules.query`) for a query that does not parse or names an unknown @Name."""
+@dataclass(frozen=True, slots=True)
+class Tested:
+    """What is tested: the query's tree and its matcher, and what the user should be told."""
+
+    node: Node
+    matcher: Matcher
+    meant: str | None  # the configured rule whose name the argument nearly is
+    never: bool  # no story can match the query
+
+
+def compile_query(config: Config, query_or_rule: str) -> Tested:
+    """One configured rule (by name) or one query, compiled; raises `QueryError` (from
+    `monitor.rules.query`) for a query that does not parse, names an unknown @Name, or would
+    match stories that contain none of its words."""
     rule = config.rules.get(query_or_rule)
     node = rule.node if rule is not None else parse(query_or_rule)
-    unknown = config.vocabulary.unknown(node)
-    if unknown is not None:
-        raise unknown
-    return Matcher({QUERY_RULE: node}, config.vocabulary)
+    refused = config.vocabulary.unknown(node) or matches_without_terms(node)
+    if refused is not None:
+        raise refused
+    close = difflib.get_close_matches(query_or_rule, list(config.rules), n=1, cutoff=0.8)
+    meant = close[0] if rule is None and close else None
+    matcher = Matcher({QUERY_RULE: node}, config.vocabulary)
+    return Tested(node, matcher, meant, never_matches(node))
 
 
 def evaluate(matcher: Matcher, items: Sequence[Item]) -> list[FoundItem]:
     """The items the query's matcher matches, in the order given."""
     found = []
     for item in items:
-        result = matcher.match(item.title, item.text)
+        result = matcher.match(item.title, item.text, language=item.language)
         if not result.matches:
             continue
         spans = result.spans()
@@ -71,7 +91,8 @@ def evaluate(matcher: Matcher, items: Sequence[Item]) -> list[FoundItem]:
             ]
         )
         window, marks = snippet(item.text, spans)
-        found.append(FoundItem(item, title_marks, window, marks, result.actors))
+        language = language_of(item.title, item.text, item.language)
+        found.append(FoundItem(item, title_marks, window, marks, result.actors, language))
     return found
 
 

@@ -47,20 +47,35 @@ def try_rule(
         err.print("Give one of --text/--title, --file, --url or --history.", highlight=False)
         raise typer.Exit(EXIT_CONFIG)
     try:
-        matcher = compile_query(config, query_or_rule)
+        tested = compile_query(config, query_or_rule)
     except QueryError as exc:
         err.print(f"Bad query: {exc.render(query_or_rule)}", markup=False, highlight=False)
         raise typer.Exit(EXIT_CONFIG) from None
+    if tested.meant is not None:
+        err.print(
+            f"no rule {query_or_rule!r}; did you mean {tested.meant!r}? testing it as a query",
+            markup=False,
+            highlight=False,
+        )
+    if tested.never:
+        err.print(
+            f"This query can never match: no story can satisfy {query_or_rule!r}.",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_CONFIG)
     try:
         items = _items_to_test(config, text=text, title=title, file=file, url=url, days=history)
     except (OSError, ValueError) as exc:
         err.print(f"Cannot read the items to test: {exc}", markup=False, highlight=False)
         raise typer.Exit(EXIT_CONFIG) from None
-    found = evaluate(matcher, items)
+    found = evaluate(tested.matcher, items)
     if as_json:
         print(json.dumps([m.to_json() for m in found], ensure_ascii=False, indent=2))
-        return
-    _print_found(found, len(items))
+    else:
+        _print_found(found, len(items))
+    if tested.meant is not None and not found:
+        raise typer.Exit(1)  # most likely a mistyped rule name: do not pass for "no match"
 
 
 def _items_to_test(
@@ -95,13 +110,14 @@ def _marked(value: str, marks: Sequence[tuple[int, int]]) -> Text:
 
 
 def _print_found(found: Sequence["FoundItem"], tested: int) -> None:
-    table = Table("source", "published", "title", "where it matched", show_lines=True)
+    table = Table("source", "published", "lang", "title", "where it matched", show_lines=True)
     for match in found:
         item = match.item
         published = item.published.strftime("%Y-%m-%d %H:%M") if item.published else ""
         table.add_row(
             Text(item.feed),
             published,
+            match.language or "",
             _marked(item.title, match.title_marks),
             _marked(match.snippet, match.snippet_marks),
         )

@@ -29,11 +29,15 @@ from monitor.config.model import (
 )
 from monitor.config.secrets import usable_urls
 from monitor.display import url_secrets
+from monitor.rules.lint import matches_without_terms
 from monitor.rules.matcher import Matcher, Vocabulary
-from monitor.rules.query import QueryError, Term, parse, parse_alias
+from monitor.rules.nodes import Term
+from monitor.rules.query import QueryError, parse, parse_alias
 
 _Model = TypeVar("_Model", bound=BaseModel)
 _SECTIONS = ("monitor", "channels", "feeds", "actors", "topics", "rules")
+# Rules compile into one automaton in well under a second up to here (docs/performance.md).
+MAX_RULES = 20_000
 
 
 class ConfigError(Exception):
@@ -256,7 +260,8 @@ def _aliases(entry: _Entry, kind: str, words: tuple[str, ...], errors: list[str]
         try:
             terms.append(parse_alias(alias))
         except QueryError as exc:
-            errors.append(f"{entry.file}: {kind} '{entry.name}': alias {alias!r}: {exc.message}")
+            shown = alias if len(alias) <= 60 else f"{alias[:60]}…"
+            errors.append(f"{entry.file}: {kind} '{entry.name}': alias {shown!r}: {exc.message}")
     return terms
 
 
@@ -287,6 +292,9 @@ def _rules(
     errors: list[str],
 ) -> dict[str, Rule]:
     tags = {tag for feed, _entry in feeds.values() for tag in feed.tags}
+    if len(entries) > MAX_RULES:
+        errors.append(f"{len(entries):,} rules: at most {MAX_RULES:,} can be configured")
+        return {}
     rules = {}
     for name, (spec, entry) in _validate_named(entries, "rule", RuleSpec, errors).items():
         where = f"{entry.file}: rule '{name}'"
@@ -299,9 +307,9 @@ def _rules(
                 )
         try:
             node = parse(spec.query)
-            unknown = vocabulary.unknown(node)
-            if unknown is not None:
-                raise unknown
+            refused = vocabulary.unknown(node) or matches_without_terms(node)
+            if refused is not None:
+                raise refused
         except QueryError as exc:
             problems.append(f"{where}: {exc.render(spec.query)}")
         errors.extend(problems)

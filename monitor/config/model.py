@@ -28,7 +28,7 @@ from monitor.display import visible
 from monitor.items import MAX_CLOCK_SKEW
 from monitor.polling.addresses import hosts_and_networks
 from monitor.rules.matcher import Matcher, Vocabulary
-from monitor.rules.query import Node
+from monitor.rules.nodes import Node
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 # An interval, timeout or age: 0 would mean polling without pause, or giving up at once.

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from monitor.display import visible
 from monitor.items import Item
 from monitor.rules.evaluation import Span
+from monitor.rules.language import language_of
 from monitor.rules.text import word_spans
 
 Format = Literal["text", "markdown", "html"]
@@ -40,6 +41,7 @@ class Alert:
     snippet: str
     highlights: tuple[tuple[int, int], ...]
     actors: tuple[str, ...]
+    language: str | None = None  # ISO 639 code (absent from alerts queued before it was shown)
 
     def to_payload(self) -> dict[str, Any]:
         """A JSON-ready dict (stored in the outbox)."""
@@ -60,6 +62,7 @@ class Alert:
             snippet=payload["snippet"],
             highlights=tuple((int(a), int(b)) for a, b in payload["highlights"]),
             actors=tuple(payload["actors"]),
+            language=payload.get("language"),
         )
 
 
@@ -125,6 +128,7 @@ def build_alert(
         snippet=text,
         highlights=highlights,
         actors=tuple(actors),
+        language=language_of(item.title, item.text, item.language),
     )
 
 
@@ -216,6 +220,8 @@ def render(alert: Alert, fmt: Format, tz: ZoneInfo, limit: int | None = None) ->
     ]
     if alert.actors:
         lines.append(f"{_label('Actors', fmt)} {_escape(', '.join(alert.actors), fmt)}")
+    if alert.language:
+        lines.append(f"{_label('Language', fmt)} {_escape(alert.language, fmt)}")
     if alert.link:
         lines.append(f"{_label('Link', fmt)} {_link(alert.link, fmt)}")
     lines += ["", "".join(parts)]

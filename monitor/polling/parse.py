@@ -19,12 +19,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
-import html_text
 from lxml.etree import ParserError
 
 from monitor.items import Item, canonical_link, entry_key, story_key
 from monitor.model import ParsedFeed
 from monitor.polling.hints import ttl
+from monitor.polling.markup import html_to_text
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # The opening of a DOCTYPE with an internal subset. `<` is excluded from the name and external
@@ -54,7 +54,7 @@ def _plain(value: str, content_type: str) -> str:
     if content_type in _HTML_TYPES and ("<" in value or "&" in value):
         # Not HTML after all: keep the text as it came.
         with contextlib.suppress(ParserError, ValueError):
-            value = html_text.extract_text(value, guess_layout=False)
+            value = html_to_text(value)
     # Items are for matching and snippets: paragraphs and indentation carry no meaning there.
     return " ".join(unicodedata.normalize("NFC", value).split())
 

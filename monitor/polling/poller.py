@@ -164,7 +164,9 @@ class Poller:
             parsed=read.parsed,
             seen_entries=read.seen_entries,
             seen_stories=read.seen_stories,
-            match=lambda item: self.matcher.match(item.title, item.text, only=names),
+            match=lambda item: self.matcher.match(
+                item.title, item.text, only=names, language=item.language
+            ),
             now=now,
             jitter=random.random(),  # noqa: S311 (spreading polls, not cryptography)
         )

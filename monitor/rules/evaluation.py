@@ -10,6 +10,7 @@ from operator import itemgetter
 from types import CodeType, FunctionType
 from typing import NamedTuple
 
+from monitor.rules.language import language_of
 from monitor.rules.text import Field, NormalizedDoc
 
 
@@ -22,22 +23,27 @@ class Span(NamedTuple):
 
 
 # Compiled evaluation nodes: plain tuples keep evaluation fast and the code small.
-# ("t", term_id, field|None) | ("and", kids) | ("or", kids) | ("not", kid) | ("near", n, kids)
+# ("t", term_id, field|None) | ("x", term_id, field|None, exact words, prefix) (exact case)
+# | ("lang", codes) | ("and", kids) | ("or", kids) | ("not", kid) | ("near", n, kids)
 Compiled = tuple[object, ...]
 Predicate = Callable[["Hits"], bool]
 
 
 class Pattern(NamedTuple):
-    """What the automaton yields for a term: its id, and the rules it is an anchor for, under
-    their first and their second anchor set."""
+    """What the automaton yields for a term: its id, the rules it is an anchor for, under
+    their first and their second anchor set, where the term starts (the pattern's end index
+    minus `offset`), and whether a hit followed by a mark is no hit (see `rules/patterns.py`)."""
 
     term_id: int
     first: tuple[int, ...]
     second: tuple[int, ...]
+    offset: int
+    edge: bool
 
 
 # Pattern fields by position: itemgetter runs in C, so map() over hits stays in C.
 TERM_ID, FIRST, SECOND = (itemgetter(i) for i in range(3))
+EDGE = itemgetter(4)
 VALUE = itemgetter(1)  # of the automaton's (end index, value) pairs
 
 
@@ -45,29 +51,49 @@ class Hits(set[int]):
     """The ids of the terms that occur in one document. Where they occur is worked out only
     when asked, which is for the few rules that are candidates or matched."""
 
-    __slots__ = ("_found", "_shapes", "_spans", "doc")
+    __slots__ = ("_found", "_language", "_spans", "_word_counts", "doc")
 
     def __init__(
-        self,
-        doc: NormalizedDoc,
-        found: list[tuple[int, Pattern]],
-        shapes: Sequence[tuple[int, int]],
+        self, doc: NormalizedDoc, found: list[tuple[int, Pattern]], word_counts: Sequence[int]
     ) -> None:
         super().__init__(map(TERM_ID, map(VALUE, found)))
         self.doc = doc
         self._found = found  # (index of the pattern's last character, pattern), as scanned
-        self._shapes = shapes  # term id → (pattern length, word count)
+        self._word_counts = word_counts  # term id → how many words it spans
         self._spans: dict[int, list[Span]] = {}
+        self._language: list[str | None] = []
 
     def spans(self, term_id: int) -> list[Span]:
         """Where term `term_id` occurs, in words (empty if nowhere)."""
         spans = self._spans.get(term_id)
         if spans is None:
-            length, n_words = self._shapes[term_id]
-            ends = [end for end, pattern in self._found if pattern.term_id == term_id]
-            where = map(self.doc.locate, [end - length + 1 for end in ends])
+            n_words = self._word_counts[term_id]
+            starts = [end - p.offset for end, p in self._found if p.term_id == term_id]
+            where = map(self.doc.locate, sorted(set(starts)))
             spans = self._spans[term_id] = [Span(f, word, word + n_words) for f, word in where]
         return spans
+
+    def exact_spans(self, node: Compiled) -> list[Span]:
+        """Where the exact-case term `node` ("x", …) occurs: its case-folded twin's spans
+        whose words have the case written."""
+        _, term_id, in_field, exact, prefix = node
+        found = []
+        for span in self.spans(term_id):  # type: ignore[arg-type]
+            if in_field is not None and span.field != in_field:
+                continue
+            words = self.doc.cased_units(span.field)[span.start : span.end]
+            if words[:-1] == list(exact[:-1]) and (  # type: ignore[index]
+                words[-1].startswith(exact[-1]) if prefix else words[-1] == exact[-1]  # type: ignore[index]
+            ):
+                found.append(span)
+        return found
+
+    def language(self) -> str | None:
+        """The story's language, worked out on first use (see `rules/language.py`)."""
+        if not self._language:
+            doc = self.doc
+            self._language.append(language_of(doc.title, doc.text, doc.declared))
+        return self._language[0]
 
 
 def predicate(node: Compiled) -> Predicate:
@@ -91,6 +117,9 @@ def predicate(node: Compiled) -> Predicate:
 def _predicate_source(node: Compiled, values: list[object]) -> str:
     """The expression for `node`, its term ids and NEAR nodes appended to `values`."""
     kind = node[0]
+    if kind in ("x", "lang"):
+        values.append(node)
+        return f"_{kind}_true(h, v{len(values) - 1})"
     if kind == "t":
         values.append(node[1])
         term = f"v{len(values) - 1}"
@@ -103,7 +132,10 @@ def _predicate_source(node: Compiled, values: list[object]) -> str:
     if kind == "near":
         values.append(node)
         return f"_near_true(h, v{len(values) - 1})"
-    parts = [_predicate_source(kid, values) for kid in node[1]]  # type: ignore[attr-defined]
+    # A story's language is worked out only for rules whose other conditions hold.
+    children: tuple[Compiled, ...] = node[1]  # type: ignore[assignment]
+    kids = sorted(children, key=lambda kid: kid[0] == "lang")
+    parts = [_predicate_source(kid, values) for kid in kids]
     joined = f" {kind} ".join(parts)
     return f"({joined})" if parts else ("True" if kind == "and" else "False")
 
@@ -116,22 +148,29 @@ def _near_true(hits: "Hits", node: Compiled) -> bool:
     return evaluate(node, hits) is not None
 
 
-_PREDICATE_GLOBALS = {"_in_field": _in_field, "_near_true": _near_true, "__builtins__": {}}
+def _x_true(hits: "Hits", node: Compiled) -> bool:
+    return node[1] in hits and bool(hits.exact_spans(node))
+
+
+def _lang_true(hits: "Hits", node: Compiled) -> bool:
+    return hits.language() in node[1]  # type: ignore[operator]
+
+
+_PREDICATE_GLOBALS = {
+    "_in_field": _in_field,
+    "_near_true": _near_true,
+    "_x_true": _x_true,
+    "_lang_true": _lang_true,
+    "__builtins__": {},
+}
 _PREDICATE_CODE: dict[str, CodeType] = {}
 
 
 def evaluate(node: Compiled, hits: Hits) -> list[Span] | None:
     """The spans that make `node` true, or None when it is false. `NOT x` is true with no span."""
     kind = node[0]
-    if kind == "t":
-        _, term_id, in_field = node
-        found = hits.spans(term_id)  # type: ignore[arg-type]
-        if not found:
-            return None
-        if in_field is None:
-            return list(found)
-        spans = [s for s in found if s.field == in_field]
-        return spans or None
+    if kind in ("t", "x", "lang"):
+        return _evaluate_leaf(node, hits)
     if kind == "and":
         spans = []
         for kid in node[1]:  # type: ignore[attr-defined]
@@ -156,6 +195,23 @@ def evaluate(node: Compiled, hits: Hits) -> list[Span] | None:
     if any(not spans for spans in operands):
         return None
     return _near(distance, operands)  # type: ignore[arg-type]
+
+
+def _evaluate_leaf(node: Compiled, hits: Hits) -> list[Span] | None:
+    """`evaluate` for a term, an exact-case term or `lang:`."""
+    kind = node[0]
+    if kind == "x":
+        return hits.exact_spans(node) or None
+    if kind == "lang":
+        return [] if _lang_true(hits, node) else None
+    _, term_id, in_field = node
+    found = hits.spans(term_id)  # type: ignore[arg-type]
+    if not found:
+        return None
+    if in_field is None:
+        return list(found)
+    spans = [s for s in found if s.field == in_field]
+    return spans or None
 
 
 def _near(distance: int, operands: list[list[Span]]) -> list[Span] | None:

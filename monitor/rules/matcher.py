@@ -1,15 +1,17 @@
 """All rules compiled into one Aho-Corasick automaton plus a per-rule boolean evaluation.
 
 Every distinct term (word, prefix or phrase, folded) of every rule and every actor/topic alias is
-one pattern in a single automaton over the `NormalizedDoc` scan string. Scanning an item once
-yields every occurrence of every term; which field and word it is in is worked out only for the
-terms of rules that are candidates.
+one or more patterns (`rules/patterns.py`: one per attached Arabic or Hebrew prefix) in a single
+automaton over the `NormalizedDoc` scan string. Scanning an item once yields every occurrence of
+every term; which field and word it is in is worked out only for the terms of rules that are
+candidates. An exact-case term is its case-folded twin in the automaton, checked for case only
+where that occurs; `lang:` costs nothing until a candidate rule's other conditions hold.
 
 Presearch, as Lucene Monitor does it: an *anchor set* of a rule is a set of terms one of which
 occurs in every item the rule matches (`A AND (B OR C)` has {A} and {B, C}; `NOT x` has none).
 A rule is indexed under its two most selective anchor sets and is evaluated only for items that
-hit both (a rule with one set is indexed under it twice). Rules with no anchor set are evaluated
-for every item.
+hit both (a rule with one set is indexed under it twice). Rules with no anchor set (which the
+config refuses, `rules/lint.py`, but a library caller may build) are evaluated for every item.
 
 Each pattern's value in the automaton is its `Pattern`: the term and the rules it anchors. So the
 scan hands back, in C, everything the presearch needs: no per-occurrence Python code and no index
@@ -25,6 +27,7 @@ from itertools import chain
 import ahocorasick
 
 from monitor.rules.evaluation import (
+    EDGE,
     FIRST,
     SECOND,
     VALUE,
@@ -36,8 +39,10 @@ from monitor.rules.evaluation import (
     evaluate,
     predicate,
 )
-from monitor.rules.query import And, InField, Near, Node, Not, Or, QueryError, Ref, Term, refs
-from monitor.rules.text import Field, normalize
+from monitor.rules.nodes import And, InField, Lang, Near, Node, Not, Or, Ref, Term, refs
+from monitor.rules.patterns import patterns, word_count
+from monitor.rules.query import QueryError
+from monitor.rules.text import Field, followed_by_mark, normalize, takes_marks
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,16 +120,27 @@ class Matcher:
         self._actor_terms = {
             name: [self._intern(t) for t in aliases] for name, aliases in vocabulary.actors.items()
         }
+        # Patterns that start inside a run of a script without spaces go in an automaton of
+        # their own, scanned only over stories with such runs: in the main one, whose patterns
+        # all start with a space, a letter outside a pattern costs one look-up (the root has one
+        # child); with hundreds of Chinese first characters beside it, it cost hundreds.
         self._automaton = ahocorasick.Automaton()
-        self._shapes: list[tuple[int, int]] = []
+        self._runs = ahocorasick.Automaton()
+        self._word_counts: list[int] = []
+        self._edges = False  # whether some term must not end where the text adds a mark
         for term_id, (words, prefix) in enumerate(self._terms):
-            pattern = " " + " ".join(words) + ("" if prefix else " ")
-            # Two terms can share a pattern only if identical; _intern prevents that.
-            entry = Pattern(term_id, tuple(first[term_id]), tuple(second[term_id]))
-            self._automaton.add_word(pattern, entry)
-            self._shapes.append((len(pattern), len(words)))
-        if self._terms:
-            self._automaton.make_automaton()
+            edge = takes_marks(words[-1]) and not prefix
+            self._edges |= edge
+            for pattern in patterns(words, prefix):
+                entry = Pattern(
+                    term_id, tuple(first[term_id]), tuple(second[term_id]), len(pattern) - 1, edge
+                )
+                # Two terms can share a pattern only if identical; _intern prevents that.
+                (self._automaton if pattern[0] == " " else self._runs).add_word(pattern, entry)
+            self._word_counts.append(word_count(words))
+        for automaton in (self._automaton, self._runs):
+            if len(automaton):
+                automaton.make_automaton()
 
     def _intern(self, term: Term) -> int:
         key = (term.words, term.prefix)
@@ -136,11 +152,15 @@ class Matcher:
 
     def _compile(self, node: Node, in_field: Field | None, vocab: Vocabulary) -> Compiled:
         match node:
-            case Term():
+            case Term(exact=None):
                 return ("t", self._intern(node), in_field)
+            case Term(exact=exact, prefix=prefix):
+                return ("x", self._intern(node), in_field, exact, prefix)
+            case Lang(codes=codes):
+                return ("lang", frozenset(codes))
             case Ref(name=name):
                 aliases = vocab.aliases(name) or ()
-                return ("or", tuple(("t", self._intern(a), in_field) for a in aliases))
+                return ("or", tuple(self._compile(alias, in_field, vocab) for alias in aliases))
             case InField(field=f, child=child):
                 return self._compile(child, f, vocab)
             case Not(child=child):
@@ -155,9 +175,9 @@ class Matcher:
     def _anchor_sets(self, node: Compiled) -> list[frozenset[int]]:
         """Sets of terms such that, whenever `node` is true, each set has a term that occurs."""
         kind = node[0]
-        if kind == "t":
+        if kind in ("t", "x"):
             return [frozenset((node[1],))]  # type: ignore[arg-type]
-        if kind == "not":
+        if kind in ("not", "lang"):
             return []
         if kind == "or":
             best = []
@@ -178,12 +198,25 @@ class Matcher:
             total += 1 / (sum(map(len, words)) + 4 * (len(words) - 1) - (3 if prefix else 0) + 4)
         return total
 
-    def match(self, title: str, text: str, only: Collection[str] | None = None) -> MatchResult:
+    def match(
+        self,
+        title: str,
+        text: str,
+        only: Collection[str] | None = None,
+        language: str | None = None,
+    ) -> MatchResult:
         """Match an item against the rules: all of them, or only those named in `only` (pass a
-        set: it is consulted once per candidate rule)."""
-        doc = normalize(title, text)
+        set: it is consulted once per candidate rule). `language` is the one its feed declares;
+        the story's language is worked out only if a candidate rule asks (`lang:`)."""
+        doc = normalize(title, text, language)
         # list() drains the automaton in C: no Python code runs per occurrence.
-        found = list(self._automaton.iter(doc.scan)) if self._terms else []
+        found = list(self._automaton.iter(doc.scan)) if len(self._automaton) else []
+        if doc.no_space and len(self._runs):
+            found += self._runs.iter(doc.scan)
+        if self._edges and any(map(EDGE, map(VALUE, found))):
+            found = [
+                (end, p) for end, p in found if not (p.edge and followed_by_mark(doc.scan, end))
+            ]
         # Presearch: rules in both what the hits' first and second anchor sets yield.
         candidates = set(chain.from_iterable(map(FIRST, map(VALUE, found))))
         if candidates:
@@ -191,7 +224,7 @@ class Matcher:
         candidates.update(self._always)
         if not candidates:
             return _NO_MATCH  # most items, at no further cost
-        hits = Hits(doc, found, self._shapes)
+        hits = Hits(doc, found, self._word_counts)
         predicates = self._predicates
         matched = [i for i in candidates if predicates[i](hits)]
         matches = []

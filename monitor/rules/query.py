@@ -1,4 +1,4 @@
-"""The query language: tokenizer, recursive-descent parser and printer.
+"""The query language: tokenizer and recursive-descent parser (the tree is in `rules/nodes`).
 
 Grammar (NOT binds tightest, then AND — written or implied by juxtaposition — then OR)::
 
@@ -6,17 +6,30 @@ Grammar (NOT binds tightest, then AND — written or implied by juxtaposition �
     or_expr  := and_expr ("OR" and_expr)*
     and_expr := not_expr (["AND"] not_expr)*
     not_expr := ("NOT" | "-") not_expr | primary
-    primary  := "(" or_expr ")" | FIELD ":" primary | "NEAR/" n "(" or_expr ("," or_expr)+ ")"
-              | word | prefix* | "phrase" | @Name
+    primary  := "(" or_expr ")" | FIELD ":" primary | "lang:" code | "lang:(" code (OR code)* ")"
+              | "NEAR/" n "(" or_expr ("," or_expr)+ ")" | ["="] word | prefix* | ["="] "phrase"
+              | @Name
 
-Operators are upper case; `and`, `or`, `not` in lower case are ordinary words.
+Operators are upper case; `and`, `or`, `not` in lower case are ordinary words (`check` warns).
+Limits keep a hostile or mistyped config from exhausting the parser or the automaton:
+`MAX_DEPTH` levels of nesting, terms of `MAX_TERM_CHARS` characters, queries of
+`MAX_QUERY_CHARS`, `NEAR` distances up to `MAX_DISTANCE` words.
 """
 
-from collections.abc import Iterator
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Literal
 
-from monitor.rules.text import FIELDS, Field, folded_words
+import regex
+
+from monitor.rules.language import CODES
+from monitor.rules.nodes import And, InField, Lang, Near, Node, Not, Or, Ref, Term, has_lang
+from monitor.rules.text import ends_without_space, fold_cased, folded_words, units
+
+MAX_DEPTH = 32
+MAX_TERM_CHARS = 200
+MAX_QUERY_CHARS = 10_000
+MAX_DISTANCE = 1_000
 
 
 class QueryError(ValueError):
@@ -28,96 +41,25 @@ class QueryError(ValueError):
         self.pos = pos
 
     def render(self, query: str) -> str:
-        """The message, the query, and a caret under the offending position."""
-        return f"{self.message} at position {self.pos + 1}\n    {query}\n    {' ' * self.pos}^"
-
-
-# --- AST -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Term:
-    """A word, a `prefix*` or a `"phrase"`: `words` are folded; `raw` is as written."""
-
-    words: tuple[str, ...]
-    prefix: bool
-    raw: str
-    pos: int
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    """`@Name`: any alias of the actor or topic `name`."""
-
-    name: str
-    pos: int
-
-
-@dataclass(frozen=True, slots=True)
-class InField:
-    """`title:X` / `text:X`: `child` must occur in that field."""
-
-    field: Field
-    child: "Node"
-    pos: int
-
-
-@dataclass(frozen=True, slots=True)
-class Not:
-    """Negation."""
-
-    child: "Node"
-    pos: int
-
-
-@dataclass(frozen=True, slots=True)
-class And:
-    """Conjunction of two or more nodes."""
-
-    children: tuple["Node", ...]
-    pos: int
-
-
-@dataclass(frozen=True, slots=True)
-class Or:
-    """Disjunction of two or more nodes."""
-
-    children: tuple["Node", ...]
-    pos: int
-
-
-@dataclass(frozen=True, slots=True)
-class Near:
-    """`NEAR/n(A, B, …)`: all operands in one field, at most `distance` words between them."""
-
-    distance: int
-    children: tuple["Node", ...]
-    pos: int
-
-
-Node = Term | Ref | InField | Not | And | Or | Near
-
-
-def refs(node: Node) -> Iterator[Ref]:
-    """Every `@Name` reference in `node`, in query order."""
-    match node:
-        case Ref():
-            yield node
-        case InField(child=child) | Not(child=child):
-            yield from refs(child)
-        case And(children=children) | Or(children=children) | Near(children=children):
-            for child in children:
-                yield from refs(child)
+        """The message, the query, and a caret under the offending column."""
+        start = 0 if len(query) <= 120 else max(0, self.pos - 60)  # a window on a long query
+        shown = ("…" if start else "") + query[start : start + 120]
+        caret = self.pos - start + (1 if start else 0)
+        return f"{self.message} at column {self.pos + 1}\n    {shown}\n    {' ' * caret}^"
 
 
 # --- tokenizer -----------------------------------------------------------------------------
 
 TokenKind = Literal[
-    "(", ")", ",", "AND", "OR", "NOT", "-", "FIELD", "NEAR", "WORD", "PHRASE", "REF"
+    "(", ")", ",", "AND", "OR", "NOT", "-", "=", "FIELD", "NEAR", "WORD", "PHRASE", "REF"
 ]
 _OPERATORS = {"AND", "OR", "NOT"}
 _DELIMITERS = set('()," ') | {"\t", "\n", "\r"}
 _NOT_NEGATABLE = _DELIMITERS - {"(", '"'}
+_FIELD = regex.compile(r"(?i)(title|text|lang):")
+_BARE = regex.compile(r'[^()," \t\n\r]*')
+_NEAR_TYPO = regex.compile(r"(?i)near/?([0-9]*)")
+_CODE = regex.compile(r"[a-z]{2,3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,15 +71,10 @@ class Token:
     pos: int
 
 
-def _read_bare(query: str, i: int) -> int:
-    end = i
-    while end < len(query) and query[end] not in _DELIMITERS and query[end] != '"':
-        end += 1
-    return end
-
-
 def tokenize(query: str) -> list[Token]:
     """Split a query into tokens; raises `QueryError` on an unterminated phrase."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(f"query longer than {MAX_QUERY_CHARS:,} characters", MAX_QUERY_CHARS)
     tokens: list[Token] = []
     i = 0
     while i < len(query):
@@ -153,23 +90,22 @@ def tokenize(query: str) -> list[Token]:
                 raise QueryError('unterminated phrase (missing closing ")', i)
             tokens.append(Token("PHRASE", query[i + 1 : close], i))
             i = close + 1
-        elif char == "-" and i + 1 < len(query) and query[i + 1] not in _NOT_NEGATABLE:
-            tokens.append(Token("-", "-", i))
+        elif char in "-=" and i + 1 < len(query) and query[i + 1] not in _NOT_NEGATABLE:
+            tokens.append(Token(char, char, i))  # type: ignore[arg-type]
             i += 1
-        else:
-            end = _read_bare(query, i)
-            token = _classify(query, i, end)
-            tokens.append(token)
+        elif field := _FIELD.match(query, i):
             # `title:` is a token of its own; what follows it is lexed afresh.
-            i = i + len(token.text) + 1 if token.kind == "FIELD" else end
+            tokens.append(Token("FIELD", field[1].lower(), i))
+            i = field.end()
+        else:
+            end = _BARE.match(query, i).end()  # type: ignore[union-attr]
+            end = end if end > i else i + 1
+            tokens.append(_classify(query[i:end], i))
+            i = end
     return tokens
 
 
-def _classify(query: str, start: int, end: int) -> Token:
-    text = query[start:end]
-    field, colon, _rest = text.partition(":")
-    if colon and field.lower() in FIELDS:
-        return Token("FIELD", field.lower(), start)
+def _classify(text: str, start: int) -> Token:
     if text in _OPERATORS:
         return Token(text, text, start)  # type: ignore[arg-type]
     if text.upper().startswith("NEAR/"):
@@ -187,9 +123,11 @@ class _Parser:
         self.query = query
         self.tokens = tokenize(query)
         self.i = 0
+        self.depth = 0
 
-    def peek(self) -> Token | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
+    def peek(self, ahead: int = 0) -> Token | None:
+        at = self.i + ahead
+        return self.tokens[at] if at < len(self.tokens) else None
 
     def take(self) -> Token:
         token = self.tokens[self.i]
@@ -201,6 +139,11 @@ class _Parser:
         if token is None or token.kind != kind:
             raise QueryError(f"expected {what}", token.pos if token else len(self.query))
         return self.take()
+
+    def deeper(self, token: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryError(f"query nested more than {MAX_DEPTH} levels deep", token.pos)
 
     def parse(self) -> Node:
         if not self.tokens:
@@ -234,13 +177,22 @@ class _Parser:
         token = self.peek()
         if token is not None and token.kind in ("NOT", "-"):
             self.take()
-            return Not(self.not_expr(), token.pos)
+            self.deeper(token)
+            node = Not(self.not_expr(), token.pos)
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:
         token = self.peek()
         if token is None:
             raise QueryError("query ends where a term was expected", len(self.query))
+        self.deeper(token)
+        node = self._primary(token)
+        self.depth -= 1
+        return node
+
+    def _primary(self, token: Token) -> Node:
         match token.kind:
             case "(":
                 self.take()
@@ -249,9 +201,15 @@ class _Parser:
                     raise QueryError("unbalanced parenthesis: '(' is never closed", token.pos)
                 self.expect(")", "')'")
                 return node
+            case "FIELD" if token.text == "lang":
+                self.take()
+                return self.lang(token)
             case "FIELD":
                 self.take()
-                return InField(token.text, self.primary(), token.pos)  # type: ignore[arg-type]
+                child = self.primary()
+                if has_lang(child):
+                    raise QueryError("lang: is about the whole story, not a field", token.pos)
+                return InField(token.text, child, token.pos)  # type: ignore[arg-type]
             case "NEAR":
                 return self.near(self.take())
             case "REF":
@@ -259,17 +217,66 @@ class _Parser:
                 if not token.text:
                     raise QueryError("'@' must be followed by an actor or topic name", token.pos)
                 return Ref(token.text, token.pos)
+            case "=":
+                return self.exact(self.take())
             case "WORD" | "PHRASE":
                 self.take()
+                self.near_typo(token)
                 return _term(token)
             case ")":
                 raise QueryError("unbalanced parenthesis: ')' without '('", token.pos)
             case _:
                 raise QueryError(f"{token.text!r} needs a term before and after it", token.pos)
 
+    def exact(self, token: Token) -> Term:
+        term = self.peek()
+        if term is None or term.kind not in ("WORD", "PHRASE"):
+            raise QueryError("'=' (exact case) goes before a word or a phrase", token.pos)
+        return _term(self.take(), exact=True)
+
+    def near_typo(self, token: Token) -> None:
+        """`NEAR5(` or `NEAR(`: a NEAR that lost its slash or its distance."""
+        typo = _NEAR_TYPO.fullmatch(token.text) if token.kind == "WORD" else None
+        following = self.peek()
+        touching = following is not None and following.pos == token.pos + len(token.text)
+        if typo and touching and following is not None and following.kind == "(":
+            shown = f"NEAR/{typo[1] or 'n'}(…)"
+            raise QueryError(f"{token.text}( is not an operator: did you mean {shown}?", token.pos)
+
+    def lang(self, token: Token) -> Lang:
+        where = self.peek()
+        if where is not None and where.kind == "(":
+            self.take()
+            codes = [self.code()]
+            while (sep := self.peek()) is not None and sep.kind == "OR":
+                self.take()
+                codes.append(self.code())
+            self.expect(")", "')' closing lang:( … ) (languages are separated by OR)")
+        else:
+            codes = [self.code()]
+        return Lang(tuple(sorted(set(codes))), token.pos)
+
+    def code(self) -> str:
+        token = self.peek()
+        if token is None or token.kind != "WORD":
+            raise QueryError("lang: needs a language code such as fr, ru or zh", self._at(token))
+        self.take()
+        code = token.text.lower()
+        if not _CODE.fullmatch(code) or code not in CODES:
+            close = get_close_matches(code, sorted(CODES), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise QueryError(f"unknown language code {token.text!r}{hint}", token.pos)
+        return code
+
+    def _at(self, token: Token | None) -> int:
+        return token.pos if token is not None else len(self.query)
+
     def near(self, token: Token) -> Near:
-        if not token.text.isdigit() or int(token.text) < 1:
-            raise QueryError("NEAR needs a distance: NEAR/n( … ) with n ≥ 1", token.pos)
+        if not token.text.isascii() or not token.text.isdigit():
+            raise QueryError("NEAR needs a distance: NEAR/n( … ) with n a number", token.pos)
+        distance = int(token.text[:6])
+        if not 1 <= distance <= MAX_DISTANCE or len(token.text) > 6:
+            raise QueryError(f"NEAR's distance must be from 1 to {MAX_DISTANCE}", token.pos)
         self.expect("(", "'(' after NEAR/n")
         operands = [self.near_operand()]
         while (sep := self.peek()) is not None and sep.kind == ",":
@@ -280,7 +287,7 @@ class _Parser:
         self.expect(")", "')' closing NEAR")
         if len(operands) < 2:
             raise QueryError("NEAR needs at least two operands, separated by commas", token.pos)
-        return Near(int(token.text), tuple(operands), token.pos)
+        return Near(distance, tuple(operands), token.pos)
 
     def near_operand(self) -> Node:
         node = self.or_expr()
@@ -293,8 +300,16 @@ class _Parser:
         return node
 
 
-def _term(token: Token) -> Term:
+def _term(token: Token, *, exact: bool = False) -> Term:
     text = token.text
+    if len(text) > MAX_TERM_CHARS:
+        raise QueryError(f"a term longer than {MAX_TERM_CHARS} characters", token.pos)
+    if token.kind == "PHRASE" and "*" in text:
+        raise QueryError(
+            f"'*' does not work inside a phrase (\"{text}\" would match a word as written, "
+            "without its '*'): write the prefix without quotes",
+            token.pos,
+        )
     prefix = token.kind == "WORD" and text.endswith("*")
     core = text.rstrip("*") if prefix else text
     if token.kind == "WORD" and "*" in core:
@@ -304,8 +319,11 @@ def _term(token: Token) -> Term:
         raise QueryError(f"{text!r} has no letters or digits to match", token.pos)
     if prefix and len(folded) > 1:
         raise QueryError("a prefix* must be a single word", token.pos)
+    if prefix and ends_without_space(folded[-1]):
+        prefix = False  # such a term already matches inside longer runs of its script
     raw = f'"{text}"' if token.kind == "PHRASE" else text
-    return Term(folded, prefix, raw, token.pos)
+    cased = tuple(units(fold_cased(core))) if exact else None
+    return Term(folded, prefix, f"={raw}" if exact else raw, token.pos, cased)
 
 
 def parse(query: str) -> Node:
@@ -314,35 +332,12 @@ def parse(query: str) -> Node:
 
 
 def parse_alias(alias: str) -> Term:
-    """An actor alias or topic term: a word, `prefix*`, or several words read as a phrase."""
+    """An actor alias or topic term: a word, `prefix*`, or several words read as a phrase;
+    `=` in front for exact case."""
     stripped = alias.strip()
+    exact = stripped.startswith("=")
+    stripped = stripped.removeprefix("=")
     quoted = len(stripped) >= 2 and stripped[0] == stripped[-1] == '"'
     text = stripped[1:-1] if quoted else stripped
     kind: TokenKind = "PHRASE" if quoted or " " in text else "WORD"
-    return _term(Token(kind, text, 0))
-
-
-def to_string(node: Node) -> str:
-    """Print a query so that `parse(to_string(n))` yields an equal AST (up to positions)."""
-    match node:
-        case Term(raw=raw):
-            return raw
-        case Ref(name=name):
-            return f"@{name}"
-        case InField(field=field, child=child):
-            return f"{field}:{_wrap(child, bare_not=False)}"
-        case Not(child=child):
-            return f"NOT {_wrap(child)}"
-        case And(children=children):
-            return " AND ".join(_wrap(c) for c in children)
-        case Or(children=children):
-            return " OR ".join(_wrap(c) for c in children)
-        case Near(distance=distance, children=children):
-            return f"NEAR/{distance}(" + ", ".join(to_string(c) for c in children) + ")"
-
-
-def _wrap(node: Node, *, bare_not: bool = True) -> str:
-    """`node` as an operand: groups in parentheses, so printing never regroups or flattens."""
-    if isinstance(node, Term | Ref | Near | InField) or (bare_not and isinstance(node, Not)):
-        return to_string(node)
-    return f"({to_string(node)})"
+    return _term(Token(kind, text, 0), exact=exact)

@@ -41,6 +41,7 @@ def test_text_and_title_with_highlights(tmp_path: Path) -> None:
             "snippet": "No soldiers will go.",
             "snippet_highlights": [[3, 11]],
             "actors": ["France"],
+            "language": "en",
         }
     ]
     assert run_json("text:@France", "--title", "Élysée statement", cwd=cwd) == []
@@ -98,3 +99,38 @@ def test_bad_query_and_missing_source_exit_2(tmp_path: Path) -> None:
 
 async def _html(_request: web.Request) -> web.Response:
     return web.Response(body=ARTICLE, content_type="text/html")
+
+
+def test_a_query_in_another_script_and_language(tmp_path: Path) -> None:
+    cwd = example(tmp_path)
+    found = run_json("乌克兰 lang:zh", "--text", "法国考虑向乌克兰派遣军队。", cwd=cwd)
+    assert [(f["snippet_highlights"], f["language"]) for f in found] == [([[5, 8]], "zh")]
+    assert run_json("乌克兰 lang:fr", "--text", "法国考虑向乌克兰派遣军队。", cwd=cwd) == []
+    table = cli(
+        "--config", "config", "test-rule", "乌克兰", "--text", "法国考虑向乌克兰派遣军队", cwd=cwd
+    )
+    assert table.returncode == 0, table.stderr
+    assert " zh " in table.stdout
+
+
+def test_a_mistyped_rule_name_is_pointed_out(tmp_path: Path) -> None:
+    cwd = example(tmp_path)
+    args = ("--config", "config", "test-rule", "france-troops-ukrain", "--text", "Paris")
+    result = cli(*args, cwd=cwd)
+    assert (
+        "no rule 'france-troops-ukrain'; did you mean 'france-troops-ukraine'? testing it as a "
+        "query" in result.stderr
+    )
+    assert "0 of 1 item(s) match." in result.stdout
+    assert result.returncode == 1
+
+
+def test_a_query_that_can_never_match_fails(tmp_path: Path) -> None:
+    cwd = example(tmp_path)
+    for query in ("troops -troops", "title:troops -troops", "troops lang:fr lang:de"):
+        result = cli("--config", "config", "test-rule", query, "--text", "troops", cwd=cwd)
+        assert result.returncode == 2, query
+        assert f"This query can never match: no story can satisfy {query!r}." in result.stderr
+    refused = cli("--config", "config", "test-rule", "--text", "troops", "--", "-sport", cwd=cwd)
+    assert refused.returncode == 2
+    assert "matches stories that contain none of its words" in refused.stderr

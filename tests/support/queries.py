@@ -1,13 +1,16 @@
 """Query trees as plain tuples, for compact expectations in tests."""
 
-from monitor.rules.query import And, InField, Near, Not, Or, Ref, Term
+from monitor.rules.nodes import And, InField, Lang, Near, Not, Or, Ref, Term
 
 
 def shape(node: object) -> object:
     """The AST without positions, for compact expectations."""
     match node:
-        case Term(words=words, prefix=prefix):
-            return ("prefix" if prefix else "term", *words)
+        case Term(words=words, prefix=prefix, exact=exact):
+            kind = ("prefix" if prefix else "term") + ("=" if exact is not None else "")
+            return (kind, *words)
+        case Lang(codes=codes):
+            return ("lang", *codes)
         case Ref(name=name):
             return ("@", name)
         case InField(field=field, child=child):

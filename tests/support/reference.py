@@ -1,42 +1,74 @@
 """A deliberately naive rule evaluator: the yardstick the compiled matcher is tested against
 (and benchmarked against in bench/match.py).
 
-Each term is a regular expression over the folded words of one field; the query tree is
-evaluated directly, rule by rule, and NEAR tries every combination of occurrences.
+Each field is its units (words, and characters of scripts written without spaces) separated by
+spaces, or by `RUN` between touching characters of one run; each term is a regular expression
+over it; the query tree is evaluated directly, rule by rule, and NEAR tries every combination
+of occurrences. It shares
+with the matcher only the folding and the list of Arabic and Hebrew prefixes
+(`first_word_forms`), not how terms become automaton patterns.
 """
 
 import itertools
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 
 import regex
 
 from monitor.rules.matcher import Vocabulary
-from monitor.rules.query import And, InField, Near, Node, Not, Or, Ref, Term
-from monitor.rules.text import Field, folded_words
+from monitor.rules.nodes import And, InField, Lang, Near, Node, Not, Or, Ref, Term
+from monitor.rules.patterns import first_word_forms
+from monitor.rules.text import Field, fold, fold_cased, units
 
 Occurrence = tuple[Field, int, int]
+RUN = "\x01"  # between two units of one run of a script without spaces
+
+
+@dataclass(frozen=True)
+class Words:
+    """One field: its units framed by spaces, `RUN` between touching ones; and their case."""
+
+    joined: str
+    cased: list[str]
+
+
+def _joined(words: list[str]) -> str:
+    return " ".join(RUN.join(units(word)) for word in words)
 
 
 @cache
 def _pattern(words: tuple[str, ...], prefix: bool) -> "regex.Pattern[str]":
-    body = regex.escape(" ".join(words)) + (r"\S*" if prefix else "")
-    return regex.compile(f" ({body})(?= )")
+    first, *rest = words
+    forms = "|".join(regex.escape(_joined([form, *rest])) for form in first_word_forms(first))
+    # A unit starts after a space, or after RUN inside a run: a term whose first unit is not
+    # of such a run can only start after a space (RUN is never next to one of its words).
+    tail = r"[^ \x01]*" if prefix else ""
+    return regex.compile(f"(?<=[ {RUN}])(?:{forms}){tail}(?=[ {RUN}])")
 
 
-def _occurrences(term: Term, fields: Mapping[Field, str], only: Field | None) -> list[Occurrence]:
+def _same_case(found: list[str], term: Term) -> bool:
+    exact = term.exact or ()
+    last = found[-1].startswith(exact[-1]) if term.prefix else found[-1] == exact[-1]
+    return list(found[:-1]) == list(exact[:-1]) and last
+
+
+def _occurrences(term: Term, fields: Mapping[Field, Words], only: Field | None) -> list[Occurrence]:
+    n_words = len(units(" ".join(term.words)))
     found = []
-    for name, text in fields.items():
+    for name, words in fields.items():
         if only not in (None, name):
             continue
-        for m in _pattern(term.words, term.prefix).finditer(text, overlapped=True):
-            start = text.count(" ", 0, m.start())
-            found.append((name, start, start + len(term.words)))
+        for m in _pattern(term.words, term.prefix).finditer(words.joined, overlapped=True):
+            start = words.joined.count(" ", 0, m.start()) + words.joined.count(RUN, 0, m.start())
+            start -= 1  # the field starts with a space
+            if term.exact is None or _same_case(words.cased[start : start + n_words], term):
+                found.append((name, start, start + n_words))
     return found
 
 
 def _atoms(
-    node: Node, vocab: Vocabulary, fields: Mapping[Field, str], only: Field | None
+    node: Node, vocab: Vocabulary, fields: Mapping[Field, Words], only: Field | None
 ) -> list[Occurrence]:
     match node:
         case Term():
@@ -48,20 +80,28 @@ def _atoms(
     raise AssertionError(f"not a NEAR operand: {node}")
 
 
-def _true(node: Node, vocab: Vocabulary, fields: Mapping[Field, str], only: Field | None) -> bool:
+@dataclass(frozen=True)
+class _Story:
+    fields: Mapping[Field, Words]
+    language: str | None
+
+
+def _true(node: Node, vocab: Vocabulary, story: _Story, only: Field | None) -> bool:
     match node:
         case Term() | Ref():
-            return bool(_atoms(node, vocab, fields, only))
+            return bool(_atoms(node, vocab, story.fields, only))
         case InField(field=field, child=child):
-            return _true(child, vocab, fields, field)
+            return _true(child, vocab, story, field)
+        case Lang(codes=codes):
+            return story.language in codes
         case Not(child=child):
-            return not _true(child, vocab, fields, only)
+            return not _true(child, vocab, story, only)
         case And(children=kids):
-            return all(_true(k, vocab, fields, only) for k in kids)
+            return all(_true(k, vocab, story, only) for k in kids)
         case Or(children=kids):
-            return any(_true(k, vocab, fields, only) for k in kids)
+            return any(_true(k, vocab, story, only) for k in kids)
         case Near(distance=n, children=kids):
-            options = [_atoms(k, vocab, fields, only) for k in kids]
+            options = [_atoms(k, vocab, story.fields, only) for k in kids]
             return any(
                 len({o[0] for o in combo}) == 1
                 and max(o[1] for o in combo) - min(o[2] for o in combo) <= n
@@ -70,19 +110,25 @@ def _true(node: Node, vocab: Vocabulary, fields: Mapping[Field, str], only: Fiel
     raise AssertionError(node)
 
 
-def reference_fields(title: str, text: str) -> dict[Field, str]:
-    """The folded words of each field, space-separated and space-framed."""
-    return {
-        "title": " " + " ".join(folded_words(title)) + " ",
-        "text": " " + " ".join(folded_words(text)) + " ",
-    }
+def _words(value: str) -> Words:
+    return Words(" " + _joined(fold(value).split()) + " ", units(fold_cased(value)))
 
 
-def reference_true(node: Node, vocab: Vocabulary, fields: Mapping[Field, str]) -> bool:
-    """Whether the query `node` matches an item already split by `reference_fields`."""
-    return _true(node, vocab, fields, None)
+def reference_fields(title: str, text: str) -> dict[Field, Words]:
+    """The words of each field."""
+    return {"title": _words(title), "text": _words(text)}
 
 
-def reference_match(node: Node, vocab: Vocabulary, title: str, text: str) -> bool:
-    """Whether the query `node` matches an item with this title and text."""
-    return reference_true(node, vocab, reference_fields(title, text))
+def reference_true(
+    node: Node, vocab: Vocabulary, fields: Mapping[Field, Words], language: str | None = None
+) -> bool:
+    """Whether the query `node` matches an item already split by `reference_fields`, whose
+    language is `language`."""
+    return _true(node, vocab, _Story(fields, language), None)
+
+
+def reference_match(
+    node: Node, vocab: Vocabulary, title: str, text: str, language: str | None = None
+) -> bool:
+    """Whether the query `node` matches an item with this title, text and language."""
+    return reference_true(node, vocab, reference_fields(title, text), language)

@@ -51,12 +51,22 @@ def test_payload_round_trips() -> None:
     assert Alert.from_payload(original.to_payload()) == original
 
 
+def test_the_language_is_the_storys_and_older_payloads_have_none() -> None:
+    assert alert("Франция может отправить войска", "Войска прибыли.").language == "ru"
+    payload = alert().to_payload()
+    del payload["language"]  # queued before alerts named the language
+    older = Alert.from_payload(payload)
+    assert older.language is None
+    assert "Language" not in render(older, "text", ZoneInfo("UTC")).body
+
+
 def test_text_render_names_rules_source_time_actors_and_link() -> None:
     message = render(alert(), "text", ZoneInfo("Europe/Paris"))
     assert message.title == "[rule-1] Troops in Ukraine"
     assert "Source: Wire <1>" in message.body
     assert "Published: 2026-11-24 13:00 CET" in message.body
     assert "Actors: France" in message.body
+    assert "Language: en" in message.body
     assert "French «troops» arrived." in message.body
     assert "\nLink: https://example.org/a?b=1&c=%282%29\n" in message.body
     assert message.body.endswith("French «troops» arrived.")

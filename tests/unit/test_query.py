@@ -2,7 +2,8 @@
 
 import pytest
 
-from monitor.rules.query import QueryError, parse, parse_alias, to_string
+from monitor.rules.nodes import to_string
+from monitor.rules.query import QueryError, parse, parse_alias
 from tests.support.queries import shape
 
 
@@ -26,6 +27,13 @@ from tests.support.queries import shape
         ('title:"x y"', ("title", ("term", "x", "y"))),
         ("NEAR/3(a, @B OR c*)", ("near", 3, ("term", "a"), ("or", ("@", "B"), ("prefix", "c")))),
         ("a and b", ("and", ("term", "a"), ("term", "and"), ("term", "b"))),
+        ("=WHO", ("term=", "who")),
+        ('="US Army"', ("term=", "us", "army")),
+        ("乌克兰", ("term", "乌克兰")),
+        ("乌克*", ("term", "乌克")),
+        ("G7峰会", ("term", "g7", "峰会")),
+        ("lang:fr", ("lang", "fr")),
+        ("LANG:(ru OR UK) x", ("and", ("lang", "ru", "uk"), ("term", "x"))),
     ],
 )
 def test_parses(query: str, expected: object) -> None:
@@ -39,6 +47,7 @@ def test_parses(query: str, expected: object) -> None:
         "a AND (b OR c) AND NOT (d AND e)",
         'title:(x OR "y z") NEAR/2(a, b OR c*)',
         "NOT NOT a OR -b",
+        '=WHO ="US Army" lang:(ru OR uk) 乌克兰 -lang:fr',
     ],
 )
 def test_printing_round_trips(query: str) -> None:
@@ -55,7 +64,29 @@ def test_printing_round_trips(query: str) -> None:
         ("a AND", "query ends where a term was expected", 5),
         ("OR b", "'OR' needs a term before and after it", 0),
         ('"unterminated', 'unterminated phrase (missing closing ")', 0),
-        ("NEAR/x(a, b)", "NEAR needs a distance: NEAR/n( … ) with n ≥ 1", 0),
+        ("NEAR/x(a, b)", "NEAR needs a distance: NEAR/n( … ) with n a number", 0),
+        ("NEAR/²(a, b)", "NEAR needs a distance: NEAR/n( … ) with n a number", 0),
+        ("NEAR/0(a, b)", "NEAR's distance must be from 1 to 1000", 0),
+        ("NEAR/" + "9" * 5000 + "(a, b)", "NEAR's distance must be from 1 to 1000", 0),
+        ("a NEAR5(b, c)", "NEAR5( is not an operator: did you mean NEAR/5(…)?", 2),
+        ("near(b, c)", "near( is not an operator: did you mean NEAR/n(…)?", 0),
+        (
+            '"target*"',
+            "'*' does not work inside a phrase (\"target*\" would match a word as "
+            "written, without its '*'): write the prefix without quotes",
+            0,
+        ),
+        ("*target", "'*' is allowed only at the end of a word", 0),
+        ("lang:xx a", "unknown language code 'xx'", 5),
+        ("lang:fre a", "unknown language code 'fre' (did you mean fr?)", 5),
+        ("lang:(fr, de) a", "expected ')' closing lang:( … ) (languages are separated by OR)", 8),
+        ("title:lang:fr", "lang: is about the whole story, not a field", 0),
+        ("= a", "'=' has no letters or digits to match", 0),
+        ("(" * 250 + "a" + ")" * 250, "query nested more than 32 levels deep", 32),
+        ("title:" * 1500 + "a", "query nested more than 32 levels deep", 192),
+        ("title:" * 5000 + "a", "query longer than 10,000 characters", 10_000),
+        ("a " + "x" * 201, "a term longer than 200 characters", 2),
+        ("a " * 5001, "query longer than 10,000 characters", 10_000),
         ("NEAR/2(a)", "NEAR needs at least two operands, separated by commas", 0),
         (
             "NEAR/2(a, b AND c)",
@@ -77,7 +108,7 @@ def test_error_renders_a_caret_under_the_position() -> None:
     with pytest.raises(QueryError) as caught:
         parse("a AND (b")
     assert caught.value.render("a AND (b").splitlines() == [
-        "unbalanced parenthesis: '(' is never closed at position 7",
+        "unbalanced parenthesis: '(' is never closed at column 7",
         "    a AND (b",
         "          ^",
     ]

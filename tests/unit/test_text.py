@@ -17,6 +17,16 @@ from monitor.rules.text import fold, normalize, word_spans
         ("قال مُحَمَّد", "قال محمد"),
         ("ＡＢＣ ½ ™ snake_case", "abc 1 2 tm snake case"),
         ("  \t\n ", ""),
+        # Scripts without spaces: runs stay whole, split from other scripts.
+        ("法国考虑向乌克兰派遣军队", "法国考虑向乌克兰派遣军队"),
+        ("在G7峰会上，DeepMind发布", "在 g7 峰会上 deepmind 发布"),
+        ("ﾃﾞｰﾀが", "データが"),  # half-width kana widened, voicing composed again
+        ("ภูเก็ต", "ภูเก็ต"),
+        # Turkish dotted and dotless i meet; apostrophe-like letters separate words.
+        ("HARİTASI haritası FRANSIZ Fransız", "haritasi haritasi fransiz fransiz"),
+        ("Germanyʼs імʼя ім’я O'Neill Oʻzbekiston", "germany s ім я ім я o neill o zbekiston"),
+        # Arabic: tatweel gone, alif maqsura and ta marbuta unified.
+        ("أوكـرانيا مصرى الحرية", "اوكرانيا مصري الحريه"),
     ],
 )
 def test_fold(raw: str, folded: str) -> None:
@@ -28,22 +38,41 @@ def test_word_spans_point_at_the_original_characters() -> None:
     assert [raw[a:b] for a, b in word_spans(raw)] == ["L", "Élysée", "Straße", "½", "½"]
 
 
+def test_units_count_each_character_of_scripts_without_spaces() -> None:
+    assert text.units(fold("在G7峰会上，ก็ได้")) == ["在", "g7", "峰", "会", "上", "ก็", "ไ", "ด้"]
+
+
+def test_word_spans_count_each_character_of_scripts_without_spaces() -> None:
+    raw = "在G7峰会上，ก็ได้"
+    assert [raw[a:b] for a, b in word_spans(raw)] == ["在", "G7", "峰", "会", "上", "ก็", "ไ", "ด้"]
+
+
+def test_exact_case_words_keep_their_case() -> None:
+    assert text.fold_cased("WHO said: Who?") == "WHO said Who"
+    doc = normalize("WHO 总干事", "")
+    assert doc.cased_units("title") == ["WHO", "总", "干", "事"]
+
+
 def test_locate_maps_scan_offsets_to_field_words() -> None:
-    doc = normalize("Troops move", "French troops arrive")
+    doc = normalize("Troops move", "French troops arrive 在乌克兰")
     assert doc.locate(doc.scan.index(" move")) == ("title", 1)
     assert doc.locate(doc.scan.index(" troops ", doc.text_base)) == ("text", 1)
+    assert doc.locate(doc.scan.index("乌")) == ("text", 4)
+    assert doc.locate(doc.scan.index("克")) == ("text", 5)
 
 
 mixed = st.text(
-    st.sampled_from(list("aZé E\u0301ß’—«».,-_1½™ИйжΣςİ\u064e\u0645\t\n ")), max_size=60
+    st.sampled_from(list("aZé E\u0301ß’ʼ—«».,-_1½™ИйжΣςİıـ\u064e\u0645中国、カ\u3099กุ\t\n ")),
+    max_size=60,
 )
 
 
 @settings(max_examples=300, deadline=None)
 @given(raw=mixed)
 def test_fast_paths_agree_and_spans_align(raw: str) -> None:
-    whole = " ".join(
-        text._fold_non_ascii(raw).encode().translate(text._ASCII_FOLD).decode().split()
-    )
-    assert fold(raw) == whole
-    assert len(word_spans(raw)) == len(fold(raw).split())
+    folder = text._FOLD
+    whole = folder.non_ascii(raw).encode().translate(folder.ascii_table).decode()
+    assert folder.separated(raw)[0].decode() == whole
+    assert fold(raw) == " ".join(text.lay_out_runs(whole).split())
+    assert len(word_spans(raw)) == len(text.units(fold(raw)))
+    assert len(text.units(text.fold_cased(raw))) == len(text.units(fold(raw)))
