@@ -24,6 +24,7 @@ from monitor.delivery.pacing import Pacing, QuietHours
 from monitor.items import MAX_CLOCK_SKEW
 from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.query import Node
+from monitor.stories.signals import DEFAULT_COOLDOWN, Priority, Spike, Spread, StoryRule
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
@@ -47,6 +48,15 @@ class Settings(BaseSettings):
     state_retention: Duration = timedelta(days=90)
     status_interval: Duration = timedelta(minutes=5)  # `run` logs a status summary this often
     http: str | None = None  # `run` serves /healthz and /metrics here ("127.0.0.1:9464")
+    # Matched items from any feed are grouped into stories over this sliding window.
+    story_window: Duration = Field(default=timedelta(hours=48))
+
+    @field_validator("story_window")
+    @classmethod
+    def _positive_window(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError('must be a positive duration, e.g. "48h"')
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -173,6 +183,30 @@ class ExampleSpec(_Strict):
     text: str = ""
 
 
+class SpreadSpec(_Strict):
+    """A rule's `spread = { sources = 5, within = "2h" }`."""
+
+    sources: int = Field(ge=2, le=1000)
+    within: Duration = timedelta(hours=2)
+
+
+class SpikeSpec(_Strict):
+    """A rule's `spike = { factor = 3, min = 5, window = "2h", baseline = "7d" }`."""
+
+    factor: float = Field(default=3.0, ge=1.0, le=1000.0)
+    min: int = Field(default=5, ge=1)
+    window: Duration = timedelta(hours=2)
+    baseline: Duration = timedelta(days=7)
+
+    @field_validator("baseline")
+    @classmethod
+    def _longer_than_window(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        window = info.data.get("window")
+        if window is not None and value <= window:
+            raise ValueError(f"must be longer than the window ({format_duration(window)})")
+        return value
+
+
 class RuleSpec(_Strict):
     """One `[[rules]]` entry."""
 
@@ -183,6 +217,23 @@ class RuleSpec(_Strict):
     # A plain string is the example's text; a table gives title and text.
     must_match: tuple[str | ExampleSpec, ...] = ()
     must_not_match: tuple[str | ExampleSpec, ...] = ()
+    # Stories and pacing (`monitor/stories`): see docs/rules.md.
+    priority: Priority = "normal"
+    cooldown: Duration | None = None
+    spread: SpreadSpec | None = None
+    spike: SpikeSpec | None = None
+    follow_up_cooldown: Duration = DEFAULT_COOLDOWN
+
+    @property
+    def story_rule(self) -> StoryRule:
+        """The rule's story settings, as the stories stage reads them."""
+        spread = Spread(self.spread.sources, self.spread.within) if self.spread else None
+        spike = (
+            Spike(self.spike.factor, self.spike.min, self.spike.window, self.spike.baseline)
+            if self.spike
+            else None
+        )
+        return StoryRule(self.priority, self.cooldown, spread, spike, self.follow_up_cooldown)
 
     def examples(self) -> list[tuple[bool, int, ExampleSpec]]:
         """(should it match?, its number in its list, example) for every example."""
@@ -215,6 +266,7 @@ class Rule:
     feeds: tuple[str, ...]
     file: str
     examples: tuple[tuple[bool, int, ExampleSpec], ...] = ()
+    story: StoryRule = field(default_factory=StoryRule)
 
     def applies_to(self, feed: FeedSpec) -> bool:
         """Whether this rule matches items of `feed` (no `feeds` list: every feed)."""

@@ -38,6 +38,11 @@ class Alert:
     snippet: str
     highlights: tuple[tuple[int, int], ...]
     actors: tuple[str, ...]
+    # Stories across outlets (`monitor/stories`): the other feeds that carried the story, the
+    # story a later item belongs to, and how the alert is paced ("high", "normal", "low").
+    sources: tuple[str, ...] = ()
+    story: str | None = None
+    priority: str = "normal"
 
     def to_payload(self) -> dict[str, Any]:
         """A JSON-ready dict (stored in the outbox)."""
@@ -58,6 +63,9 @@ class Alert:
             snippet=payload["snippet"],
             highlights=tuple((int(a), int(b)) for a, b in payload["highlights"]),
             actors=tuple(payload["actors"]),
+            sources=tuple(payload.get("sources", ())),
+            story=payload.get("story"),
+            priority=payload.get("priority", "normal"),
         )
 
 
@@ -213,6 +221,10 @@ def render(alert: Alert, fmt: Format, tz: ZoneInfo, limit: int | None = None) ->
     ]
     if alert.actors:
         lines.append(f"{_label('Actors', fmt)} {_escape(', '.join(alert.actors), fmt)}")
+    if alert.story:
+        lines.append(f"{_label('Part of', fmt)} {_escape(alert.story, fmt)}")
+    if alert.sources:
+        lines.append(f"{_label('Also in', fmt)} {_escape(sources_line(alert.sources), fmt)}")
     if alert.link:
         lines.append(f"{_label('Link', fmt)} {_link(alert.link, fmt)}")
     lines += ["", "".join(parts)]
@@ -236,8 +248,9 @@ def render_digest(
             lines.append("")
         lines.append(_label(f"{', '.join(rules)} ({len(group)})", fmt))
         for alert in group:
+            also = f" ({sources_line(alert.sources)})" if alert.sources else ""
             entry = (
-                f"• {_escape(alert.title, fmt)} — {_escape(alert.feed, fmt)}, "
+                f"• {_escape(alert.title, fmt)} — {_escape(alert.feed + also, fmt)}, "
                 f"{_escape(_when(alert.published, tz), fmt)}"
             )
             lines.append(f"{entry} {_link(alert.link, fmt)}" if alert.link else entry)
@@ -250,6 +263,12 @@ def render_digest(
     return Rendered(
         title=_escape(f"[digest] {count}", fmt), body=_fit(lines, separator, limit, more)
     )
+
+
+def sources_line(sources: Sequence[str], shown: int = 5) -> str:
+    """ "+N sources: A, B, …": the other outlets that carried a story, the first few named."""
+    names = ", ".join(sources[:shown]) + (f", {ELLIPSIS}" if len(sources) > shown else "")
+    return f"+{len(sources)} source{'s' if len(sources) != 1 else ''}: {names}"
 
 
 def _label(name: str, fmt: Format) -> str:

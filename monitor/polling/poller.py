@@ -14,6 +14,7 @@ from monitor.polling.decide import decide, to_be_matched
 from monitor.polling.extract import extract_article
 from monitor.polling.fetch import fetch
 from monitor.polling.parse import FeedParseError, parse_feed
+from monitor.polling.story_stage import with_stories
 from monitor.rules.matcher import Matcher
 from monitor.state.store import Store
 
@@ -99,7 +100,10 @@ class Poller:
             match=lambda item: self.matcher.match(item.title, item.text, only=names),
             now=now,
             jitter=random.random(),  # noqa: S311 (spreading polls, not cryptography)
+            judged=self.store.judged(i.story_key for i in parsed.items) if parsed else None,
         )
+        if parsed is not None:
+            decision = with_stories(self.store, self.config, decision, parsed.items)
         queued = self.store.apply(decision)
         if decision.moved_to:
             log.warning("feed moved permanently", feed=feed.name, new_url=decision.moved_to)

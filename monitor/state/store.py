@@ -1,6 +1,6 @@
 """`Store`: the state database, opened and brought up to date (created, adopted or upgraded by
 the migrations; refused if a newer media-monitor wrote it), with every job's transactions
-(polls, outbox, prune, reports) in one object."""
+(polls, stories, outbox, prune, reports) in one object."""
 
 from pathlib import Path
 
@@ -12,9 +12,10 @@ from monitor.state.polls import PollState
 from monitor.state.prune import Pruning
 from monitor.state.reports import Reports
 from monitor.state.schema_version import HEAD, stamped_revisions
+from monitor.state.stories import StoryState
 
 
-class Store(PollState, Outbox, Pruning, Reports):
+class Store(PollState, StoryState, Outbox, Pruning, Reports):
     """The app's transactions over one state database."""
 
     def __init__(self, engine: Engine) -> None:

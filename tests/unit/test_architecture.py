@@ -24,6 +24,7 @@ PURE = (
     "monitor.polling.hints",
     "monitor.delivery.alerts",
     "monitor.delivery.pacing",
+    "monitor.stories",
 )
 # The libraries a pure module may use: they compute, and do no I/O of their own.
 PURE_LIBRARIES = {"regex", "ahocorasick", "courlan"}
