@@ -35,6 +35,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/prune.py
 	$(BIN)/python bench/poison.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/stories.py --prefill 6
 
 # Ten minutes of `run` against 500 loopback feeds: delivery, latency and memory over time.
 soak: $(VENV)/.installed

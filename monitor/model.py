@@ -185,6 +185,52 @@ class NewStory:
     story_key: str
     title: str
     alerts: tuple[QueuedAlert, ...] = ()
+    # The key of the text it was judged on without a match (`stories.fingerprint.text_key`):
+    # another text of it is judged again. None once it alerted.
+    judged: str | None = None
+    again: bool = False  # a story already stored, judged again on a different text
+
+
+@dataclass(frozen=True, slots=True)
+class KnownStory:
+    """A story (a cluster of matched items across outlets) as the state holds it: what deciding
+    whether a new item belongs to it, and what that brings, needs."""
+
+    key: str  # the story key of its first item
+    title: str
+    first_seen_at: datetime
+    rules: frozenset[str]  # every rule its items matched
+    hosts: frozenset[str]  # the publishers (link hosts) that carried it
+    sources: tuple[str, ...]  # the feeds of its later items, in order
+    signatures: tuple[bytes, ...]  # its items' content fingerprints
+    spread_at: datetime | None = None  # when its spreading alert was raised
+    feed: str = ""  # the feed of its first item
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMember:
+    """A matched item recorded on a story: the first (`story == story_key`) or a later one."""
+
+    story_key: str
+    story: str  # the story (cluster) key it belongs to
+    feed: str
+    host: str
+    title: str
+    signature: bytes
+    bands: tuple[int, ...]
+    rules: tuple[str, ...]  # the rules it matched
+    story_rules: tuple[str, ...] = ()  # every rule the story has matched, this item's too
+
+
+@dataclass(frozen=True, slots=True)
+class StoryChanges:
+    """What one poll changes of the stories: members, spreading alerts raised, per-rule
+    match counts (by time bucket) and the last alert of each (rule, kind)."""
+
+    members: tuple[StoryMember, ...] = ()
+    spread: tuple[str, ...] = ()  # story keys whose spreading alert this poll raised
+    counts: tuple[tuple[str, datetime, int], ...] = ()  # (rule, bucket, matches to add)
+    marks: tuple[tuple[str, str], ...] = ()  # (rule, kind) alerted at the poll's time
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +254,7 @@ class Decision:
     # The outbox rows the write really added, once written: fewer than decided when another
     # feed's poll, in a thread of its own, queued the same story for a channel first.
     queued: int | None = None
+    story_changes: StoryChanges | None = None  # set by the stories stage of the poll
 
     @property
     def alert_count(self) -> int:

@@ -47,12 +47,19 @@ def alert_history(
         table.add_row(
             when(alert["created_at"]),
             shown(", ".join(alert["rules"])),
-            shown(f"{alert['title']} — {alert['feed']}"),
+            shown(f"{alert['title']} — {alert['feed']}" + _also(alert["sources"])),
             shown(alert["channel"]),
             shown(status),
         )
     out.print(table)
     out.print(f"{len(alerts)} alert(s) since {when(start)}.", highlight=False)
+
+
+def _also(sources: list[str]) -> str:
+    """The "(+2 sources: Le Monde, AFP)" after a story that other outlets carried too."""
+    from monitor.delivery.alerts import sources_line
+
+    return f" ({sources_line(sources)})" if sources else ""
 
 
 def feed_rows(config: "Config", health: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:

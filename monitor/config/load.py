@@ -8,7 +8,7 @@ collected, named by file and object, and raised together as one `ConfigError`.
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from textwrap import shorten
 from typing import Any, TypeVar
@@ -315,9 +315,8 @@ def _rules(
         errors.extend(problems)
         if not problems:
             examples = tuple(spec.examples())
-            rules[name] = Rule(
-                name, spec.query, node, spec.channels, spec.feeds, entry.file, examples
-            )
+            rule = Rule(name, spec.query, node, spec.channels, spec.feeds, entry.file, examples)
+            rules[name] = replace(rule, story=spec.story_rule)
     return rules
 
 

@@ -29,6 +29,7 @@ from monitor.items import MAX_CLOCK_SKEW
 from monitor.polling.addresses import hosts_and_networks
 from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.nodes import Node
+from monitor.stories.signals import DEFAULT_COOLDOWN, Priority, Spike, Spread, StoryRule
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 # An interval, timeout or age: 0 would mean polling without pause, or giving up at once.
@@ -77,6 +78,8 @@ class Settings(BaseSettings):
     feed_alerts_per_hour: int = Field(default=100, ge=1, le=1_000_000)
     rule_alerts_per_poll: int = Field(default=25, ge=1, le=1_000_000)
     rule_alerts_per_hour: int = Field(default=100, ge=1, le=1_000_000)
+    # Matched items from any feed are grouped into stories over this sliding window.
+    story_window: PositiveDuration = timedelta(hours=48)
 
     @field_validator("timezone")
     @classmethod
@@ -230,6 +233,30 @@ class ExampleSpec(_Strict):
     text: str = ""
 
 
+class SpreadSpec(_Strict):
+    """A rule's `spread = { sources = 5, within = "2h" }`."""
+
+    sources: int = Field(ge=2, le=1000)
+    within: Duration = timedelta(hours=2)
+
+
+class SpikeSpec(_Strict):
+    """A rule's `spike = { factor = 3, min = 5, window = "2h", baseline = "7d" }`."""
+
+    factor: float = Field(default=3.0, ge=1.0, le=1000.0)
+    min: int = Field(default=5, ge=1)
+    window: Duration = timedelta(hours=2)
+    baseline: Duration = timedelta(days=7)
+
+    @field_validator("baseline")
+    @classmethod
+    def _longer_than_window(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        window = info.data.get("window")
+        if window is not None and value <= window:
+            raise ValueError(f"must be longer than the window ({format_duration(window)})")
+        return value
+
+
 class RuleSpec(_Strict):
     """One `[[rules]]` entry."""
 
@@ -240,6 +267,23 @@ class RuleSpec(_Strict):
     # A plain string is the example's text; a table gives title and text.
     must_match: tuple[str | ExampleSpec, ...] = ()
     must_not_match: tuple[str | ExampleSpec, ...] = ()
+    # Stories and pacing (`monitor/stories`): see docs/rules.md.
+    priority: Priority = "normal"
+    cooldown: Duration | None = None
+    spread: SpreadSpec | None = None
+    spike: SpikeSpec | None = None
+    follow_up_cooldown: Duration = DEFAULT_COOLDOWN
+
+    @property
+    def story_rule(self) -> StoryRule:
+        """The rule's story settings, as the stories stage reads them."""
+        spread = Spread(self.spread.sources, self.spread.within) if self.spread else None
+        spike = (
+            Spike(self.spike.factor, self.spike.min, self.spike.window, self.spike.baseline)
+            if self.spike
+            else None
+        )
+        return StoryRule(self.priority, self.cooldown, spread, spike, self.follow_up_cooldown)
 
     def examples(self) -> list[tuple[bool, int, ExampleSpec]]:
         """(should it match?, its number in its list, example) for every example."""
@@ -272,6 +316,7 @@ class Rule:
     feeds: tuple[str, ...]
     file: str
     examples: tuple[tuple[bool, int, ExampleSpec], ...] = ()
+    story: StoryRule = field(default_factory=StoryRule)
 
     def applies_to(self, feed: FeedSpec) -> bool:
         """Whether this rule matches items of `feed` (no `feeds` list: every feed)."""

@@ -42,6 +42,11 @@ class Alert:
     highlights: tuple[tuple[int, int], ...]
     actors: tuple[str, ...]
     language: str | None = None  # ISO 639 code (absent from alerts queued before it was shown)
+    # Stories across outlets (`monitor/stories`): the other feeds that carried the story, the
+    # story a later item belongs to, and how the alert is paced ("high", "normal", "low").
+    sources: tuple[str, ...] = ()
+    story: str | None = None
+    priority: str = "normal"
 
     def to_payload(self) -> dict[str, Any]:
         """A JSON-ready dict (stored in the outbox)."""
@@ -63,6 +68,9 @@ class Alert:
             highlights=tuple((int(a), int(b)) for a, b in payload["highlights"]),
             actors=tuple(payload["actors"]),
             language=payload.get("language"),
+            sources=tuple(payload.get("sources", ())),
+            story=payload.get("story"),
+            priority=payload.get("priority", "normal"),
         )
 
 
@@ -222,6 +230,10 @@ def render(alert: Alert, fmt: Format, tz: ZoneInfo, limit: int | None = None) ->
         lines.append(f"{_label('Actors', fmt)} {_escape(', '.join(alert.actors), fmt)}")
     if alert.language:
         lines.append(f"{_label('Language', fmt)} {_escape(alert.language, fmt)}")
+    if alert.story:
+        lines.append(f"{_label('Part of', fmt)} {_escape(alert.story, fmt)}")
+    if alert.sources:
+        lines.append(f"{_label('Also in', fmt)} {_escape(sources_line(alert.sources), fmt)}")
     if alert.link:
         lines.append(f"{_label('Link', fmt)} {_link(alert.link, fmt)}")
     lines += ["", "".join(parts)]
@@ -245,8 +257,9 @@ def render_digest(
             lines.append("")
         lines.append(_label(f"{', '.join(rules)} ({len(group)})", fmt))
         for alert in group:
+            also = f" ({sources_line(alert.sources)})" if alert.sources else ""
             entry = (
-                f"• {_escape(alert.title, fmt)} — {_escape(alert.feed, fmt)}, "
+                f"• {_escape(alert.title, fmt)} — {_escape(alert.feed + also, fmt)}, "
                 f"{_escape(_when(alert.published, tz), fmt)}"
             )
             lines.append(f"{entry} {_link(alert.link, fmt)}" if alert.link else entry)
@@ -259,6 +272,12 @@ def render_digest(
     return Rendered(
         title=_escape(f"[digest] {count}", fmt), body=_fit(lines, separator, limit, more)
     )
+
+
+def sources_line(sources: Sequence[str], shown: int = 5) -> str:
+    """ "+N sources: A, B, …": the other outlets that carried a story, the first few named."""
+    names = ", ".join(sources[:shown]) + (f", {ELLIPSIS}" if len(sources) > shown else "")
+    return f"+{len(sources)} source{'s' if len(sources) != 1 else ''}: {names}"
 
 
 def _label(name: str, fmt: Format) -> str:

@@ -8,6 +8,9 @@
 - Quiet hours (`quiet_hours = "22:00-07:00"`, local time) hold every alert that would go out
   inside them until they end; on an immediate channel, the alerts they held go out together as
   one digest.
+- A rule's priority (`monitor/stories/signals`), carried in the alert: "high" goes out at once,
+  alone, through digests and quiet hours; "low" is digest only: a channel that sends at once
+  gathers low alerts into a digest every `LOW_DIGEST`.
 """
 
 import re
@@ -18,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.model import OutboxRow
 
+LOW_DIGEST = timedelta(hours=1)
 _CLOCK_RANGE = re.compile(r"\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*")
 
 
@@ -74,11 +78,15 @@ def period_end(moment: datetime, period: timedelta, tz: ZoneInfo) -> datetime:
     return midnight + period * (elapsed // period + 1)
 
 
-def release_time(queued_at: datetime, pacing: Pacing, tz: ZoneInfo) -> datetime:
+def release_time(
+    queued_at: datetime, pacing: Pacing, tz: ZoneInfo, priority: str = "normal"
+) -> datetime:
     """When an alert queued at `queued_at` may go out."""
+    if priority == "high":
+        return queued_at
     release = queued_at
-    if pacing.digest:
-        release = period_end(queued_at, pacing.digest, tz)
+    if pacing.digest or priority == "low":
+        release = period_end(queued_at, pacing.digest or LOW_DIGEST, tz)
     quiet = pacing.quiet_hours
     if quiet is not None and quiet.contains(release, tz):
         release = quiet.end_after(release, tz)
@@ -111,20 +119,27 @@ def plan_delivery(
     released: dict[str, list[OutboxRow]] = {}
     for row in rows:
         channel = pacing.get(row.channel, Pacing())
-        release = release_time(row.created_at, channel, tz)
+        priority = _priority(row)
+        release = release_time(row.created_at, channel, tz, priority)
         quiet = channel.quiet_hours
-        if quiet is not None and quiet.contains(now, tz):
+        if priority != "high" and quiet is not None and quiet.contains(now, tz):
             release = max(release, quiet.end_after(now, tz))
         if release > now:
             plan.held.setdefault(release, []).append(row.id)
+        elif priority == "high":
+            plan.batches.append(Batch(row.channel, (row,), digest=False))
         else:
             released.setdefault(row.channel, []).append(row)
-    for name, ready in released.items():
+    for name, due in released.items():
         channel = pacing.get(name, Pacing())
         quiet = channel.quiet_hours
         if channel.digest:
-            plan.batches.append(Batch(name, tuple(ready), digest=True))
+            plan.batches.append(Batch(name, tuple(due), digest=True))
             continue
+        low = tuple(r for r in due if _priority(r) == "low")
+        if low:
+            plan.batches.append(Batch(name, low, digest=True))
+        ready = [r for r in due if _priority(r) != "low"]
         held = [r for r in ready if quiet is not None and quiet.contains(r.created_at, tz)]
         if len(held) < 2:  # one alert held by quiet hours is just late, not a digest
             held = []
@@ -133,6 +148,10 @@ def plan_delivery(
         held_ids = {r.id for r in held}
         plan.batches.extend(Batch(name, (r,), digest=False) for r in ready if r.id not in held_ids)
     return plan
+
+
+def _priority(row: OutboxRow) -> str:
+    return str(row.payload.get("priority", "normal"))
 
 
 def newest_first(rows: Sequence[OutboxRow]) -> list[OutboxRow]:

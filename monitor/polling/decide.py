@@ -3,7 +3,7 @@ the parsed items, the keys already seen, the matcher and `now`, produce a `Decis
 `Store.apply` (`state/polls`) writes in one transaction.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -25,6 +25,7 @@ from monitor.model import (
 )
 from monitor.polling.hints import max_age, retry_after
 from monitor.rules.matcher import MatchResult
+from monitor.stories.fingerprint import text_key
 
 MAX_BACKOFF = timedelta(hours=6)
 # Servers' hints (Retry-After, Cache-Control, <ttl>) may push a poll out this far, no further.
@@ -161,11 +162,13 @@ def decide(
     match: Callable[[Item], MatchResult],
     now: datetime,
     jitter: float = 0.0,
+    judged: Mapping[str, str] | None = None,
 ) -> Decision:
     """Decide what a poll writes. `state` is the feed's stored state, whichever URL it was
     stored for; `parsed` is None when the fetch failed or was a 304; a fetched body that is not
     a feed arrives as `fetched` with `error` set. `jitter` (0..1, random in production) spreads
-    the next poll."""
+    the next poll. `judged` holds, for stored stories that never matched, the key of the text
+    they were judged on: one that comes with another text is judged again."""
     state = state_for(state, policy.url)
     if fetched.error is not None:
         return _failed(policy, state, fetched, now, jitter)
@@ -184,17 +187,36 @@ def decide(
     new_entries: dict[str, NewEntry] = {}
     new_stories: dict[str, NewStory] = {}
     history: list[Item] = []
+    judged = judged or {}
+
+    def judge(item: Item, *, again: bool) -> None:
+        """Match `item` and record the story's verdict (again: it is stored already)."""
+        if again and (
+            item.story_key in new_stories
+            or item.story_key not in judged
+            or judged[item.story_key] == text_key(item.title, item.text)
+        ):
+            return  # it alerted, was judged on this very text, or was judged in this poll
+        alerts = _alerts(item, match(item), policy) if _fresh(item, policy, now) else ()
+        unmatched = None if alerts else text_key(item.title, item.text)
+        new_stories[item.story_key] = NewStory(item.story_key, item.title, alerts, unmatched, again)
+
     for entry in parsed.items:
         item = _with_sane_date(entry, now)
-        if item.entry_key in seen_entries or item.entry_key in new_entries:
+        if item.entry_key in new_entries:
+            continue
+        if item.entry_key in seen_entries:
+            judge(item, again=True)  # an entry edited since: maybe it matches now
             continue
         new_entries[item.entry_key] = NewEntry(item.entry_key, item.story_key)
         if policy.keep_history:
             history.append(item)
         if item.story_key in seen_stories or item.story_key in new_stories:
-            continue  # the story alerted (or was judged) when first seen, in whichever feed
-        alerts = _alerts(item, match(item), policy) if _fresh(item, policy, now) else ()
-        new_stories[item.story_key] = NewStory(item.story_key, item.title, alerts)
+            # The story alerted (or was judged) when first seen, in whichever feed; another
+            # feed's text of a story that did not match is judged again.
+            judge(item, again=True)
+            continue
+        judge(item, again=False)
     return Decision(
         feed=policy.name,
         feed_url=policy.url,

@@ -2,6 +2,7 @@
 
 import asyncio
 import random
+import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -30,10 +31,14 @@ from monitor.polling.fetch import fetch
 from monitor.polling.outbound import GuardedConnector, OutboundPolicy
 from monitor.polling.parse import FeedParseError, parse_feed
 from monitor.polling.storm import RecentAlerts, StormLimits, guard
+from monitor.polling.story_stage import with_stories
 from monitor.rules.matcher import Matcher, MatchResult
 from monitor.state.store import Store
 
 log = structlog.get_logger(__name__)
+
+# Held by a poll from its stories stage to its commit (see `Poller._decide`).
+_STORIES_AND_WRITE = threading.Lock()
 
 
 @dataclass
@@ -169,10 +174,19 @@ class Poller:
             ),
             now=now,
             jitter=random.random(),  # noqa: S311 (spreading polls, not cryptography)
+            judged=(
+                self.store.judged(i.story_key for i in read.parsed.items) if read.parsed else None
+            ),
         )
-        if decision.alert_count:
-            decision = self._within_limits(decision, now)
-        read.queued = self.store.apply(decision)
+        # One poll at a time from here to its commit: the stories a matched item may join and
+        # the storm guard's hourly counts are read, then written, and a poll in another thread
+        # must see what this one wrote (else two outlets' copies could each start a story).
+        with _STORIES_AND_WRITE:
+            if read.parsed is not None:
+                decision = with_stories(self.store, self.config, decision, read.parsed.items)
+            if decision.alert_count:
+                decision = self._within_limits(decision, now)
+            read.queued = self.store.apply(decision)
         decision = replace(decision, queued=read.queued)
         read.cpu_seconds += time.thread_time() - started
         return decision

@@ -26,11 +26,13 @@ def forget_old(
     stopping: Callable[[], bool] = lambda: False,
 ) -> dict[str, int]:
     """Prune the state as the settings say (item texts after `history_retention`; what alerting
-    once no longer needs after `state_retention`, until `stopping()`), log what went, and
-    return the counts."""
+    once no longer needs after `state_retention`, until `stopping()`; stories' fingerprint
+    bands after `story_window`), log what went, and return the counts."""
     removed = {
         "history": store.prune_history(moment - settings.history_retention),
         **store.prune_state(moment - settings.state_retention, stopping),
+        **store.prune_stories(moment - settings.state_retention, stopping),
+        "story_bands": store.prune_story_bands(moment - settings.story_window),
     }
     if any(removed.values()):
         log.info("state pruned", **removed)

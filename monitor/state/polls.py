@@ -11,6 +11,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from monitor.model import Decision, FeedState, NewStory, PollSchedule
 from monitor.state.engine import Database, chunked_in, insert_new
+from monitor.state.stories import write_story_changes
 from monitor.state.tables import STATE_COLUMNS, entries, feeds, history, outbox, stories
 
 
@@ -83,7 +84,9 @@ class PollState(Database):
             _write_feed(conn, decision)
             _write_entries(conn, decision)
             _write_history(conn, decision)
-            return _write_stories(conn, decision)
+            queued = _write_stories(conn, decision)
+            write_story_changes(conn, decision)
+            return queued
 
 
 def _feed_state(row: Any) -> FeedState:
@@ -164,16 +167,24 @@ def _write_stories(conn: Connection, decision: Decision) -> int:
             "feed": decision.feed,
             "title": story.title,
             "first_seen_at": decision.polled_at,
+            "judged": story.judged,
         }
 
-    quiet = [row(s) for s in decision.stories if not s.alerts]
+    quiet = [row(s) for s in decision.stories if not s.alerts and not s.again]
     if quiet:  # most stories alert nowhere: one statement for all of them
         conn.execute(insert_new(conn, stories), quiet)
     queued = 0
-    for story in (s for s in decision.stories if s.alerts):
-        created = conn.execute(insert_new(conn, stories).values(row(story)))
-        # Another writer recorded the story first: its alerts are that writer's.
-        if created.rowcount == 0:
+    for story in (s for s in decision.stories if s.alerts or s.again):
+        if story.again:  # judged again on another text: only a story still unmatched is
+            created = conn.execute(
+                update(stories)
+                .where(stories.c.story_key == story.story_key, stories.c.judged.is_not(None))
+                .values(judged=story.judged)
+            )
+        else:
+            created = conn.execute(insert_new(conn, stories).values(row(story)))
+        # Another writer recorded (or alerted for) the story first: its alerts are that writer's.
+        if created.rowcount == 0 or not story.alerts:
             continue
         conn.execute(
             insert(outbox),

@@ -9,7 +9,17 @@ from typing import Any
 from sqlalchemy import select
 
 from monitor.state.engine import CHUNK, Database
-from monitor.state.tables import entries, feeds, history, outbox, stories
+from monitor.state.tables import (
+    entries,
+    feeds,
+    history,
+    outbox,
+    rule_counts,
+    stories,
+    story_bands,
+    story_clusters,
+    story_members,
+)
 
 BATCH = 5_000  # rows deleted per transaction
 
@@ -52,6 +62,29 @@ class Pruning(Database):
                     done = conn.execute(entries.delete().where(entries.c.feed == feed, chunk))
                     entries_gone += done.rowcount
         return {"alerts": alerts, "stories": stories_gone, "entries": entries_gone}
+
+    def prune_stories(
+        self, before: datetime, stopping: Callable[[], bool] = lambda: False
+    ) -> dict[str, int]:
+        """Forget stories across outlets last added to before `before` (once their first
+        item's story is gone: history still names their sources until then) with their
+        members, and match counts as old. Returns how many stories went."""
+        alive = select(stories.c.story_key).where(stories.c.story_key == story_clusters.c.story_key)
+        old = (story_clusters.c.last_seen_at < before) & ~alive.exists()
+        gone = self._delete_batches(story_clusters.c.story_key, old, stopping)
+        kept = select(story_clusters.c.story_key).where(
+            story_clusters.c.story_key == story_members.c.cluster
+        )
+        self._delete_batches(story_members.c.story_key, ~kept.exists(), stopping)
+        with self.writer.begin() as conn:
+            conn.execute(rule_counts.delete().where(rule_counts.c.bucket < before))
+        return {"story_clusters": gone}
+
+    def prune_story_bands(self, before: datetime) -> int:
+        """Forget the fingerprint bands of stories not added to since `before` (the end of the
+        stories' window: no new item is compared with them); returns how many went."""
+        with self.writer.begin() as conn:
+            return conn.execute(story_bands.delete().where(story_bands.c.seen_at < before)).rowcount
 
     def _delete_batches(self, key: Any, where: Any, stopping: Callable[[], bool]) -> int:
         """Delete the rows of `key`'s table that match `where`, `BATCH` per transaction."""

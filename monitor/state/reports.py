@@ -5,11 +5,11 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from monitor.items import Item
 from monitor.state.engine import Database
-from monitor.state.tables import entries, feeds, history, outbox, stories
+from monitor.state.tables import entries, feeds, history, outbox, stories, story_members
 
 
 class Reports(Database):
@@ -34,7 +34,8 @@ class Reports(Database):
         return {row["name"]: {c.name: row[c.name] for c in columns} for row in rows}
 
     def alerts_since(self, since: datetime) -> list[dict[str, Any]]:
-        """Alerts queued since `since`, newest first, with their story and delivery status."""
+        """Alerts queued since `since`, newest first, with their story, delivery status, and
+        `sources`: the other feeds that carried the story (stories across outlets)."""
         query = (
             select(
                 outbox.c.created_at,
@@ -54,7 +55,15 @@ class Reports(Database):
         )
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-        return [{**row, "rules": json.loads(row["rules"])} for row in rows]
+            sources = _sources(conn, [row["story_key"] for row in rows])
+        return [
+            {
+                **row,
+                "rules": json.loads(row["rules"]),
+                "sources": [f for f in sources.get(row["story_key"], []) if f != row["feed"]],
+            }
+            for row in rows
+        ]
 
     def history_since(self, since: datetime) -> list[Item]:
         """Items first seen since `since`, newest first."""
@@ -82,3 +91,21 @@ class Reports(Database):
             )
             for r in rows
         ]
+
+
+def _sources(conn: Connection, keys: list[str]) -> dict[str, list[str]]:
+    """For each of these story keys that is on a story across outlets, the feeds of the
+    story's items, first seen first."""
+    mine = story_members.alias("mine")
+    query = (
+        select(mine.c.story_key, story_members.c.feed)
+        .join(story_members, story_members.c.cluster == mine.c.cluster)
+        .where(mine.c.story_key.in_(sorted(set(keys))))
+        .order_by(story_members.c.seen_at, story_members.c.story_key)
+    )
+    found: dict[str, list[str]] = {}
+    for key, feed in conn.execute(query):
+        feeds_of = found.setdefault(key, [])
+        if feed not in feeds_of:
+            feeds_of.append(feed)
+    return found

@@ -1,6 +1,7 @@
 """`Store`: the state database, opened and brought up to date (created, adopted or upgraded by
 the migrations; refused if a newer media-monitor wrote it, or if the file is empty or is not a
-database), with every job's transactions (polls, outbox, prune, reports) in one object."""
+database), with every job's transactions (polls, stories, outbox, prune, reports) in one
+object."""
 
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from monitor.state.polls import PollState
 from monitor.state.prune import Pruning
 from monitor.state.reports import Reports
 from monitor.state.schema_version import HEAD, stamped_revisions
+from monitor.state.stories import StoryState
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -51,7 +53,7 @@ def set_aside(path: Path, now: datetime) -> Path:
     return aside
 
 
-class Store(PollState, Outbox, Pruning, Reports):
+class Store(PollState, StoryState, Outbox, Pruning, Reports):
     """The app's transactions over one state database."""
 
     def __init__(self, engine: Engine) -> None:

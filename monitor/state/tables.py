@@ -6,11 +6,13 @@ A change here needs a migration beside it (`monitor/state/migrations/`).
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     Dialect,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -74,6 +76,67 @@ stories = Table(
     Column("feed", String, nullable=False),
     Column("title", Text, nullable=False),
     Column("first_seen_at", UTCDateTime, nullable=False, index=True),
+    # The key of the text it was judged on without a match (NULL once it matched, and for
+    # stories stored before r0002): another text of it is judged again.
+    Column("judged", Text),
+)
+
+# Stories across outlets (`monitor/stories`): one row per cluster of matched items, keyed by
+# its first item's story key.
+story_clusters = Table(
+    "story_clusters",
+    metadata,
+    Column("story_key", Text, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("feed", String, nullable=False),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False, index=True),
+    Column("rules", Text, nullable=False),  # JSON: every rule its items matched
+    Column("size", Integer, nullable=False),  # how many items it holds
+    Column("spread_at", UTCDateTime),  # when its spreading alert was raised
+)
+
+# Each matched item on its story, with its content fingerprint (a MinHash signature).
+story_members = Table(
+    "story_members",
+    metadata,
+    Column("story_key", Text, primary_key=True),
+    Column("cluster", Text, nullable=False, index=True),
+    Column("feed", String, nullable=False),
+    Column("host", String, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+)
+
+# The fingerprints' locality-sensitive hashing keys, by story: where a new item looks for
+# the stories it may belong to.
+story_bands = Table(
+    "story_bands",
+    metadata,
+    Column("band", BigInteger, primary_key=True),
+    Column("cluster", Text, primary_key=True),
+    Column("seen_at", UTCDateTime, nullable=False, index=True),
+    # On SQLite the rows live in the key's own B-tree: no rowid table beside it, half the size.
+    sqlite_with_rowid=False,
+)
+
+# Matches per rule per 10-minute bucket, for rules with a `spike`.
+rule_counts = Table(
+    "rule_counts",
+    metadata,
+    Column("rule", String, primary_key=True),
+    Column("bucket", UTCDateTime, primary_key=True),
+    Column("matches", Integer, nullable=False),
+)
+
+# The last alert of each kind ("alert", "spread", "spike") per rule, for cooldowns.
+rule_marks = Table(
+    "rule_marks",
+    metadata,
+    Column("rule", String, primary_key=True),
+    Column("kind", String, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
 )
 
 outbox = Table(

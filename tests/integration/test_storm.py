@@ -15,10 +15,15 @@ from tests.support.state import stored_column
 
 
 def flood(count: int, start: int = 0) -> bytes:
-    """A feed of `count` entries that all match the rule russia-warns."""
+    """A feed of `count` entries that all match the rule russia-warns, each a story of its own
+    (texts far apart, so that no two are taken for copies of one story)."""
     return rss(
         *(
-            Entry(guid=f"flood-{n}", title=f"Moscow warns Kyiv, bulletin {n}")
+            Entry(
+                guid=f"flood-{n}",
+                title=f"Moscow warns Kyiv, bulletin {n}",
+                description=" ".join(f"w{n}x{i}" for i in range(20)),
+            )
             for n in range(start, start + count)
         )
     )

