@@ -39,6 +39,8 @@ class FeedState:
     next_poll_at: datetime | None = None
     hold_until: datetime | None = None  # a server's Retry-After
     gone_at: datetime | None = None  # when the server said 410 Gone
+    last_ok_at: datetime | None = None  # the last good poll; None before the first
+    items_seen: int = 0  # entries first seen in this feed, over all its polls
 
     def held(self, now: datetime) -> str | None:
         """Why the feed must not be polled at `now`; None if it may be."""

@@ -62,7 +62,15 @@ def feed_rows(config: "Config", health: Mapping[str, Mapping[str, Any]]) -> list
     """One row per configured feed, in config order: what the state knows of it (`health`, by
     feed name), or the values of a feed never polled."""
     never_polled = dict.fromkeys(
-        ("last_poll_at", "last_ok_at", "last_error", "next_poll_at", "fetch_url", "gone_at")
+        (
+            "last_poll_at",
+            "last_ok_at",
+            "last_error",
+            "last_warning",
+            "next_poll_at",
+            "fetch_url",
+            "gone_at",
+        )
     )
     return [
         {
@@ -77,8 +85,18 @@ def feed_rows(config: "Config", health: Mapping[str, Mapping[str, Any]]) -> list
     ]
 
 
+def _problem(row: Mapping[str, Any]) -> Text:
+    """The feed's last error; else what was wrong with it when last read, though it was."""
+    if row.get("last_error"):
+        return Text(row["last_error"])
+    if row.get("last_warning"):
+        return Text(f"warning: {row['last_warning']}", style="yellow")
+    return Text("")
+
+
 def feed_table(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Feed health: last success, last error, consecutive failures, items seen, next poll."""
+    """Feed health: last success, last error (or warning), consecutive failures, items seen,
+    next poll."""
     config = load(ctx, sending=False)
     with open_store(config) as store:
         rows = feed_rows(config, store.feed_health())
@@ -88,7 +106,7 @@ def feed_table(ctx: typer.Context, as_json: JsonOption = False) -> None:
     table = Table(
         "feed",
         Column("last success", no_wrap=True),
-        Column("last error", ratio=1),  # the one column that wraps on a narrow terminal
+        Column("last error or warning", ratio=1),  # the one column that wraps when narrow
         Column("failures", no_wrap=True),
         Column("items", no_wrap=True),
         Column("next poll", no_wrap=True),
@@ -98,7 +116,7 @@ def feed_table(ctx: typer.Context, as_json: JsonOption = False) -> None:
             Text(row["feed"]),
             when(row.get("last_ok_at"))
             or ("never" if row.get("last_poll_at") else "not polled yet"),
-            Text(row.get("last_error") or ""),
+            _problem(row),
             str(row.get("consecutive_failures") or 0),
             str(row.get("items_seen") or 0),
             "stopped (410)" if row.get("gone_at") else when(row.get("next_poll_at")),

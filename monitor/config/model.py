@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -26,6 +27,15 @@ from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.query import Node
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def known_timezone(value: str) -> str:
+    """`value` if it is an IANA time zone name, else a ValueError saying so."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+    return value
 
 
 class Settings(BaseSettings):
@@ -51,11 +61,7 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
-        return value
+        return known_timezone(value)
 
     @field_validator("state_retention")
     @classmethod
@@ -113,6 +119,24 @@ class FeedSpec(_Strict):
     interval: Duration | None = None
     tags: tuple[str, ...] = ()
     full_text: bool = False
+    # The zone of the feed's dates that name none (an IANA name); None: UTC.
+    timezone: str | None = None
+    # An HTTP proxy for this feed and its article pages ("http://proxy.example:3128").
+    proxy: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        return None if value is None else known_timezone(value)
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f'{value!r} is not a proxy URL (e.g. "http://proxy:3128")')
+        return value
 
 
 class ChannelSpec(_Strict):

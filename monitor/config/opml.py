@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import listparser
 import tomlkit
 
-from monitor.items import canonical_link
+from monitor.polling.links import clean_link
 
 
 class OpmlError(ValueError):
@@ -60,7 +60,7 @@ def read_opml(document: bytes) -> list[OpmlFeed]:
 
 
 def _same_url_key(url: str) -> str:
-    return canonical_link(url) or url
+    return clean_link(url) or url
 
 
 def plan_import(listed: Iterable[OpmlFeed], known: Iterable[tuple[str, str]]) -> ImportPlan:

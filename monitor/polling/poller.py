@@ -3,6 +3,7 @@
 import asyncio
 import random
 from dataclasses import dataclass, replace
+from functools import partial
 
 import aiohttp
 import structlog
@@ -13,6 +14,7 @@ from monitor.model import Clock, Decision, FeedPolicy, ParsedFeed, state_for, ut
 from monitor.polling.decide import decide, to_be_matched
 from monitor.polling.extract import extract_article
 from monitor.polling.fetch import fetch
+from monitor.polling.links import canonical_story_key
 from monitor.polling.parse import FeedParseError, parse_feed
 from monitor.rules.matcher import Matcher
 from monitor.state.store import Store
@@ -26,7 +28,8 @@ def http_session(config: Config) -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(
         limit=settings.concurrency, limit_per_host=settings.connections_per_host
     )
-    return aiohttp.ClientSession(connector=connector, auto_decompress=True)
+    # trust_env: the standard proxy variables (HTTPS_PROXY, NO_PROXY…) apply.
+    return aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=True)
 
 
 @dataclass
@@ -51,13 +54,18 @@ class Poller:
             last_modified=current.last_modified if current else None,
             timeout=settings.timeout.total_seconds(),
             max_bytes=settings.max_feed_bytes,
+            proxy=feed.proxy,
         )
         parsed: ParsedFeed | None = None
         if fetched.body is not None and fetched.error is None:
             try:
                 # feedparser is CPU-bound; a thread keeps other feeds' deadlines honest.
                 parsed = await asyncio.to_thread(
-                    parse_feed, feed.name, fetched.body, fetched.url, fetched.headers
+                    partial(parse_feed, timezone=feed.timezone),
+                    feed.name,
+                    fetched.body,
+                    fetched.url,
+                    fetched.headers,
                 )
             except FeedParseError as exc:
                 fetched = replace(fetched, error=str(exc))
@@ -85,8 +93,11 @@ class Poller:
                 seen_entries=seen_entries,
                 seen_stories=seen_stories,
                 now=now,
+                state=state,
             )
-            parsed = await self._with_article_texts(parsed, wanted)
+            parsed = await self._with_article_texts(parsed, wanted, feed.proxy)
+            # Canonical links may name stories already seen elsewhere.
+            seen_stories |= self.store.seen(feed.name, (), (i.story_key for i in parsed.items))[1]
         # None means every rule: cheaper than testing membership for each candidate.
         names = None if len(rules) == len(self.config.rules) else frozenset(r.name for r in rules)
         decision = decide(
@@ -106,14 +117,14 @@ class Poller:
         if decision.error:
             log.warning("feed failed", feed=feed.name, error=decision.error)
         else:
-            extra = {"warning": decision.warning} if decision.warning else {}
-            log.info(
+            # A feed read with a problem (ill-formed, cut, emptied) is a warning, not a success.
+            warned = partial(log.warning, warning=decision.warning)
+            (warned if decision.warning else log.info)(
                 "feed polled",
                 feed=feed.name,
                 status=fetched.status,
                 new_items=len(decision.entries),
                 alerts=queued,
-                **extra,
             )
         return decision
 
@@ -126,21 +137,31 @@ class Poller:
             log.exception("feed poll crashed", feed=feed.name)
             return None
 
-    async def _with_article_texts(self, parsed: ParsedFeed, wanted: list[Item]) -> ParsedFeed:
-        """`parsed` with the main text of each wanted item's article page added to its text;
-        an item whose page cannot be fetched or read keeps the feed's text."""
+    async def _with_article_texts(
+        self, parsed: ParsedFeed, wanted: list[Item], proxy: str | None
+    ) -> ParsedFeed:
+        """`parsed` with the main text of each wanted item's article page added to its text,
+        and the page's canonical link as its story key; an item whose page cannot be fetched or
+        read keeps the feed's text and key."""
         linked = [item for item in wanted if item.link]
-        texts = await asyncio.gather(*(self._article_text(item.link or "") for item in linked))
-        extra = {item.entry_key: text for item, text in zip(linked, texts, strict=True) if text}
-        if not extra:
+        pages = await asyncio.gather(*(self._article(item.link or "", proxy) for item in linked))
+        found = {item.entry_key: page for item, page in zip(linked, pages, strict=True) if page}
+        if not found:
             return parsed
         items = [
-            replace(i, text=f"{i.text}\n\n{extra[i.entry_key]}") if i.entry_key in extra else i
+            replace(
+                i,
+                text=f"{i.text}\n\n{found[i.entry_key][0]}",
+                story_key=found[i.entry_key][1] or i.story_key,
+            )
+            if i.entry_key in found
+            else i
             for i in parsed.items
         ]
         return replace(parsed, items=items)
 
-    async def _article_text(self, url: str) -> str | None:
+    async def _article(self, url: str, proxy: str | None) -> tuple[str, str | None] | None:
+        """An article page's main text and the story key its canonical link gives."""
         settings = self.config.settings
         page = await fetch(
             self.session,
@@ -149,6 +170,7 @@ class Poller:
             last_modified=None,
             timeout=settings.timeout.total_seconds(),
             max_bytes=settings.max_feed_bytes,
+            proxy=proxy,
         )
         if page.body is None:
             log.info("article page not fetched", url=url, error=page.error)
@@ -157,4 +179,4 @@ class Poller:
         if article is None:
             log.info("article page has no main text", url=url)
             return None
-        return article.text
+        return article.text, canonical_story_key(article.canonical, page.url)

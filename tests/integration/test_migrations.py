@@ -114,7 +114,10 @@ def test_a_state_file_written_by_0_1_0_is_upgraded_and_keeps_its_rows(
         ("unversioned", HEAD)
     ]
     assert stamped_revisions_of(state) == {HEAD}
-    assert rows(state) == before
+    # Every row kept; the feeds gain the columns of later revisions, empty.
+    assert rows(state) == before | {
+        "feeds": [{**row, "last_warning": None} for row in before["feeds"]]
+    }
     assert [len(before[table]) for table in TABLES] == [3, 5, 5, 2, 5]
     assert schema_diffs(store.engine) == []
     # The app goes on where 0.1.0 left off: known entries and stories stay known, the alert
@@ -139,6 +142,7 @@ def test_a_state_file_from_before_retention_is_adopted(tmp_path: Path) -> None:
     before = rows(state)
     # What the comparison sees in such a file: the column and the two indexes it lacks.
     assert _summary(raw_diffs(state)) == [
+        "add_column feeds.last_warning",
         "add_column feeds.listed",
         "add_index entries_by_age",
         "add_index ix_stories_first_seen_at",
@@ -149,7 +153,9 @@ def test_a_state_file_from_before_retention_is_adopted(tmp_path: Path) -> None:
     assert stamped_revisions_of(state) == {HEAD}
     assert schema_diffs(store.engine) == []
     after = rows(state)
-    assert after["feeds"] == [{**row, "listed": None} for row in before["feeds"]]
+    assert after["feeds"] == [
+        {**row, "listed": None, "last_warning": None} for row in before["feeds"]
+    ]
     assert {table: after[table] for table in TABLES[1:]} == {
         table: before[table] for table in TABLES[1:]
     }

@@ -22,6 +22,8 @@ PURE = (
     "monitor.rules",
     "monitor.polling.decide",
     "monitor.polling.hints",
+    "monitor.polling.links",
+    "monitor.polling.link_data",
     "monitor.delivery.alerts",
     "monitor.delivery.pacing",
 )
