@@ -8,6 +8,9 @@ feeds/s, CPU seconds (user + system of the `once` process) per 1,000 feeds, peak
 alerts the farm's sink received.
 
     python bench/poll.py [--feeds 2000] [--items 50] [--cycles 2] [--concurrency 20]
+
+`--against DIR` compares the cold cycle instead: this checkout and the code in DIR (e.g. an
+older commit unpacked with `git archive`), in turns, each on a fresh state, `--rounds` times.
 """
 
 import argparse
@@ -78,13 +81,14 @@ def write_config(
     (directory / "rules.toml").write_text(RULES, encoding="utf-8")
 
 
-def run_once(config: Path, log: Path) -> tuple[float, float, int]:
-    """Run `once`; its wall seconds, CPU seconds and peak RSS in MB."""
+def run_once(config: Path, log: Path, code: Path = REPO) -> tuple[float, float, int]:
+    """Run `once` with the code in `code`; its wall seconds, CPU seconds and peak RSS in MB."""
     started = time.monotonic()
     with log.open("a") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "monitor", "--config", str(config), "once"],
-            cwd=REPO,
+            cwd=code,
+            env={**os.environ, "PYTHONPATH": str(code)},
             stdout=sink,
             stderr=sink,
         )
@@ -102,6 +106,23 @@ def farm_call(port: int, path: str, method: str = "GET") -> object:
         return json.loads(response.read())
 
 
+def compare_cold(options: argparse.Namespace, ports: list[int], scratch: Path) -> None:
+    """The cold cycle of this checkout and of `--against`, in turns, each on a fresh state."""
+    trees = {"this checkout": REPO, "--against": options.against.resolve()}
+    settings = f'concurrency = {options.concurrency}\ntimeout = "20s"\n'
+    print(f"{'round':<7}{'code':<15}{'wall s':>8}{'CPU s/1k':>10}{'peak MB':>9}{'alerts':>8}")
+    for round_number in range(1, options.rounds + 1):
+        for name, code in trees.items():
+            run = scratch / f"{round_number}-{name.strip('-').replace(' ', '-')}"
+            run.mkdir()
+            write_config(run / "config", ports, options.feeds, settings)
+            before = len(farm_call(ports[0], "/received"))  # type: ignore[arg-type]
+            wall, cpu, peak = run_once(run / "config", run / "once.log", code)
+            alerts = len(farm_call(ports[0], "/received")) - before  # type: ignore[arg-type]
+            cpu_per_k = cpu * 1000 / options.feeds
+            print(f"{round_number:<7}{name:<15}{wall:>8.1f}{cpu_per_k:>10.2f}{peak:>9}{alerts:>8}")
+
+
 def main() -> None:
     """Run the cycles and print their figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -110,10 +131,15 @@ def main() -> None:
     parser.add_argument("--ports", type=int, default=50)
     parser.add_argument("--cycles", type=int, default=2, help="steady cycles after the cold one")
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--against", type=Path, help="another tree of the code to compare")
+    parser.add_argument("--rounds", type=int, default=2, help="cold cycles each, with --against")
     options = parser.parse_args()
     farm, ports = start_farm(options.feeds, options.items, options.ports)
     try:
         with tempfile.TemporaryDirectory(prefix="bench-poll-") as scratch:
+            if options.against is not None:
+                compare_cold(options, ports, Path(scratch))
+                return
             config = Path(scratch) / "config"
             settings = f'concurrency = {options.concurrency}\ntimeout = "20s"\n'
             write_config(config, ports, options.feeds, settings)

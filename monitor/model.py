@@ -27,6 +27,12 @@ def belongs_to(stored_url: str | None, configured_url: str) -> bool:
     return stored_url == configured_url
 
 
+# Stories a fingerprint band is followed for, at most (stored, and within a poll): a band of
+# very common shingles ("of the", "moscow warns") is shared by many unrelated stories and tells
+# nothing, and following it would make finding candidates quadratic.
+BAND_CAP = 20
+
+
 @dataclass(frozen=True, slots=True)
 class FeedState:
     """A feed's stored state, as the previous poll left it."""
@@ -40,6 +46,8 @@ class FeedState:
     hold_until: datetime | None = None  # a server's Retry-After
     gone_at: datetime | None = None  # when a 410 Gone was confirmed
     last_error: str | None = None  # why the last poll failed (None if it did not)
+    last_ok_at: datetime | None = None  # the last good poll; None before the first
+    items_seen: int = 0  # entries first seen in this feed, over all its polls
 
     def held(self, now: datetime) -> str | None:
         """Why the feed must not be polled at `now`; None if it may be."""

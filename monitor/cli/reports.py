@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Column, Table
+from rich.text import Text
 
 from monitor.cli.common import load, open_store, out, shown, when
 from monitor.config.durations import parse_duration
@@ -66,7 +67,15 @@ def feed_rows(config: "Config", health: Mapping[str, Mapping[str, Any]]) -> list
     """One row per configured feed, in config order: what the state knows of it (`health`, by
     feed name), or the values of a feed never polled."""
     never_polled = dict.fromkeys(
-        ("last_poll_at", "last_ok_at", "last_error", "next_poll_at", "fetch_url", "gone_at")
+        (
+            "last_poll_at",
+            "last_ok_at",
+            "last_error",
+            "last_warning",
+            "next_poll_at",
+            "fetch_url",
+            "gone_at",
+        )
     )
     return [
         {
@@ -81,8 +90,20 @@ def feed_rows(config: "Config", health: Mapping[str, Mapping[str, Any]]) -> list
     ]
 
 
+def _problem(row: Mapping[str, Any]) -> Text:
+    """The feed's last error; else what was wrong with it when last read, though it was."""
+    if row.get("last_error"):
+        return shown(row["last_error"])
+    if row.get("last_warning"):
+        warning = shown(f"warning: {row['last_warning']}")
+        warning.stylize("yellow")
+        return warning
+    return Text("")
+
+
 def feed_table(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Feed health: last success, last error, consecutive failures, items seen, next poll."""
+    """Feed health: last success, last error (or warning), consecutive failures, items seen,
+    next poll."""
     config = load(ctx, sending=False)
     with open_store(config) as store:
         rows = [_redacted(row) for row in feed_rows(config, store.feed_health())]
@@ -92,7 +113,7 @@ def feed_table(ctx: typer.Context, as_json: JsonOption = False) -> None:
     table = Table(
         "feed",
         Column("last success", no_wrap=True),
-        Column("last error", ratio=1),  # the one column that wraps on a narrow terminal
+        Column("last error or warning", ratio=1),  # the one column that wraps when narrow
         Column("failures", no_wrap=True),
         Column("items", no_wrap=True),
         Column("next poll", no_wrap=True),
@@ -102,7 +123,7 @@ def feed_table(ctx: typer.Context, as_json: JsonOption = False) -> None:
             shown(row["feed"]),
             when(row.get("last_ok_at"))
             or ("never" if row.get("last_poll_at") else "not polled yet"),
-            shown(row.get("last_error") or ""),
+            _problem(row),
             str(row.get("consecutive_failures") or 0),
             str(row.get("items_seen") or 0),
             "stopped (410)" if row.get("gone_at") else when(row.get("next_poll_at")),

@@ -24,10 +24,10 @@ from monitor.config.model import (
     FeedSpec,
     Rule,
     RuleSpec,
-    Settings,
     TopicSpec,
 )
 from monitor.config.secrets import usable_urls
+from monitor.config.settings import Settings
 from monitor.display import url_secrets
 from monitor.rules.lint import matches_without_terms
 from monitor.rules.matcher import Matcher, Vocabulary

@@ -22,8 +22,8 @@ import listparser
 import tomlkit
 
 from monitor.display import visible
-from monitor.items import canonical_link
 from monitor.polling.addresses import inward
+from monitor.polling.links import clean_link
 
 
 class OpmlError(ValueError):
@@ -66,7 +66,7 @@ def read_opml(document: bytes) -> list[OpmlFeed]:
 
 
 def _same_url_key(url: str) -> str:
-    return canonical_link(url) or url
+    return clean_link(url) or url
 
 
 def plan_import(

@@ -127,9 +127,29 @@ def _with_sane_date(item: Item, now: datetime) -> Item:
     return item
 
 
-def _fresh(item: Item, policy: FeedPolicy, now: datetime) -> bool:
-    """Recent enough to alert (an undated item counts as published when first seen)."""
-    return item.published is None or item.published >= now - policy.max_item_age
+def _fresh(item: Item, policy: FeedPolicy, now: datetime, *, first_poll: bool) -> bool:
+    """Recent enough to alert. An undated item counts as published when first seen, except on
+    the feed's first good poll: what a feed lists then without a date is its backlog, of any
+    age, not news."""
+    if item.published is None:
+        return not first_poll
+    return item.published >= now - policy.max_item_age
+
+
+def _first_poll(policy: FeedPolicy, state: FeedState | None) -> bool:
+    """Is this a web feed's first good poll (at its configured URL)? A local file's undated
+    items are the operator's own, not a publisher's backlog: they count as news (the bundled
+    example relies on it)."""
+    remote = policy.url.startswith(("http://", "https://"))
+    return remote and (state is None or state.last_ok_at is None)
+
+
+def _emptied(state: FeedState | None, parsed: ParsedFeed) -> str | None:
+    """A warning when a feed that listed items lists none: more likely a publisher's glitch
+    (an error page served as a feed, a broken template) than a feed with nothing left."""
+    if parsed.items or state is None or not state.items_seen:
+        return None
+    return f"the feed lists no items, where earlier polls found {state.items_seen:,}"
 
 
 def to_be_matched(
@@ -139,15 +159,18 @@ def to_be_matched(
     seen_entries: set[str],
     seen_stories: set[str],
     now: datetime,
+    state: FeedState | None = None,
 ) -> list[Item]:
     """The items `decide` will match: new entries of unseen stories, recent enough to alert.
-    (A feed with `full_text` fetches the article pages of exactly these.)"""
+    (A feed with `full_text` fetches the article pages of exactly these.) `state` is the
+    feed's stored state, as `decide` takes it."""
+    first_poll = _first_poll(policy, state_for(state, policy.url))
     return [
         item
         for item in (_with_sane_date(i, now) for i in items)
         if item.entry_key not in seen_entries
         and item.story_key not in seen_stories
-        and _fresh(item, policy, now)
+        and _fresh(item, policy, now, first_poll=first_poll)
     ]
 
 
@@ -184,6 +207,7 @@ def decide(
     moved_to = fetched.moved_to if fetched.moved_to != known_home else None
     if parsed is None:
         return Decision(policy.name, policy.url, now, update, moved_to=moved_to, not_modified=True)
+    first_poll = _first_poll(policy, state)
     new_entries: dict[str, NewEntry] = {}
     new_stories: dict[str, NewStory] = {}
     history: list[Item] = []
@@ -197,7 +221,8 @@ def decide(
             or judged[item.story_key] == text_key(item.title, item.text)
         ):
             return  # it alerted, was judged on this very text, or was judged in this poll
-        alerts = _alerts(item, match(item), policy) if _fresh(item, policy, now) else ()
+        fresh = _fresh(item, policy, now, first_poll=first_poll)
+        alerts = _alerts(item, match(item), policy) if fresh else ()
         unmatched = None if alerts else text_key(item.title, item.text)
         new_stories[item.story_key] = NewStory(item.story_key, item.title, alerts, unmatched, again)
 
@@ -225,7 +250,7 @@ def decide(
         entries=tuple(new_entries.values()),
         stories=tuple(new_stories.values()),
         history=tuple(history),
-        warning=parsed.warning,
+        warning="; ".join(w for w in (parsed.warning, _emptied(state, parsed)) if w) or None,
         moved_to=moved_to,
         listed=tuple(dict.fromkeys(i.entry_key for i in parsed.items)) or None,
     )

@@ -1,4 +1,4 @@
-"""An article's title and main text from its HTML page, with trafilatura."""
+"""An article's title, main text and canonical link from its HTML page, with trafilatura."""
 
 from dataclasses import dataclass
 
@@ -11,11 +11,14 @@ class Article:
 
     title: str
     text: str
+    canonical: str | None = None  # the page's `<link rel=canonical>` (or og:url), if it has one
 
 
 def extract_article(html: bytes | str, url: str | None = None) -> Article | None:
-    """The page's title and main text (boilerplate such as menus removed), or None."""
+    """The page's title, main text (boilerplate such as menus removed) and canonical link, or
+    None."""
     document = trafilatura.bare_extraction(html, url=url, with_metadata=True)
     if document is None or isinstance(document, dict) or not document.text:
         return None
-    return Article(title=document.title or "", text=document.text)
+    canonical = document.url if document.url != url else None
+    return Article(title=document.title or "", text=document.text, canonical=canonical)

@@ -4,8 +4,10 @@ for file:// URLs.
 Every request has an overall deadline (per-read timeouts never fire on a trickling server) and
 a cap on the decompressed size, counted as the bytes arrive. Redirects are followed up to
 `MAX_REDIRECTS`; a leading run of permanent ones (301/308) is reported as `moved_to`, for the
-caller to remember once the new URL has answered well. aiohttp's default Accept-Encoding offers
-gzip and deflate, and br when the brotli package is installed (it is a dependency).
+caller to remember once the new URL has answered well. A proxy is a feed's own (`proxy`), else
+the environment's (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`: the session trusts it). aiohttp's
+default Accept-Encoding offers gzip and deflate, and br when the brotli package is installed
+(it is a dependency).
 """
 
 import asyncio
@@ -68,10 +70,12 @@ async def fetch(
     timeout: float,
     max_bytes: int,
     configured_url: str | None = None,
+    proxy: str | None = None,
 ) -> FetchResult:
-    """Fetch `url` once; never raises for network, HTTP or size problems (see `error`).
-    `configured_url`: the feed URL the operator configured, whose host and port may be a
-    non-public address through a `GuardedConnector` (see `outbound`)."""
+    """Fetch `url` once (through `proxy`, if given, else the session's, from the environment);
+    never raises for network, HTTP or size problems (see `error`). `configured_url`: the feed
+    URL the operator configured, whose host and port may be a non-public address through a
+    `GuardedConnector` (see `outbound`)."""
     try:
         async with asyncio.timeout(timeout):
             if url.startswith("file://"):
@@ -84,7 +88,9 @@ async def fetch(
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
             with configured_origin(configured_url):
-                response = await session.get(url, headers=headers, max_redirects=MAX_REDIRECTS)
+                response = await session.get(
+                    url, headers=headers, max_redirects=MAX_REDIRECTS, proxy=proxy
+                )
             async with response:
                 answer = FetchResult(
                     str(response.url),

@@ -1,53 +1,55 @@
-"""Feed bytes → `Item`s, with feedparser; HTML fields → plain text.
+"""Feed bytes → `Item`s: RSS and Atom with feedparser, JSON Feed (`polling/jsonfeed`); HTML
+fields → plain text.
 
 No sanitiser pass: items are plain text, and every output format escapes on render.
 
-A DOCTYPE's internal subset is removed before parsing. It is where entities are declared, and
-feeds have no use for them: feedparser's own DOCTYPE filter lets a billion-laughs document reach
-expat (measured: 1 s of CPU and 66 MB per document, stopped only by expat's amplification
-limit), and external entities are never resolved anyway. Documents in UTF-16/32, which the
-byte pattern cannot see into, still have expat's limit (>= 2.4.1, checked at start-up by
-`monitor.cli.options`).
+Before feedparser sees an XML document it is re-encoded as UTF-8 (`polling/encoding`), which
+also lets the guards see into UTF-16 documents, its DOCTYPE's internal subset is removed and it
+is cut after `MAX_ENTRIES` entries (`polling/xml_guard`). Each item's link is the best one the
+entry gives (FeedBurner's `origLink` before its proxy link), cleaned for display and folded
+for the story key (`polling/links`); its date is read by `polling/dates`.
 """
 
-import calendar
 import contextlib
 import re
 import unicodedata
-from collections.abc import Mapping
-from datetime import UTC, datetime
+import xml.sax
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import feedparser
 from lxml.etree import ParserError
 
-from monitor.items import Item, canonical_link, entry_key, story_key
+from monitor.items import Item, entry_key, story_key
 from monitor.model import ParsedFeed
+from monitor.polling.dates import entry_date
+from monitor.polling.encoding import to_utf8
 from monitor.polling.hints import ttl
+from monitor.polling.jsonfeed import NotJsonFeedError, looks_like_json, read_json_feed
+from monitor.polling.links import best_link, clean_link, folded_link
 from monitor.polling.markup import html_to_text
+from monitor.polling.xml_guard import MAX_ENTRIES, capped_entries, without_internal_subset
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-# The opening of a DOCTYPE with an internal subset. `<` is excluded from the name and external
-# ID so that a failed attempt stops at the next tag: over hostile input (thousands of unclosed
-# openings) the search stays linear, where `[^>]*` followed by `.*?` was quadratic.
-_DOCTYPE_OPENING = re.compile(rb"<!DOCTYPE\s[^\[<>]*\[", re.IGNORECASE)
-_SUBSET_END = re.compile(rb"\]\s*>")
-
-
-def _without_internal_subset(body: bytes) -> bytes:
-    """`body` with the first DOCTYPE's internal subset (`[ … ]`) removed: one search for its
-    opening, one for its end."""
-    opening = _DOCTYPE_OPENING.search(body)
-    if opening is None:
-        return body
-    end = _SUBSET_END.search(body, opening.end())
-    if end is None:
-        return body
-    return body[: opening.end() - 1] + b">" + body[end.end() :]
+_LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*")
+_CHARSET = re.compile(r";\s*charset\s*=[^;]*", re.IGNORECASE)
+# expat's words for a document that stops before its end.
+_CUT_SHORT = ("no element found", "unclosed token")
 
 
 class FeedParseError(ValueError):
     """The document is not a feed that yields any entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Document:
+    entries: list[Any]
+    language: str | None
+    ttl: timedelta | None
+    warnings: list[str]
 
 
 def _plain(value: str, content_type: str) -> str:
@@ -71,43 +73,107 @@ def _body(entry: Mapping[str, Any]) -> str:
     return _field_text(entry, "summary")
 
 
-def _published(entry: Mapping[str, Any]) -> datetime | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    if parsed is None:
+def language_tag(value: Any) -> str | None:
+    """A declared language as a lower-case tag (`pt_BR` → `pt-br`); None if it is not one."""
+    if not isinstance(value, str):
         return None
-    try:
-        return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
-    except (OverflowError, ValueError, OSError):
-        return None
+    tag = value.strip().lower().replace("_", "-")
+    return tag if _LANGUAGE.fullmatch(tag) else None
 
 
-def parse_feed(feed: str, body: bytes, url: str, headers: Mapping[str, str]) -> ParsedFeed:
-    """Parse a feed document fetched from `url`; raises `FeedParseError` if it is not a feed."""
+def _entry_language(entry: dict[str, Any]) -> str | None:
+    """The language an entry declares itself (Atom's xml:lang, JSON Feed's `language`)."""
+    # dict.get: feedparser's own `get` maps names, which is slow here and needs none.
+    details = [dict.get(entry, "title_detail"), *(dict.get(entry, "content") or [])]
+    declared = [dict.get(entry, "language"), *(dict.get(d, "language") for d in details if d)]
+    return next((tag for tag in map(language_tag, declared) if tag), None)
+
+
+def _links(entry: dict[str, Any]) -> Iterator[str | None]:
+    """The entry's links, best first: FeedBurner's original, the main one, the others."""
+    yield dict.get(entry, "feedburner_origlink")
+    yield dict.get(entry, "link")
+    for link in dict.get(entry, "links") or ():
+        yield dict.get(link, "href") if isinstance(link, dict) else None
+
+
+def _item(feed: str, entry: dict[str, Any], zone: ZoneInfo | None, language: str | None) -> Item:
+    title = _field_text(entry, "title")
+    link = clean_link(best_link(_links(entry)))
+    key = entry_key(
+        entry.get("id"), entry.get("link"), title, entry.get("published") or entry.get("updated")
+    )
+    language = _entry_language(entry) or language
+    return Item(
+        feed=feed,
+        entry_key=key,
+        story_key=story_key(feed, key, folded_link(link) if link else None),
+        title=title,
+        text=_body(entry),
+        link=link,
+        published=entry_date(entry, zone, language),
+        language=language,
+    )
+
+
+def _problem(parsed: Any) -> str | None:
+    """What is wrong with a document feedparser read anyway; None for what does not matter
+    (a media type, an encoding override: the body reached it as UTF-8)."""
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if problem is None or isinstance(problem, feedparser.ThingsNobodyCaresAboutButMe):
+        return None
+    if isinstance(problem, xml.sax.SAXParseException):
+        message = problem.getMessage()
+        cut = " (truncated?)" if message in _CUT_SHORT else ""
+        return f"ill-formed XML{cut} at line {problem.getLineNumber()}: {message}"
+    return str(problem)
+
+
+def _with_utf8(content_type: str | None) -> str:
+    return _CHARSET.sub("", content_type or "application/xml") + "; charset=utf-8"
+
+
+def _xml(body: bytes, headers: dict[str, str]) -> _Document:
+    utf8, _codec = to_utf8(body, headers.get("content-type"))
+    utf8, cut = capped_entries(without_internal_subset(utf8))
+    headers = headers | {"content-type": _with_utf8(headers.get("content-type"))}
+    parsed = feedparser.parse(utf8, response_headers=headers, sanitize_html=False)
+    problem = _problem(parsed)
+    if not parsed.entries and not parsed.get("version"):
+        raise FeedParseError(f"not a feed ({problem})" if problem else "not a feed")
+    warnings = [problem] if problem else []
+    if cut:
+        warnings.append(f"only the first {MAX_ENTRIES:,} entries read")
+    return _Document(
+        parsed.entries,
+        language_tag(parsed.feed.get("language")),
+        ttl(parsed.feed.get("ttl")),
+        warnings,
+    )
+
+
+def parse_feed(
+    feed: str,
+    body: bytes,
+    url: str,
+    headers: Mapping[str, str],
+    *,
+    timezone: str | None = None,
+) -> ParsedFeed:
+    """Parse a feed document fetched from `url`; raises `FeedParseError` if it is not a feed.
+    `timezone` (an IANA name) is the zone of dates that name none; UTC if not given."""
     response_headers = {k.lower(): v for k, v in headers.items()}
     response_headers.setdefault("content-location", url)
-    body = _without_internal_subset(body)
-    parsed = feedparser.parse(body, response_headers=response_headers, sanitize_html=False)
-    warning = str(parsed.get("bozo_exception")) if parsed.get("bozo") else None
-    if not parsed.entries and not parsed.get("version"):
-        raise FeedParseError(f"not a feed ({warning})" if warning else "not a feed")
-    items = []
-    for entry in parsed.entries:
-        title = _field_text(entry, "title")
-        text = _body(entry)
-        link = entry.get("link")
-        canonical = canonical_link(link)
-        key = entry_key(
-            entry.get("id"), link, title, entry.get("published") or entry.get("updated")
-        )
-        items.append(
-            Item(
-                feed=feed,
-                entry_key=key,
-                story_key=story_key(feed, key, canonical),
-                title=title,
-                text=text,
-                link=link if canonical else None,
-                published=_published(entry),
-            )
-        )
-    return ParsedFeed(items, warning, ttl(parsed.feed.get("ttl")))
+    if looks_like_json(body):
+        try:
+            found = read_json_feed(body)
+        except NotJsonFeedError as exc:
+            raise FeedParseError(str(exc)) from None
+        document = _Document(found.entries, language_tag(found.language), None, found.warnings)
+    else:
+        document = _xml(body, response_headers)
+    zone = ZoneInfo(timezone) if timezone else None
+    header_language = language_tag(response_headers.get("content-language"))
+    language = document.language or header_language
+    items = [_item(feed, entry, zone, language) for entry in document.entries]
+    return ParsedFeed(items, "; ".join(document.warnings) or None, document.ttl)

@@ -6,6 +6,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 
 import aiohttp
 import structlog
@@ -28,6 +29,7 @@ from monitor.polling.budget import within_budget
 from monitor.polling.decide import decide, to_be_matched
 from monitor.polling.extract import extract_article
 from monitor.polling.fetch import fetch
+from monitor.polling.links import canonical_story_key
 from monitor.polling.outbound import GuardedConnector, OutboundPolicy
 from monitor.polling.parse import FeedParseError, parse_feed
 from monitor.polling.storm import RecentAlerts, StormLimits, guard
@@ -65,7 +67,8 @@ def http_session(config: Config) -> aiohttp.ClientSession:
         limit=settings.concurrency,
         limit_per_host=settings.connections_per_host,
     )
-    return aiohttp.ClientSession(connector=connector, auto_decompress=True)
+    # trust_env: the standard proxy variables (HTTPS_PROXY, NO_PROXY…) apply.
+    return aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=True)
 
 
 @dataclass
@@ -95,15 +98,17 @@ class Poller:
             timeout=self.config.settings.timeout.total_seconds(),
             max_bytes=self.config.settings.max_feed_bytes,
             configured_url=feed.url,
+            proxy=feed.proxy,
         )
-        read = await off_loop(self._read, feed, fetched, name=f"poll {feed.name}")
+        read = await off_loop(self._read, feed, state, fetched, name=f"poll {feed.name}")
         if read.parsed is not None and feed.full_text:
-            read = replace(read, parsed=await self._with_article_texts(read.parsed, read.wanted))
+            parsed = await self._with_article_texts(read.parsed, read.wanted, feed.proxy)
+            read = replace(read, parsed=parsed)
         decision = await off_loop(self._decide, feed, state, read, name=f"poll {feed.name}")
         self._log(feed, decision, read)
         return decision
 
-    def _read(self, feed: FeedSpec, fetched: FetchResult) -> "_Read":
+    def _read(self, feed: FeedSpec, state: FeedState | None, fetched: FetchResult) -> "_Read":
         """In a worker thread: the fetched document parsed (cut to the entry budget first), and
         which of its entries and stories the state knows."""
         started = time.thread_time()
@@ -112,7 +117,9 @@ class Poller:
         if fetched.body is not None and fetched.error is None:
             cut = within_budget(fetched.body, self.config.settings.max_entries_per_poll)
             try:
-                parsed = parse_feed(feed.name, cut.body, fetched.url, fetched.headers)
+                parsed = parse_feed(
+                    feed.name, cut.body, fetched.url, fetched.headers, timezone=feed.timezone
+                )
             except FeedParseError as exc:
                 fetched = replace(fetched, error=str(exc))
         if parsed is None:
@@ -127,6 +134,7 @@ class Poller:
                 seen_entries=seen_entries,
                 seen_stories=seen_stories,
                 now=self.now(),
+                state=state,
             )
             if feed.full_text
             else []
@@ -159,6 +167,11 @@ class Poller:
         started = time.thread_time()
         policy = self._policy(feed)
         now = self.now()
+        seen_stories = read.seen_stories
+        if read.parsed is not None and feed.full_text:
+            # Canonical links (from the article pages) may name stories already seen elsewhere.
+            keys = (i.story_key for i in read.parsed.items)
+            seen_stories = seen_stories | self.store.seen(feed.name, (), keys)[1]
         # None means every rule: cheaper than testing membership for each candidate.
         rules = policy.channels_of_rule
         names = None if len(rules) == len(self.config.rules) else frozenset(rules)
@@ -168,7 +181,7 @@ class Poller:
             fetched=read.fetched,
             parsed=read.parsed,
             seen_entries=read.seen_entries,
-            seen_stories=read.seen_stories,
+            seen_stories=seen_stories,
             match=lambda item: self.matcher.match(
                 item.title, item.text, only=names, language=item.language
             ),
@@ -205,15 +218,15 @@ class Poller:
         if decision.error:
             log.warning("feed failed", feed=feed.name, error=decision.error)
         else:
-            extra = {"warning": decision.warning} if decision.warning else {}
-            log.info(
+            # A feed read with a problem (ill-formed, cut, emptied) is a warning, not a success.
+            warned = partial(log.warning, warning=decision.warning)
+            (warned if decision.warning else log.info)(
                 "feed polled",
                 feed=feed.name,
                 status=read.fetched.status,
                 new_items=len(decision.entries),
                 alerts=read.queued,
                 cpu_seconds=round(read.cpu_seconds, 3),
-                **extra,
             )
 
     async def poll_contained(self, feed: FeedSpec) -> Decision | None:
@@ -263,21 +276,31 @@ class Poller:
         self.store.apply(decision)
         return decision
 
-    async def _with_article_texts(self, parsed: ParsedFeed, wanted: list[Item]) -> ParsedFeed:
-        """`parsed` with the main text of each wanted item's article page added to its text;
-        an item whose page cannot be fetched or read keeps the feed's text."""
+    async def _with_article_texts(
+        self, parsed: ParsedFeed, wanted: list[Item], proxy: str | None
+    ) -> ParsedFeed:
+        """`parsed` with the main text of each wanted item's article page added to its text,
+        and the page's canonical link as its story key; an item whose page cannot be fetched or
+        read keeps the feed's text and key."""
         linked = [item for item in wanted if item.link]
-        texts = await asyncio.gather(*(self._article_text(item.link or "") for item in linked))
-        extra = {item.entry_key: text for item, text in zip(linked, texts, strict=True) if text}
-        if not extra:
+        pages = await asyncio.gather(*(self._article(item.link or "", proxy) for item in linked))
+        found = {item.entry_key: page for item, page in zip(linked, pages, strict=True) if page}
+        if not found:
             return parsed
         items = [
-            replace(i, text=f"{i.text}\n\n{extra[i.entry_key]}") if i.entry_key in extra else i
+            replace(
+                i,
+                text=f"{i.text}\n\n{found[i.entry_key][0]}",
+                story_key=found[i.entry_key][1] or i.story_key,
+            )
+            if i.entry_key in found
+            else i
             for i in parsed.items
         ]
         return replace(parsed, items=items)
 
-    async def _article_text(self, url: str) -> str | None:
+    async def _article(self, url: str, proxy: str | None) -> tuple[str, str | None] | None:
+        """An article page's main text and the story key its canonical link gives."""
         refused = link_refusal(url)
         if refused is not None:
             log.warning("article page not fetched", url=url, error=refused)
@@ -290,6 +313,7 @@ class Poller:
             last_modified=None,
             timeout=settings.timeout.total_seconds(),
             max_bytes=settings.max_feed_bytes,
+            proxy=proxy,
         )
         if page.body is None:
             log.info("article page not fetched", url=url, error=page.error)
@@ -298,4 +322,4 @@ class Poller:
         if article is None:
             log.info("article page has no main text", url=url)
             return None
-        return article.text
+        return article.text, canonical_story_key(article.canonical, page.url)

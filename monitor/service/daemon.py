@@ -36,7 +36,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor import log as logging_setup
 from monitor.config.load import ConfigError, load_config
-from monitor.config.model import Config, FeedSpec, Settings
+from monitor.config.model import Config, FeedSpec
 from monitor.delivery.deliver import Unrecorded, deliver_due
 from monitor.delivery.sender import Notifier
 from monitor.model import Clock, utc_now
@@ -236,7 +236,7 @@ class Daemon:
             self.systemd.notify(READY=1)
             return
         logging_setup.add_secrets(config.secrets)
-        needs_restart = _restart_only_changes(self.config.settings, config.settings)
+        needs_restart = _restart_only_changes(self.config, config)
         if needs_restart:
             log.warning("these settings take effect at the next restart", settings=needs_restart)
         old = self.config.feeds
@@ -320,8 +320,8 @@ class ListenError(Exception):
     """The `http` address cannot be listened on (in use, or not this machine's)."""
 
 
-def _restart_only_changes(old: Settings, new: Settings) -> list[str]:
-    return [name for name in _RESTART_ONLY if getattr(old, name) != getattr(new, name)]
+def _restart_only_changes(old: Config, new: Config) -> list[str]:
+    return [n for n in _RESTART_ONLY if getattr(old.settings, n) != getattr(new.settings, n)]
 
 
 async def run_daemon(config: Config, now: Clock = utc_now) -> None:

@@ -24,6 +24,11 @@ class Metrics:
             "media_monitor_polls", "Feed polls, by result.", ["result"], registry=registry
         )
         self.items = Counter("media_monitor_items", "New feed entries seen.", registry=registry)
+        self.warnings = Counter(
+            "media_monitor_feed_warnings",
+            "Polls that read a feed with a problem (ill-formed or truncated, cut, emptied).",
+            registry=registry,
+        )
         self.matches = Counter(
             "media_monitor_alerts_queued", "Alerts written to the outbox.", registry=registry
         )
@@ -57,6 +62,8 @@ class Metrics:
         result = "error" if decision.error else "not_modified" if decision.not_modified else "ok"
         self.polls.labels(result).inc()
         self.items.inc(len(decision.entries))
+        if decision.warning:
+            self.warnings.inc()
         self.matches.inc(decision.alert_count)
         self.poll_duration.observe(seconds)
         self.last_poll.set(decision.polled_at.timestamp())

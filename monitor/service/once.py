@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from monitor.config.model import Config, FeedSpec, Settings
+from monitor.config.model import Config, FeedSpec
+from monitor.config.settings import Settings
 from monitor.delivery.deliver import DeliveryReport, deliver_due
 from monitor.delivery.sender import Notifier
 from monitor.model import Clock, Decision, state_for, utc_now

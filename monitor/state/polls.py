@@ -100,6 +100,8 @@ def _feed_state(row: Any) -> FeedState:
         hold_until=row["hold_until"],
         gone_at=row["gone_at"],
         last_error=row["last_error"],
+        last_ok_at=row["last_ok_at"],
+        items_seen=row["items_seen"],
     )
 
 
@@ -111,6 +113,8 @@ def _write_feed(conn: Connection, decision: Decision) -> None:
     }
     if decision.listed is not None:
         values["listed"] = json.dumps(decision.listed)
+    if decision.error is None and not decision.not_modified:
+        values["last_warning"] = decision.warning  # a 304 leaves the last read's warning
     done = conn.execute(update(feeds).where(feeds.c.name == decision.feed).values(values))
     if done.rowcount == 0:
         conn.execute(insert(feeds).values(name=decision.feed, **values))

@@ -22,6 +22,7 @@ class Reports(Database):
             feeds.c.last_poll_at,
             feeds.c.last_ok_at,
             feeds.c.last_error,
+            feeds.c.last_warning,
             feeds.c.consecutive_failures,
             feeds.c.items_seen,
             feeds.c.next_poll_at,

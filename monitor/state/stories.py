@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Insert, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from monitor.model import Decision, KnownStory, StoryMember
+from monitor.model import BAND_CAP, Decision, KnownStory, StoryMember
 from monitor.state.engine import CHUNK, Database, chunked_in, insert_new
 from monitor.state.tables import (
     outbox,
@@ -26,7 +26,6 @@ from monitor.state.tables import (
 
 SIGNATURES_PER_STORY = 8  # an item is compared with a story's first few items, no more
 CANDIDATES = 8  # stories compared with each new item: those sharing the most bands
-BAND_CAP = 20  # stories a band is stored for, at most: beyond, it tells nothing
 TOP_CANDIDATES = 50  # the biggest recent stories read to find a rule's top ones
 
 

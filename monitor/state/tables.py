@@ -51,6 +51,7 @@ feeds = Table(
     Column("last_poll_at", UTCDateTime),
     Column("last_ok_at", UTCDateTime),
     Column("last_error", Text),
+    Column("last_warning", Text),  # what was wrong with the feed last read, though it was read
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("items_seen", Integer, nullable=False, default=0),
     Column("listed", Text),  # JSON: the entry keys the feed listed when last read

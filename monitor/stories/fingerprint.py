@@ -17,8 +17,11 @@ similarity, so candidates are found by an index lookup, not by comparing every p
 """
 
 import hashlib
+import math
+import operator
 import struct
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import regex
 
@@ -68,7 +71,7 @@ def shingles(title: str, text: str) -> set[str]:
     return {" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # not slots: the comparison forms are cached on first use
 class Fingerprint:
     """A MinHash signature: `BINS` 32-bit values; `size`, how many shingles it was made of (0
     when read back from storage)."""
@@ -90,12 +93,18 @@ class Fingerprint:
         headline's few words would agree on every bin borrowed from those words' bins
         (measured: 7 of 719,400 pairs of different 24-word bulletins reached 0.30 that way,
         none does so counted)."""
-        both_borrowed = sum(1 for a, b in zip(self.values, other.values, strict=True) if a & b & 1)
-        same = sum(
-            1 for a, b in zip(self.values, other.values, strict=True) if a == b and not a & 1
-        )
-        filled = BINS - both_borrowed
+        filled = BINS - (self._borrowed & other._borrowed).bit_count()
+        # NaN (a borrowed bin in `_own`) equals nothing, itself included.
+        same: int = sum(map(operator.eq, self._own, other._own))
         return same / filled if filled else 0.0
+
+    @cached_property
+    def _own(self) -> tuple[float, ...]:
+        return tuple(math.nan if v & 1 else v for v in self.values)
+
+    @cached_property
+    def _borrowed(self) -> int:
+        return sum(1 << slot for slot, v in enumerate(self.values) if v & 1)
 
     def bands(self) -> list[int]:
         """The locality-sensitive hashing keys: one per band of `ROWS` bins, as signed 63-bit

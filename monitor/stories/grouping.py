@@ -18,7 +18,15 @@ from urllib.parse import urlsplit
 
 from monitor.delivery.alerts import Alert
 from monitor.items import Item
-from monitor.model import Decision, KnownStory, NewStory, QueuedAlert, StoryChanges, StoryMember
+from monitor.model import (
+    BAND_CAP,
+    Decision,
+    KnownStory,
+    NewStory,
+    QueuedAlert,
+    StoryChanges,
+    StoryMember,
+)
 from monitor.stories.fingerprint import THRESHOLD, Fingerprint, fingerprint
 from monitor.stories.signals import StoryRule, bucket, cooled, priority_of, spike, spreads
 
@@ -103,7 +111,9 @@ class _Planner:
 
     def __init__(self, known: Sequence[KnownStory], ctx: StoryContext, now: datetime) -> None:
         self.known = {k.key: _Story.known(k) for k in known}
-        self.founded: list[_Story] = []  # the stories this poll's items start
+        # The stories this poll's items joined or started, by their prints' bands: how a later
+        # item of the same poll finds them (comparing it with every one would be quadratic).
+        self.by_band: dict[int, list[_Story]] = {}
         self.ctx, self.now = ctx, now
         self.marks = dict(ctx.marks)
         self.members: list[StoryMember] = []
@@ -114,15 +124,16 @@ class _Planner:
         """Record `arrival` on its story (found or new); its alerts, what is left of them."""
         item, print_ = arrival.item, arrival.fingerprint
         rules = arrival.rules
-        near = [self.known[k] for k in arrival.candidates if k in self.known] + self.founded
-        scored = [(s.similarity(print_), s) for s in near]
+        bands = arrival.bands
+        near = {id(s): s for s in (self.known[k] for k in arrival.candidates if k in self.known)}
+        near |= {id(s): s for band in bands for s in self.by_band.get(band, ())}
+        scored = [(s.similarity(print_), s) for s in near.values()]
         score, story = max(scored, key=lambda p: p[0], default=(0.0, None))
         alerts = arrival.story.alerts
         if story is None or score < (1.0 if print_.short else THRESHOLD):
             story = _Story(
                 arrival.story.story_key, item.title, self.now, set(), set(), [item.feed], []
             )
-            self.founded.append(story)
         else:
             alerts = self._news(alerts, story)
             if item.feed not in story.feeds:
@@ -130,6 +141,12 @@ class _Planner:
         story.rules.update(rules)
         story.hosts.add(host_of(item))
         story.prints.append(print_)
+        for band in bands:
+            holders = self.by_band.setdefault(band, [])
+            # A band many stories share ("moscow warns") tells nothing: as in the state, it is
+            # not followed for more than `BAND_CAP` stories.
+            if len(holders) < BAND_CAP:
+                holders.append(story)
         self.members.append(
             StoryMember(
                 arrival.story.story_key,

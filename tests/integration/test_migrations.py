@@ -44,7 +44,7 @@ STORIES_0002 = {
     "add_index ix_story_bands_seen_at",
 }
 # Columns later revisions add to those tables, with the value old rows get.
-ADDED = {"stories": {"judged": None}}
+ADDED = {"stories": {"judged": None}, "feeds": {"last_warning": None}}
 
 
 def upgraded(before: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
@@ -157,8 +157,9 @@ def test_a_state_file_from_before_retention_is_adopted(tmp_path: Path) -> None:
     state = load("state-before-retention.sql", tmp_path / "state")
     before = rows(state)
     # What the comparison sees in such a file: the column and the two indexes it lacks (and
-    # what later revisions add, revision 0002's stories).
+    # what later revisions add: 0002's stories, 0003's feed warning).
     assert [d for d in _summary(raw_diffs(state)) if d not in STORIES_0002] == [
+        "add_column feeds.last_warning",
         "add_column feeds.listed",
         "add_index entries_by_age",
         "add_index ix_stories_first_seen_at",
@@ -169,7 +170,7 @@ def test_a_state_file_from_before_retention_is_adopted(tmp_path: Path) -> None:
     assert stamped_revisions_of(state) == {HEAD}
     assert schema_diffs(store.engine) == []
     after = rows(state)
-    assert after["feeds"] == [{**row, "listed": None} for row in before["feeds"]]
+    assert after["feeds"] == [{**row, "listed": None} for row in upgraded(before)["feeds"]]
     assert {table: after[table] for table in TABLES[1:]} == {
         table: upgraded(before)[table] for table in TABLES[1:]
     }

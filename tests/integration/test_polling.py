@@ -250,10 +250,10 @@ def test_a_crash_in_one_feeds_poll_is_contained(
     server.feeds["good.xml"] = rss(SEED)
     server.feeds["buggy.xml"] = rss(LATIN)
 
-    def parse_or_crash(name: str, *args: Any) -> ParsedFeed:
+    def parse_or_crash(name: str, *args: Any, **options: Any) -> ParsedFeed:
         if name == "buggy.xml":
             raise RuntimeError("a bug met on this feed only")
-        return parse_feed(name, *args)
+        return parse_feed(name, *args, **options)
 
     monkeypatch.setattr("monitor.polling.poller.parse_feed", parse_or_crash)
     config = write_config(

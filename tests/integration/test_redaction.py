@@ -4,6 +4,8 @@
 
 import base64
 import json
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 
 from tests.support.cli import cli
@@ -16,9 +18,11 @@ FEED_KEY = "Feed-Api-K3y"
 SECRETS = (CHANNEL_TOKEN, FEED_PASSWORD, FEED_KEY)
 # A title such as a hostile feed writes it: clear the screen, then override the direction.
 HOSTILE_TITLE = "Paris sends troops to Ukraine &#x1b;[2J&#x1b;[31m &#x202e;gpj.exe"
+# Dated: an undated item on a feed's first poll is its backlog, and would not alert.
 FEED = (
     '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
-    f"<guid>1</guid><title>{HOSTILE_TITLE}</title><description>French soldiers in Kyiv"
+    f"<guid>1</guid><pubDate>{format_datetime(datetime.now(UTC))}</pubDate>"
+    f"<title>{HOSTILE_TITLE}</title><description>French soldiers in Kyiv"
     "</description></item></channel></rss>"
 ).encode()
 

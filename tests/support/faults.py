@@ -5,6 +5,8 @@ import asyncio
 import contextlib
 import functools
 import zlib
+from datetime import UTC, datetime
+from email.utils import format_datetime
 
 from aiohttp import web
 
@@ -143,7 +145,8 @@ def ill_formed() -> bytes:
     return (
         b'<rss version="2.0"><channel><title>x & y</title><item><guid>ill-1</guid>'
         b"<title>Kyiv: French troops <b>arrive & dig in</title>"
-        b"<description>unclosed</item></channel>"
+        + f"<pubDate>{format_datetime(datetime.now(UTC))}</pubDate>".encode()
+        + b"<description>unclosed</item></channel>"
     )
 
 

@@ -1,20 +1,25 @@
 """Builders for feed documents used by the tests."""
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
 
+def _just_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 @dataclass(frozen=True)
 class Entry:
-    """One RSS item to put in a generated feed."""
+    """One RSS item to put in a generated feed: dated when it is made, as news is (an undated
+    item on a feed's first poll is a backlog, and never alerts); `published=None` for none."""
 
     guid: str
     title: str
     description: str = ""
     link: str | None = None
-    published: datetime | None = None
+    published: datetime | None = field(default_factory=_just_now)
 
 
 def rss(*entries: Entry, title: str = "Test feed") -> bytes:

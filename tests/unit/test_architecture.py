@@ -25,6 +25,8 @@ PURE = (
     "monitor.polling.decide",
     "monitor.polling.hints",
     "monitor.polling.storm",
+    "monitor.polling.links",
+    "monitor.polling.link_data",
     "monitor.delivery.alerts",
     "monitor.delivery.pacing",
     "monitor.stories",

@@ -35,7 +35,10 @@ POLICY = FeedPolicy(
 )
 MATCHER = Matcher({"troops": parse("troops"), "ukraine": parse("ukraine")}, Vocabulary())
 OK = FetchResult(POLICY.url, 200, b"<rss/>", etag='"v2"', last_modified="Tue, 24 Nov 2026")
-STATE = FeedState(POLICY.url, '"v1"', "Mon, 23 Nov 2026", 0)
+STATE = FeedState(
+    POLICY.url, '"v1"', "Mon, 23 Nov 2026", 0, last_ok_at=NOW - timedelta(minutes=10), items_seen=2
+)
+HOUR = timedelta(hours=1)
 
 
 def item(key: str, title: str, story: str | None = None, age: timedelta | None = None) -> Item:
@@ -87,7 +90,7 @@ def alerts(decision: Decision) -> list[tuple[str, str, list[str]]]:
 
 
 def test_first_poll_alerts_fresh_matching_items() -> None:
-    decision = run([item("a", "troops move"), item("b", "weather")], state=None)
+    decision = run([item("a", "troops move", age=HOUR), item("b", "weather")], state=None)
     assert [e.entry_key for e in decision.entries] == ["a", "b"]
     assert alerts(decision) == [
         ("https://example.org/a", "desk", ["troops"]),
@@ -138,6 +141,38 @@ def test_too_old_item_is_recorded_but_never_alerts() -> None:
 
 def test_item_without_date_counts_as_published_now() -> None:
     assert len(alerts(run([item("a", "troops", age=None)]))) == 2
+
+
+def test_undated_items_of_a_first_poll_are_a_backlog_recorded_without_alerting() -> None:
+    listed = [item("old", "troops of 2018"), item("new", "troops today", age=HOUR)]
+    never_good = FeedState(POLICY.url, None, None, consecutive_failures=3)
+
+    for state in (None, never_good):
+        decision = run(listed, state=state)
+
+        assert [e.entry_key for e in decision.entries] == ["old", "new"]  # remembered
+        assert {key for key, _channel, _rules in alerts(decision)} == {"https://example.org/new"}
+
+
+def test_undated_items_of_a_local_files_first_poll_alert() -> None:
+    local = replace(POLICY, url="file:///srv/feeds/wire.xml")
+    decision = decide(
+        local,
+        state=None,
+        fetched=replace(OK, url=local.url),
+        parsed=ParsedFeed([item("a", "troops")], None),
+        seen_entries=set(),
+        seen_stories=set(),
+        match=lambda i: MATCHER.match(i.title, i.text),
+        now=NOW,
+    )
+    assert len(alerts(decision)) == 2  # the operator's own file: news, not a backlog
+
+
+def test_a_feed_that_lists_nothing_after_listing_items_is_a_warning() -> None:
+    assert run([]).warning == "the feed lists no items, where earlier polls found 2"
+    assert run([], state=None).warning is None  # a new, empty feed: nothing to compare with
+    assert run([item("a", "weather")]).warning is None
 
 
 def test_success_saves_validators_and_schedules_next_poll() -> None:

@@ -1,29 +1,6 @@
-"""Entry keys, story keys and canonical links."""
+"""Entry keys and story keys (links: test_links.py)."""
 
-import pytest
-
-from monitor.items import canonical_link, entry_key, story_key
-
-
-@pytest.mark.parametrize(
-    ("link", "canonical"),
-    [
-        (
-            "HTTPS://News.Example.ORG:443/a/b?utm_source=rss&id=3#top",
-            "https://news.example.org/a/b?id=3",
-        ),
-        (
-            "https://example.org/x?b=2&a=1&fbclid=abc&gclid=d&mc_cid=e",
-            "https://example.org/x?a=1&b=2",
-        ),
-        ("http://example.org:80/p", "http://example.org/p"),
-        ("javascript:alert(1)", None),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_canonical_link(link: str | None, canonical: str | None) -> None:
-    assert canonical_link(link) == canonical
+from monitor.items import entry_key, story_key
 
 
 def test_entry_key_prefers_id_then_link_then_hash() -> None:

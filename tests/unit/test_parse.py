@@ -20,7 +20,7 @@ def test_atom_html_becomes_text_links_resolve_and_trackers_go() -> None:
     first, second = parse_file("atom.xml")
     assert first.title == "Élysée responds to Moscow"
     assert first.text == "The French presidency said «no»."
-    assert first.link == "https://atom.example.org/news/elysee-responds?utm_campaign=x"
+    assert first.link == "https://atom.example.org/news/elysee-responds"  # the tracker is gone
     assert first.story_key == "https://atom.example.org/news/elysee-responds"
     assert first.entry_key == "urn:uuid:entry-1"
     assert first.published == datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
