@@ -78,3 +78,16 @@ def test_thousands_of_unclosed_doctypes_are_not_stuck_on(opening: bytes) -> None
     parsed = parse_feed("wire", body, "https://x/", {"Content-Type": "application/xml"})
 
     assert parsed.items == []
+
+
+def test_a_declared_encoding_that_is_not_a_name_is_read_not_a_crash() -> None:
+    # Found by `make fuzz` (atheris): feedparser raised ValueError on a NUL in the declared
+    # encoding, and UnicodeDecodeError on bytes that are not UTF-8 there. The body is UTF-8.
+    item = "<item><title>Kyiv talks resume</title></item>"
+    for encoding in (b"\x01\x00\x00UTF-8", b"\xff\xfeUTF-8"):
+        body = (
+            b'<?xml version="1.0" encoding="' + encoding + b'"?><rss version="2.0"><channel>'
+            b"<title>t</title>" + item.encode() + b"</channel></rss>"
+        )
+        parsed = parse_feed("fuzz", body, "http://news.example/feed", {})
+        assert [i.title for i in parsed.items] == ["Kyiv talks resume"]
