@@ -72,7 +72,7 @@ def _entry(item: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def read_json_feed(body: bytes) -> JsonFeed:
+def read_json_feed(body: bytes, max_entries: int = MAX_ENTRIES) -> JsonFeed:
     """The entries of a JSON Feed; raises `NotJsonFeedError` for anything else."""
     try:
         document = json.loads(body.decode("utf-8-sig"))
@@ -85,7 +85,9 @@ def read_json_feed(body: bytes) -> JsonFeed:
     if not isinstance(items, list):
         raise NotJsonFeedError("not a feed (a JSON Feed without items)")
     warnings = []
-    if len(items) > MAX_ENTRIES:
-        warnings.append(f"only the first {MAX_ENTRIES:,} of {len(items):,} items read")
-    entries = [_entry(item) for item in items[:MAX_ENTRIES] if isinstance(item, dict)]
+    if len(items) > max_entries:
+        warnings.append(
+            f"only the first {max_entries:,} of {len(items):,} items read (max_entries_per_poll)"
+        )
+    entries = [_entry(item) for item in items[:max_entries] if isinstance(item, dict)]
     return JsonFeed(entries, _text(document.get("language")), warnings)

@@ -133,9 +133,9 @@ def _with_utf8(content_type: str | None) -> str:
     return _CHARSET.sub("", content_type or "application/xml") + "; charset=utf-8"
 
 
-def _xml(body: bytes, headers: dict[str, str]) -> _Document:
+def _xml(body: bytes, headers: dict[str, str], max_entries: int) -> _Document:
     utf8, _codec = to_utf8(body, headers.get("content-type"))
-    utf8, cut = capped_entries(without_internal_subset(utf8))
+    utf8, cut = capped_entries(without_internal_subset(utf8), max_entries)
     headers = headers | {"content-type": _with_utf8(headers.get("content-type"))}
     parsed = feedparser.parse(utf8, response_headers=headers, sanitize_html=False)
     problem = _problem(parsed)
@@ -143,7 +143,7 @@ def _xml(body: bytes, headers: dict[str, str]) -> _Document:
         raise FeedParseError(f"not a feed ({problem})" if problem else "not a feed")
     warnings = [problem] if problem else []
     if cut:
-        warnings.append(f"only the first {MAX_ENTRIES:,} entries read")
+        warnings.append(f"only the first {max_entries:,} entries read (max_entries_per_poll)")
     return _Document(
         parsed.entries,
         language_tag(parsed.feed.get("language")),
@@ -159,19 +159,22 @@ def parse_feed(
     headers: Mapping[str, str],
     *,
     timezone: str | None = None,
+    max_entries: int = MAX_ENTRIES,
 ) -> ParsedFeed:
     """Parse a feed document fetched from `url`; raises `FeedParseError` if it is not a feed.
-    `timezone` (an IANA name) is the zone of dates that name none; UTC if not given."""
+    `timezone` (an IANA name) is the zone of dates that name none; UTC if not given. Only the
+    first `max_entries` entries are read (feeds list the newest first), and a warning says so:
+    feedparser cannot be stopped once started, so the cut bounds a poll's CPU time."""
     response_headers = {k.lower(): v for k, v in headers.items()}
     response_headers.setdefault("content-location", url)
     if looks_like_json(body):
         try:
-            found = read_json_feed(body)
+            found = read_json_feed(body, max_entries)
         except NotJsonFeedError as exc:
             raise FeedParseError(str(exc)) from None
         document = _Document(found.entries, language_tag(found.language), None, found.warnings)
     else:
-        document = _xml(body, response_headers)
+        document = _xml(body, response_headers, max_entries)
     zone = ZoneInfo(timezone) if timezone else None
     header_language = language_tag(response_headers.get("content-language"))
     language = document.language or header_language

@@ -25,7 +25,6 @@ from monitor.model import (
 )
 from monitor.offload import off_loop
 from monitor.polling.addresses import link_refusal
-from monitor.polling.budget import within_budget
 from monitor.polling.decide import decide, to_be_matched
 from monitor.polling.extract import extract_article
 from monitor.polling.fetch import fetch
@@ -46,14 +45,13 @@ _STORIES_AND_WRITE = threading.Lock()
 @dataclass
 class _Read:
     """What a poll read before deciding: the fetch, the parsed feed, the keys the state knows,
-    the items whose article pages are wanted (`full_text`), and the entry budget's cut."""
+    the items whose article pages are wanted (`full_text`)."""
 
     fetched: FetchResult
     parsed: ParsedFeed | None
     seen_entries: set[str]
     seen_stories: set[str]
     wanted: list[Item]
-    entries_before: int | None  # the feed's entries before the cut; None: not cut
     cpu_seconds: float  # the poll's CPU time in its worker threads
     queued: int = 0  # alerts the poll wrote to the outbox
 
@@ -109,21 +107,24 @@ class Poller:
         return decision
 
     def _read(self, feed: FeedSpec, state: FeedState | None, fetched: FetchResult) -> "_Read":
-        """In a worker thread: the fetched document parsed (cut to the entry budget first), and
-        which of its entries and stories the state knows."""
+        """In a worker thread: the fetched document parsed (its first `max_entries_per_poll`
+        entries), and which of its entries and stories the state knows."""
         started = time.thread_time()
         parsed: ParsedFeed | None = None
-        cut = None
         if fetched.body is not None and fetched.error is None:
-            cut = within_budget(fetched.body, self.config.settings.max_entries_per_poll)
             try:
                 parsed = parse_feed(
-                    feed.name, cut.body, fetched.url, fetched.headers, timezone=feed.timezone
+                    feed.name,
+                    fetched.body,
+                    fetched.url,
+                    fetched.headers,
+                    timezone=feed.timezone,
+                    max_entries=self.config.settings.max_entries_per_poll,
                 )
             except FeedParseError as exc:
                 fetched = replace(fetched, error=str(exc))
         if parsed is None:
-            return _Read(fetched, None, set(), set(), [], None, time.thread_time() - started)
+            return _Read(fetched, None, set(), set(), [], time.thread_time() - started)
         seen_entries, seen_stories = self.store.seen(
             feed.name, (i.entry_key for i in parsed.items), (i.story_key for i in parsed.items)
         )
@@ -139,16 +140,8 @@ class Poller:
             if feed.full_text
             else []
         )
-        entries_before = cut.entries_before if cut is not None else None
-        return _Read(
-            fetched,
-            parsed,
-            seen_entries,
-            seen_stories,
-            wanted,
-            entries_before,
-            time.thread_time() - started,
-        )
+        cpu = time.thread_time() - started
+        return _Read(fetched, parsed, seen_entries, seen_stories, wanted, cpu)
 
     def _policy(self, feed: FeedSpec) -> FeedPolicy:
         settings = self.config.settings
@@ -205,14 +198,6 @@ class Poller:
         return decision
 
     def _log(self, feed: FeedSpec, decision: Decision, read: "_Read") -> None:
-        if read.entries_before is not None:
-            log.warning(
-                "feed over its entry budget: only the first entries were read",
-                feed=feed.name,
-                entries=read.entries_before,
-                read=self.config.settings.max_entries_per_poll,
-                setting="max_entries_per_poll",
-            )
         if decision.moved_to:
             log.warning("feed moved permanently", feed=feed.name, new_url=decision.moved_to)
         if decision.error:

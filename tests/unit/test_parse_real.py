@@ -2,6 +2,7 @@
 legacy encodings, declared languages. Each document is written here in the shape of the real
 publisher's (names and texts made up)."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -12,8 +13,12 @@ from monitor.polling.parse import FeedParseError, parse_feed
 XML = {"Content-Type": "application/rss+xml"}
 
 
-def parse(body: bytes, headers: dict[str, str] | None = None, **options: str) -> ParsedFeed:
-    return parse_feed("wire", body, "https://feeds.example.org/feed", headers or XML, **options)
+def parse(
+    body: bytes, headers: dict[str, str] | None = None, timezone: str | None = None
+) -> ParsedFeed:
+    return parse_feed(
+        "wire", body, "https://feeds.example.org/feed", headers or XML, timezone=timezone
+    )
 
 
 FEEDBURNER = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -227,3 +232,30 @@ def test_atom_xml_lang_is_the_items_language() -> None:
 def test_a_language_that_is_not_a_tag_is_none() -> None:
     (item,) = parse(rss("<item><title>x</title></item>", "<language>English!</language>")).items
     assert item.language is None
+
+
+def test_the_entry_cap_holds_for_utf16_and_json_feeds_too() -> None:
+    # The cap applies once the body is UTF-8 (a cut of the raw bytes could not see into
+    # UTF-16), and a JSON Feed is cut by its items, never as text.
+    rss = (
+        '<?xml version="1.0" encoding="UTF-16"?><rss version="2.0"><channel><title>t</title>'
+        + "".join(f"<item><guid>g{n}</guid><title>Kyiv update {n}</title></item>" for n in range(9))
+        + "</channel></rss>"
+    ).encode("utf-16")
+    items = [
+        {"id": f"j{n}", "title": f"Kyiv update {n}", "content_html": "<entry>not XML</entry>"}
+        for n in range(9)
+    ]
+    json_feed = json.dumps(
+        {"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": items}
+    ).encode()
+
+    for body in (rss, json_feed):
+        parsed = parse_feed("wire", body, "https://feeds.example.org/feed", {}, max_entries=3)
+        assert [i.title for i in parsed.items] == [
+            "Kyiv update 0",
+            "Kyiv update 1",
+            "Kyiv update 2",
+        ]
+        assert parsed.warning is not None
+        assert "only the first 3" in parsed.warning
