@@ -94,6 +94,18 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("story_window")
+    @classmethod
+    def _within_retention(cls, value: timedelta, info: ValidationInfo) -> timedelta:
+        # Stories are forgotten after `state_retention`: a longer window would silently be that.
+        retention = info.data.get("state_retention")
+        if retention is not None and value > retention:
+            raise ValueError(
+                f"must not be longer than state_retention ({format_duration(retention)}), "
+                "after which stories are forgotten"
+            )
+        return value
+
     @field_validator("http")
     @classmethod
     def _host_and_port(cls, value: str | None, info: ValidationInfo) -> str | None:

@@ -114,7 +114,8 @@ def plan_delivery(
     rows: Iterable[OutboxRow], pacing: Mapping[str, Pacing], now: datetime, tz: ZoneInfo
 ) -> DeliveryPlan:
     """Group the due `rows` into the messages to send `now` (in row order), and hold the ones
-    whose time has not come. Rows of channels no longer configured go out alone (and fail)."""
+    whose time has not come. Rows of channels no longer configured go out alone (delivery
+    then keeps them waiting for the channel, until `max_retry_age`)."""
     plan = DeliveryPlan()
     released: dict[str, list[OutboxRow]] = {}
     for row in rows:

@@ -1,7 +1,8 @@
 """The stories stage of a poll, between `decide` and `apply`: the matched items' fingerprints,
 the stories they may belong to and the rules' counts and marks read from the state, and
-`stories.grouping.plan_stories` deciding what that changes. It reads the state with no
-`await` between the reads and `apply`, so no other poll of this process writes in between."""
+`stories.grouping.plan_stories` deciding what that changes. The poller holds its lock
+(`poller._STORIES_AND_WRITE`) from these reads to `apply`'s commit, so no other poll of this
+process writes in between."""
 
 from collections import Counter
 from collections.abc import Sequence

@@ -62,3 +62,11 @@ def test_a_story_window_must_be_positive(tmp_path: Path) -> None:
     found = errors(make(tmp_path, monitor=f'[monitor]\nstory_window = "0s"\n{CHANNEL}'))
 
     assert any("story_window" in error for error in found), found
+
+
+def test_a_story_window_cannot_outlast_the_stories_it_groups(tmp_path: Path) -> None:
+    monitor = f'[monitor]\nstate_retention = "10d"\nstory_window = "30d"\n{CHANNEL}'
+
+    found = errors(make(tmp_path, monitor=monitor))
+
+    assert any("story_window" in e and "state_retention (10d)" in e for e in found), found
