@@ -48,7 +48,10 @@ def _date(value: Any) -> tuple[str | None, Any]:
         return text, None  # left to the multilingual fallback
     if when.tzinfo is None:
         return text, None  # no zone: the feed's own, which the fallback applies
-    return text, when.astimezone(UTC).timetuple()
+    try:
+        return text, when.astimezone(UTC).timetuple()
+    except OverflowError:  # found by `make fuzz`: 9999-12-31T23:59:59-23:59 is past year 9999
+        return text, None
 
 
 def _entry(item: dict[str, Any]) -> dict[str, Any]:

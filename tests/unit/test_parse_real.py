@@ -259,3 +259,13 @@ def test_the_entry_cap_holds_for_utf16_and_json_feeds_too() -> None:
         ]
         assert parsed.warning is not None
         assert "only the first 3" in parsed.warning
+
+
+def test_a_json_feed_date_past_the_calendar_is_no_date_not_a_crash() -> None:
+    # Found by `make fuzz`: in UTC, 9999-12-31T23:59:59-23:59 is in the year 10000.
+    item = {"id": "1", "title": "Kyiv", "date_published": "9999-12-31T23:59:59-23:59"}
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": [item]}).encode()
+
+    (parsed,) = parse(body, {"Content-Type": "application/feed+json"}).items
+
+    assert (parsed.title, parsed.published) == ("Kyiv", None)
