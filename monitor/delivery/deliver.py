@@ -110,24 +110,26 @@ async def deliver_due(
     unrecorded: Unrecorded | None = None,
 ) -> DeliveryReport:
     """Send every alert whose time has come (all of them, a page at a time), as single messages
-    or digests (see `pacing`);
-    hold the others until their release; record each attempt (what cannot be recorded is kept
-    in `unrecorded`, and its row not sent again). Never raises for a failed send. When
-    `stopping()` turns true, the message being sent is finished and the rest wait."""
+    or digests (see `pacing`); hold the others until their release; record each attempt (what
+    cannot be recorded is kept in `unrecorded`, and its row not sent again). Never raises for a
+    failed send. When `stopping()` turns true, the message being sent is finished and the rest
+    wait."""
     memory = Unrecorded() if unrecorded is None else unrecorded
     report = DeliveryReport()
     start = now()
     await off_loop(memory.flush, store, start, name="delivery")
-    handled: set[int] = set()
-    # Page by page: a row handled leaves the due set (sent, failed, held, or retried after
-    # `start`); one met again all the same ends the pass rather than loop on it.
+    # Page by page, in id order: no row is met twice in a pass, and rows whose last attempt is
+    # still unrecorded (skipped) cannot fill a page and hide the newer ones behind them.
+    after = 0
     while True:
-        page = await off_loop(partial(store.due_alerts, start, limit=DUE_PAGE), name="delivery")
-        rows = [row for row in page if row.id not in handled and row.id not in memory.attempts]
-        if not rows:
+        page = await off_loop(
+            partial(store.due_alerts, start, limit=DUE_PAGE, after=after), name="delivery"
+        )
+        if not page:
             break
-        handled.update(row.id for row in rows)
-        delivered = await _deliver_page(
+        after = page[-1].id
+        rows = [row for row in page if row.id not in memory.attempts]
+        delivered = not rows or await _deliver_page(
             rows,
             store=store,
             notifier=notifier,

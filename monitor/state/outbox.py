@@ -16,11 +16,15 @@ from monitor.state.tables import outbox
 class Outbox(Database):
     """Alerts waiting for delivery, one row per (story, channel)."""
 
-    def due_alerts(self, now: datetime, limit: int = 500) -> list[OutboxRow]:
-        """Pending alerts whose next attempt is due, oldest first."""
+    def due_alerts(self, now: datetime, limit: int = 500, after: int = 0) -> list[OutboxRow]:
+        """Pending alerts whose next attempt is due, oldest first, from the id after `after`."""
         query = (
             select(outbox)
-            .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= now)
+            .where(
+                outbox.c.status == "pending",
+                outbox.c.next_attempt_at <= now,
+                outbox.c.id > after,
+            )
             .order_by(outbox.c.id)
             .limit(limit)
         )

@@ -213,3 +213,36 @@ def test_alerts_for_a_channel_gone_longer_than_max_retry_age_are_given_up(
 
     assert (report.retrying, report.failed) == (0, 1)
     assert statuses == {"gone#0": "failed"}
+
+
+def test_unrecorded_attempts_filling_a_page_do_not_hide_the_alerts_after_them(
+    server: FeedServer, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("monitor.delivery.deliver.DUE_PAGE", 2)
+    store = Store.open(tmp_path)
+    _queue(store, 5, ["desk"])
+    notifier = Notifier({"desk": _channel("desk", f"json://127.0.0.1:{server.port}/sink/desk")})
+    unrecorded = Unrecorded()
+
+    async def scenario() -> DeliveryReport:
+        with failing(store, "UPDATE outbox", DISK_FULL):
+            # A first pass sends the two oldest, and cannot record them; it is stopped there.
+            await deliver_due(
+                store,
+                notifier,
+                UTC_ZONE,
+                _at(NOW),
+                lambda: len(server.posts) >= 2,
+                unrecorded=unrecorded,
+            )
+            # The next pass: a whole page of the outbox is those two, waiting in memory.
+            return await deliver_due(store, notifier, UTC_ZONE, _at(NOW), unrecorded=unrecorded)
+
+    try:
+        report = asyncio.run(scenario())
+    finally:
+        store.close()
+
+    assert report.sent == 3
+    titles = [post["title"] for post in server.posts]
+    assert sorted(titles) == [f"[russia-warns] Kremlin warns Kyiv, bulletin {n}" for n in range(5)]
