@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from monitor.delivery.alerts import Alert, cut
-from monitor.model import Decision, NewStory, QueuedAlert
+from monitor.model import Decision, NewStory, QueuedAlert, StoryChanges
+from monitor.stories.grouping import SPIKE_PREFIX, SPREAD_PREFIX
 
 SUMMARY_KEY = "storm:"  # the story keys of summaries start so; they count toward no cap
 SHOWN_TITLES = 5  # titles of held-back stories a summary lists
@@ -98,7 +99,30 @@ def guard(
         tuple(_summary(decision.feed, ch, lost, decision.polled_at) for ch, lost in held.items()),
     )
     counts = {channel: len(lost) for channel, lost in held.items()}
-    return replace(decision, stories=(*stories, summary)), counts
+    changes = _changes_kept(decision.story_changes, stories)
+    return replace(decision, stories=(*stories, summary), story_changes=changes), counts
+
+
+def _kind(story: NewStory) -> str:
+    """The kind of mark an alert of `story` sets (see `stories/grouping`)."""
+    if story.story_key.startswith(SPREAD_PREFIX):
+        return "spread"
+    return "spike" if story.story_key.startswith(SPIKE_PREFIX) else "alert"
+
+
+def _changes_kept(changes: StoryChanges | None, kept: Sequence[NewStory]) -> StoryChanges | None:
+    """The stories stage's `changes` without what the guard held back: a rule whose alerts were
+    all held has not started its cooldown, and a spreading alert held was not told (it may be
+    raised again)."""
+    if changes is None:
+        return None
+    alerted = {(rule, _kind(s)) for s in kept for a in s.alerts for rule in a.rules}
+    told = {s.story_key for s in kept if s.alerts}
+    return replace(
+        changes,
+        marks=tuple(mark for mark in changes.marks if mark in alerted),
+        spread=tuple(key for key in changes.spread if f"{SPREAD_PREFIX}{key}" in told),
+    )
 
 
 def _summary(

@@ -33,6 +33,11 @@ from monitor.stories.signals import StoryRule, bucket, cooled, priority_of, spik
 TOP_STORIES = 3  # named in a spike alert
 
 
+# The story keys of follow-up alerts: a story spreading, a rule spiking.
+SPREAD_PREFIX = "spread:"
+SPIKE_PREFIX = "spike:"
+
+
 @dataclass(frozen=True, slots=True)
 class Arrival:
     """A story of this poll that matched: the item, the story as `decide` made it, and the
@@ -208,7 +213,7 @@ class _Planner:
         sources = story.feeds[1:]
         text = f"Now carried by {len(story.hosts)} publishers: {', '.join(sorted(story.hosts))}."
         self._follow_up(
-            f"spread:{story.key}",
+            f"{SPREAD_PREFIX}{story.key}",
             f"Spreading: {story.title}",
             due,
             kind="spread",
@@ -239,7 +244,7 @@ class _Planner:
                 f"about {surge.expected:.1f} expected. Top stories: {'; '.join(top) or '—'}"
             )
             stamp = self.now.isoformat(timespec="seconds")
-            key = f"spike:{rule}:{stamp}"
+            key = f"{SPIKE_PREFIX}{rule}:{stamp}"
             self._follow_up(key, f"Spike: {rule}", [rule], kind="spike", text=text, sources=[])
         return [(rule, slot, n) for rule, n in sorted(counts.items())]
 

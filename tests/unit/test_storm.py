@@ -1,9 +1,10 @@
 """The storm guard: caps per feed and per rule, per poll and per hour, and the summary that
 tells each channel what it was not sent."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from monitor.model import Decision, FeedUpdate, NewStory, QueuedAlert
+from monitor.model import Decision, FeedUpdate, NewStory, QueuedAlert, StoryChanges
 from monitor.polling.storm import SUMMARY_KEY, RecentAlerts, StormLimits, guard
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -87,3 +88,22 @@ def test_a_spent_rule_does_not_stop_the_other_rules() -> None:
     )
     assert [channel for _title, channel, _rules in sent(guarded)] == ["legal", "legal"]
     assert held == {"desk": 3, "legal": 1}
+
+
+def test_what_the_guard_holds_back_starts_no_cooldown_and_no_spread() -> None:
+    # The stories stage marked rule "a" (cooldown) and "b" (spread) as alerted, and the story
+    # "x" as spreading; the guard then holds the spreading alert back (three a poll, b two).
+    changes = StoryChanges(spread=("x",), marks=(("a", "alert"), ("b", "spread")))
+    spreading = NewStory("spread:x", "Spreading: x", (QueuedAlert("desk", ["b"], {}),))
+    stories = (
+        story(1, ("desk", ["a"])),
+        story(2, ("desk", ["b"])),
+        story(3, ("desk", ["b"])),
+        spreading,
+    )
+    flood = replace(decision(*stories), story_changes=changes)
+
+    guarded, held = guard(flood, LIMITS, RecentAlerts())
+
+    assert held == {"desk": 1}
+    assert guarded.story_changes == StoryChanges(marks=(("a", "alert"),))
