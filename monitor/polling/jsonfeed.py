@@ -1,8 +1,9 @@
 """JSON Feed 1.0 and 1.1 (https://jsonfeed.org/version/1.1), read into entries of the shape
 feedparser gives, so that one path turns every kind of feed into `Item`s.
 
-The same limits as XML feeds: the body is already capped in size by the fetch, at most
-`MAX_ENTRIES` items are read, and anything of the wrong type is ignored rather than trusted.
+The same limits as XML feeds: the body is already capped in size by the fetch, only the
+poll's `max_entries` items are read, and anything of the wrong type is ignored rather than
+trusted.
 """
 
 import json

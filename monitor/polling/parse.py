@@ -5,9 +5,10 @@ No sanitiser pass: items are plain text, and every output format escapes on rend
 
 Before feedparser sees an XML document it is re-encoded as UTF-8 (`polling/encoding`), which
 also lets the guards see into UTF-16 documents, its DOCTYPE's internal subset is removed and it
-is cut after `MAX_ENTRIES` entries (`polling/xml_guard`). Each item's link is the best one the
-entry gives (FeedBurner's `origLink` before its proxy link), cleaned for display and folded
-for the story key (`polling/links`); its date is read by `polling/dates`.
+is cut after the poll's `max_entries` (`polling/xml_guard`; a JSON Feed is cut by its items).
+Each item's link is the best one the entry gives (FeedBurner's `origLink` before its proxy
+link), cleaned for display and folded for the story key (`polling/links`); its date is read by
+`polling/dates`.
 """
 
 import contextlib

@@ -11,7 +11,8 @@ input stays linear. A prolog that cannot be read to its end is cut there: the do
 read, rather than read unsafely.
 
 feedparser keeps every entry in memory as a dictionary (1.4 million empty `<item/>`: 661 MB and
-127 s), so a document is cut after `MAX_ENTRIES` entries, before parsing.
+127 s), so a document is cut after the entries a poll reads (`max_entries_per_poll`; at most
+`MAX_ENTRIES` when no limit is given), before parsing.
 """
 
 import re
