@@ -1,6 +1,6 @@
 """`Store`: the state database, opened and brought up to date (created, adopted or upgraded by
 the migrations; refused if a newer media-monitor wrote it, or if the file is empty or is not a
-database), with every job's transactions (polls, stories, outbox, prune, reports) in one
+database), with every job's transactions (polls, stories, outbox, prune, reports, feedback) in one
 object."""
 
 from datetime import UTC, datetime
@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from monitor.state.engine import sqlite_engine
+from monitor.state.feedback import Feedback
 from monitor.state.outbox import Outbox
 from monitor.state.polls import PollState
 from monitor.state.prune import Pruning
@@ -53,7 +54,7 @@ def set_aside(path: Path, now: datetime) -> Path:
     return aside
 
 
-class Store(PollState, StoryState, Outbox, Pruning, Reports):
+class Store(PollState, StoryState, Outbox, Pruning, Reports, Feedback):
     """The app's transactions over one state database."""
 
     def __init__(self, engine: Engine) -> None:

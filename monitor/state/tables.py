@@ -159,6 +159,30 @@ outbox = Table(
     UniqueConstraint("story_key", "channel", name="one_alert_per_story_per_channel"),
 )
 
+# Rules and channels muted from the command line or the chat: nothing goes out for them (it is
+# recorded as muted) until `until`; NULL is until unmuted.
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("kind", String, primary_key=True),  # "rule" or "channel"
+    Column("name", String, primary_key=True),
+    Column("until", UTCDateTime),
+    Column("reason", Text),
+    Column("muted_at", UTCDateTime, nullable=False),
+    Column("source", String, nullable=False),  # "cli" or "chat"
+)
+
+# Alerts the user marked "not relevant", by story: what `test-rule --history` and `suggest`
+# learn from.
+rejections = Table(
+    "rejections",
+    metadata,
+    Column("story_key", Text, primary_key=True),
+    Column("rules", Text, nullable=False),  # JSON: the rules its alert matched
+    Column("rejected_at", UTCDateTime, nullable=False, index=True),
+    Column("source", String, nullable=False),  # "cli" or "chat"
+    Column("reason", Text),
+)
 
 history = Table(
     "history",

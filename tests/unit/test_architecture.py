@@ -19,6 +19,7 @@ MAX_LINES = 350
 PURE = (
     "monitor.model",
     "monitor.items",
+    "monitor.feedback",
     "monitor.display",
     "monitor.rules",
     "monitor.polling.addresses",
@@ -133,11 +134,12 @@ def test_pure_modules_import_no_io_and_nothing_above_them(module: str) -> None:
 def test_the_values_sit_at_the_bottom() -> None:
     assert _project(imports("monitor.items")) == set()
     assert _project(imports("monitor.model")) <= {"monitor.items"}
+    assert _project(imports("monitor.feedback")) == set()
 
 
 @pytest.mark.parametrize("module", _of("monitor.state"))
 def test_the_state_knows_only_the_values(module: str) -> None:
-    allowed = {"monitor.model", "monitor.items", *_of("monitor.state")}
+    allowed = {"monitor.model", "monitor.items", "monitor.feedback", *_of("monitor.state")}
 
     assert _project(imports(module)) <= allowed
 
