@@ -38,14 +38,23 @@ def _renamed(body: bytes, prefix: bytes, name: bytes) -> bytes:
 
 
 def _captions_renamed(body: bytes, prefix: bytes) -> bytes:
-    """`body` with the descriptions inside `prefix:content` elements renamed `caption`."""
-    # An opening tag that does not close itself, up to its element's end.
-    content = re.compile(
-        rb"<" + re.escape(prefix) + rb":content\b(?:[^>/]|/(?!>))*>.*?</"
-        + re.escape(prefix) + rb":content\s*>",
-        re.DOTALL,
-    )  # fmt: skip
-    return content.sub(lambda found: _renamed(found[0], prefix, b"caption"), body)
+    """`body` with the descriptions inside `prefix:content` elements renamed `caption`. One
+    forward scan (each element's end is found from where its opening ends, and a search that
+    finds none ends the scan): hostile input stays linear."""
+    # An opening tag that does not close itself; its attributes bounded, as real ones are.
+    opening = re.compile(rb"<" + re.escape(prefix) + rb":content\b(?:[^<>/]|/(?!>)){0,4096}>")
+    closing = b"</" + prefix + b":content"
+    parts, position = [], 0
+    while (found := opening.search(body, position)) is not None:
+        end = body.find(closing, found.end())
+        if end < 0:
+            break
+        parts += [
+            body[position : found.end()],
+            _renamed(body[found.end() : end], prefix, b"caption"),
+        ]
+        position = end
+    return b"".join([*parts, body[position:]])
 
 
 def captions_apart(body: bytes) -> bytes:
