@@ -89,9 +89,9 @@ def parse_date(
     if _BASIC_ISO.match(text):
         try:
             when = datetime.fromisoformat(text)
-        except ValueError:  # a month 13, a day 32
+            return (when if when.tzinfo else when.replace(tzinfo=zone or UTC)).astimezone(UTC)
+        except (ValueError, OverflowError):  # a month 13; past year 9999 in UTC
             return None
-        return (when if when.tzinfo else when.replace(tzinfo=zone or UTC)).astimezone(UTC)
     order = _date_order(text, language)
     if order is None:
         return None

@@ -77,9 +77,9 @@ def _plain(value: str, content_type: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
-def _field_text(entry: Mapping[str, Any], name: str) -> str:
-    detail = entry.get(f"{name}_detail") or {}
-    return _plain(entry.get(name) or "", detail.get("type", "text/html"))
+def _field_text(entry: dict[str, Any], name: str) -> str:
+    detail = dict.get(entry, f"{name}_detail") or {}
+    return _plain(dict.get(entry, name) or "", dict.get(detail, "type", "text/html"))
 
 
 def _body(entry: dict[str, Any]) -> str:
@@ -119,9 +119,9 @@ def _links(entry: dict[str, Any]) -> Iterator[str | None]:
 def _item(feed: str, entry: dict[str, Any], zone: ZoneInfo | None, language: str | None) -> Item:
     title = _field_text(entry, "title")
     link = clean_link(best_link(_links(entry)))
-    key = entry_key(
-        entry.get("id"), entry.get("link"), title, entry.get("published") or entry.get("updated")
-    )
+    # dict.get throughout: none of these names is one that feedparser's own `get` maps.
+    date = dict.get(entry, "published") or dict.get(entry, "updated")
+    key = entry_key(dict.get(entry, "id"), dict.get(entry, "link"), title, date)
     language = _entry_language(entry) or language
     return Item(
         feed=feed,

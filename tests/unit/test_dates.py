@@ -76,6 +76,7 @@ def published(
         ("99/99/9999", None),
         ("Fri, 32 Jan 2020 14:33:00 +0000", None),
         ("20201340T143300Z", None),
+        ("99991231T2359-2359", None),  # past year 9999 in UTC
         ("<b>soon</b>", None),
         ("", None),
     ],
