@@ -13,7 +13,7 @@ Variants:
 - `feedparser defaults`: sanitising and resolving relative URIs both on (the reference);
 - `sanitize_html=False` alone, `resolve_relative_uris=False` alone, both off;
 - `parse_feed, before`: the options as they were (sanitising off, resolving on), and
-  `parse_feed, after`: both off (`FEEDPARSER_OPTIONS`); each the whole path (encoding, guards,
+  `parse_feed, after`: both off (`parse_feed`'s defaults); each the whole path (encoding, guards,
   captions, items with their text, links and dates);
 - `fastfeedparser` when installed (it is not a dependency): its parse alone, then how often its
   ids, links, titles, dates and text agree with `parse_feed`'s.
@@ -40,15 +40,16 @@ from monitor.items import Item
 from monitor.polling.encoding import to_utf8
 from monitor.polling.links import clean_link
 from monitor.polling.markup import html_to_text
-from monitor.polling.parse import FEEDPARSER_OPTIONS, parse_feed
+from monitor.polling.parse import parse_feed
 
 FEEDS = Path(__file__).resolve().parents[1] / "tests" / "data" / "feeds"
 BEFORE = {"resolve_relative_uris": True, "sanitize_html": False}
+AFTER = {"resolve_relative_uris": False, "sanitize_html": False}
 OPTIONS = {
     "feedparser defaults": {"resolve_relative_uris": True, "sanitize_html": True},
     "sanitize_html=False alone": BEFORE,
     "resolve_relative_uris=False alone": {"resolve_relative_uris": False, "sanitize_html": True},
-    "both off": dict(FEEDPARSER_OPTIONS),
+    "both off": AFTER,
 }
 
 
@@ -64,7 +65,7 @@ def url(name: str) -> str:
 
 
 def parsed(name: str, body: bytes, options: dict[str, bool]) -> list[Item]:
-    return parse_feed("bench", body, url(name), {}, feedparser_options=options).items
+    return parse_feed("bench", body, url(name), {}, **options).items
 
 
 def variants(docs: dict[str, bytes]) -> dict[str, Callable[[], int]]:
@@ -88,7 +89,7 @@ def variants(docs: dict[str, bytes]) -> dict[str, Callable[[], int]]:
 
     found = {name: feedparser_with(options) for name, options in OPTIONS.items()}
     found["parse_feed, before"] = parse_feed_with(BEFORE)
-    found["parse_feed, after"] = parse_feed_with(dict(FEEDPARSER_OPTIONS))
+    found["parse_feed, after"] = parse_feed_with(AFTER)
     if importlib.util.find_spec("fastfeedparser") is not None:
         import fastfeedparser  # noqa: PLC0415 (optional: measured only when installed)
 
@@ -149,7 +150,7 @@ def agreement(docs: dict[str, bytes]) -> None:
         f"\n{'fastfeedparser vs parse_feed':28} {'items':>6} " + " ".join(f"{f:>6}" for f in fields)
     )
     for name, body in docs.items():
-        ours = parsed(name, body, dict(FEEDPARSER_OPTIONS))
+        ours = parsed(name, body, AFTER)
         fast = [_fast_fields(entry) for entry in fastfeedparser.parse(body).entries]
         same = dict.fromkeys(fields, 0)
         for item, theirs in zip(ours, fast, strict=False):
@@ -171,7 +172,7 @@ def main() -> None:
     docs = documents()
     print(f"{len(docs)} documents, {sum(map(len, docs.values())) / 1024:,.0f} KB")
     for name in docs:
-        parsed(name, docs[name], dict(FEEDPARSER_OPTIONS))  # warm: dateparser's languages
+        parsed(name, docs[name], AFTER)  # warm: dateparser's languages
     timings(docs, args.rounds)
     agreement(docs)
 

@@ -1,7 +1,8 @@
 """Feed bytes → `Item`s: RSS and Atom with feedparser, JSON Feed (`polling/jsonfeed`); HTML
 fields → plain text.
 
-feedparser is called without the work whose results nothing reads (`FEEDPARSER_OPTIONS`): an
+feedparser is called without the work whose results nothing reads (its `sanitize_html` and
+`resolve_relative_uris` off, unless a caller turns them on to compare): an
 item's text is made from the markup by `polling/markup` (every tag and attribute dropped,
 scripts and styles with their content), and every output format escapes it on render, so
 neither feedparser's sanitiser nor its resolving of the links inside the markup reaches
@@ -26,7 +27,6 @@ import xml.sax
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,9 +47,6 @@ from monitor.polling.xml_guard import MAX_ENTRIES, capped_entries, without_inter
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # The content types that are an article's text (not a picture, nor data).
 _TEXT_TYPES = (*_HTML_TYPES, "text/plain")
-# The project's choice of feedparser's options (see the module's docstring); the bench and the
-# differential test pass others.
-FEEDPARSER_OPTIONS = MappingProxyType({"resolve_relative_uris": False, "sanitize_html": False})
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*")
 _CHARSET = re.compile(r";\s*charset\s*=[^;]*", re.IGNORECASE)
 # expat's words for a document that stops before its end.
@@ -181,13 +178,15 @@ def parse_feed(
     *,
     timezone: str | None = None,
     max_entries: int = MAX_ENTRIES,
-    feedparser_options: Mapping[str, bool] = FEEDPARSER_OPTIONS,
+    resolve_relative_uris: bool = False,
+    sanitize_html: bool = False,
 ) -> ParsedFeed:
     """Parse a feed document fetched from `url`; raises `FeedParseError` if it is not a feed.
     `timezone` (an IANA name) is the zone of dates that name none; UTC if not given. Only the
     first `max_entries` entries are read (feeds list the newest first), and a warning says so:
     feedparser cannot be stopped once started, so the cut bounds a poll's CPU time.
-    `feedparser_options` are feedparser's `resolve_relative_uris` and `sanitize_html`."""
+    `resolve_relative_uris` and `sanitize_html` are feedparser's options, off: nothing reads
+    their work (the bench and the differential test turn them on)."""
     response_headers = {k.lower(): v for k, v in headers.items()}
     response_headers.setdefault("content-location", url)
     if looks_like_json(body):
@@ -197,7 +196,8 @@ def parse_feed(
             raise FeedParseError(str(exc)) from None
         document = _Document(found.entries, language_tag(found.language), None, found.warnings)
     else:
-        document = _xml(body, response_headers, max_entries, feedparser_options)
+        options = {"resolve_relative_uris": resolve_relative_uris, "sanitize_html": sanitize_html}
+        document = _xml(body, response_headers, max_entries, options)
     zone = ZoneInfo(timezone) if timezone else None
     header_language = language_tag(response_headers.get("content-language"))
     language = document.language or header_language

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.items import Item
-from monitor.polling.parse import FEEDPARSER_OPTIONS, parse_feed
+from monitor.polling.parse import parse_feed
 
 FEEDS = Path(__file__).resolve().parents[1] / "data" / "feeds"
 # feedparser's defaults: the reference the project's options are checked against.
@@ -22,7 +22,7 @@ SENTENCE = re.compile(
 
 
 def items(
-    name: str, timezone: str | None = None, options: Mapping[str, bool] = FEEDPARSER_OPTIONS
+    name: str, timezone: str | None = None, options: Mapping[str, bool] | None = None
 ) -> list[Item]:
     kind = "application/feed+json" if name.endswith(".json") else "application/rss+xml"
     return parse_feed(
@@ -31,7 +31,7 @@ def items(
         f"https://feeds.example.org/{name}",
         {"Content-Type": kind},
         timezone=timezone,
-        feedparser_options=options,
+        **(options or {}),
     ).items
 
 
