@@ -2,11 +2,11 @@
 fields → plain text.
 
 feedparser is called without the work whose results nothing reads (its `sanitize_html` and
-`resolve_relative_uris` off, unless a caller turns them on to compare): an
-item's text is made from the markup by `polling/markup` (every tag and attribute dropped,
-scripts and styles with their content), and every output format escapes it on render, so
-neither feedparser's sanitiser nor its resolving of the links inside the markup reaches
-anything shown. An entry's own links are resolved either way.
+`resolve_relative_uris` off, unless a caller turns them on to compare): an item's text is made
+from the markup by `polling/markup` (every tag and attribute dropped, scripts and styles with
+their content), and every output format escapes it on render, so neither feedparser's sanitiser
+nor its resolving of the links inside the markup reaches anything shown. An entry's own links
+are resolved either way.
 
 An item's text is what the entry is: its main content (HTML, XHTML or plain text), else its
 description or summary, else what its media says it is about; never a picture's caption
