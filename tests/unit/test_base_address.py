@@ -6,6 +6,8 @@ from typing import Any
 
 import feedparser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.polling.base_address import needs_address
 from monitor.polling.encoding import to_utf8
@@ -103,3 +105,36 @@ def test_most_fixtures_go_without_the_address() -> None:
     """Only the ones with a relative guid and with xml:base need it."""
     needing = sorted(name for name, body in FIXTURES.items() if needs_address(body))
     assert needing == ["atom_xhtml_base.atom", "odd_dates.xml"]
+
+
+# The pieces URLs are made of, the awkward ones above all.
+PIECES = (
+    "https://", "http://", "HTTP://", "tag:", "urn:uuid:", "mailto:", "javascript:", "x.org",
+    "/", "//", "a", "..", ".", "?", "#", ";", "&amp;", "&#63;", "=", ":", "%20", " ", "\t", "[",
+    "]", "é", "1", "<![CDATA[/x]]>",
+)  # fmt: skip
+# Most of them opening as an absolute URL would, so that many pass `needs_address`.
+OPENINGS = ("https://x.org/", "http://x.org", "tag:x.org,2024:", "urn:uuid:", "HTTPS://x.org", "")
+values = st.tuples(
+    st.sampled_from(OPENINGS), st.lists(st.sampled_from(PIECES), max_size=4).map("".join)
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    link=values,
+    guid=values,
+    permalink=st.sampled_from(["", ' isPermaLink="false"', ' isPermaLink="true"']),
+    href=values,
+    address=st.sampled_from([ADDRESS, "http://feeds.example.org/feed?x=1"]),
+)
+def test_any_link_and_guid_read_the_same_whether_or_not_the_address_is_given(
+    link: str, guid: str, permalink: str, href: str, address: str
+) -> None:
+    quoted = href.replace("<![CDATA[/x]]>", "").replace('"', "&quot;")
+    body = rss(
+        f"<link>{link}</link><guid{permalink}>{guid}</guid>"
+        f'<atom:link rel="alternate" href="{quoted}"/>'
+    )
+    if not needs_address(body):
+        assert ids_and_links(body, None) == ids_and_links(body, address)
