@@ -1,9 +1,17 @@
-"""An entry's date, as the feed meant it.
+"""An entry's date, as the feed meant it: read right, or left undated, never guessed.
 
-feedparser reads RFC 822 and ISO 8601 dates (in a few languages) quickly; what it cannot read
-(`Seg, 24 Set 2018` from a Brazilian feed, `mer, 16 nov 2022` from an Italian one) goes to
-dateparser, on that fallback path only: it costs ~1 s to load its languages at first use and
-5 – 30 ms a date, so its answers are cached (a feed lists the same dates poll after poll).
+feedparser reads RFC 822 and ISO 8601 dates quickly, but it also reads other shapes and fills
+what they lack from today: `2020/1/10 14:33` and `2020年1月10日 14:33` came out as the 1st of
+the current month, `2020-W02` as well, `2020` as 1 January. Its reading is taken only for a
+text in a shape it reads whole (`_TRUSTED`: RFC 822 with day, month name and year; asctime; an
+ISO 8601 calendar date with its day). Anything else goes to dateparser, which must find day,
+month and year in the text itself and never reads the clock. It costs ~1 s to load its
+languages at first use and 1 – 30 ms a date, so its answers are cached (a feed lists the same
+dates poll after poll).
+
+A numeric date such as `1/10/2020` is read only when its order is known: by a part past 12,
+or by the feed's language (`en-us` writes the month first; other languages the day). With
+neither, it is left undated. Dotted dates (`10.01.2020`) are day first wherever they are used.
 
 A date without a zone is in the feed's own zone when the feed's `timezone` setting names one
 (feedparser reads it as UTC: QQ's dates came out 8 hours off), else UTC.
@@ -21,9 +29,24 @@ NEWS_LANGUAGES = (
     "en", "es", "pt", "fr", "de", "it", "ru", "uk", "zh", "ja", "ko", "ar", "tr", "pl", "nl",
     "sv", "id", "hi", "fa", "vi", "ro", "el", "cs", "hu", "da", "nb", "fi", "he", "th", "bg",
 )  # fmt: skip
+# Languages whose numeric dates put the month first.
+_MONTH_FIRST = frozenset({"en-us"})
 # A zone at the end of a date: `Z`, `+03:00`, `-0300`, `GMT`, `EST`…
 _ZONED = re.compile(r"(?:[zZ]|[+-]\d{2}:?\d{2}|\b[A-Z]{1,5})\s*\Z")
 _WEEKDAY = re.compile(r"\A\w+\.?,?\s+")
+# The shapes feedparser reads whole: RFC 822 (`Fri, 10 Jan 2020 14:33:00 +0100`, in any of
+# the languages it knows), asctime (`Fri Jan 10 14:33:00 2020`), an ISO 8601 calendar date.
+_TRUSTED = re.compile(
+    r"""\A\s*(?:
+        (?:[^\W\d]+\.?,?\s*)?\d{1,2}[\s-]+[^\W\d]{3,}\.?[\s-]+\d{2,4}(?:\s|\Z)
+      | [^\W\d]{3}\s+[^\W\d]{3}\s+\d{1,2}\s+\d{1,2}:\d{2}:\d{2}\s+\d{4}\s*\Z
+      | \d{4}-\d{2}-\d{2}(?:[T\s]|\Z)
+    )""",
+    re.VERBOSE,
+)
+# ISO 8601's basic form (`20200110T143300Z`), whose time feedparser drops.
+_BASIC_ISO = re.compile(r"\A\d{8}T\d{4}(?:\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\Z")
+_NUMERIC = re.compile(r"\A\s*(\d{1,2})([/.-])(\d{1,2})\2\d{2,4}(?:\s|\Z)")
 _SETTINGS = {
     "TO_TIMEZONE": "UTC",
     "RETURN_AS_TIMEZONE_AWARE": True,
@@ -41,18 +64,45 @@ def _in_zone(when: datetime, text: str, zone: ZoneInfo | None) -> datetime:
     return when.replace(tzinfo=zone).astimezone(UTC)
 
 
+def _date_order(text: str, language: str | None) -> str | None:
+    """The order of a numeric date's parts (`DMY`, `MDY`); `""` if the text is not a numeric
+    date; None if it is one whose order cannot be known."""
+    numeric = _NUMERIC.match(text)
+    if numeric is None:
+        return ""
+    first, separator, second = int(numeric[1]), numeric[2], int(numeric[3])
+    if separator == "." or first > 12:
+        return "DMY"
+    if second > 12 or first == second:
+        return "MDY"
+    if language is None or language == "en":
+        return None  # `en` alone is written both ways
+    return "MDY" if language in _MONTH_FIRST else "DMY"
+
+
 @lru_cache(maxsize=4096)
 def parse_date(
     text: str, zone: ZoneInfo | None = None, language: str | None = None
 ) -> datetime | None:
-    """A date in any of the common news languages, aware UTC; None if it is not one.
-    `language`, the feed's (`pt-br`), is tried first."""
+    """A date in any of the common news languages, aware UTC; None if it is not one or says
+    less than day, month and year. `language`, the feed's (`pt-br`), is tried first."""
+    if _BASIC_ISO.match(text):
+        try:
+            when = datetime.fromisoformat(text)
+            return (when if when.tzinfo else when.replace(tzinfo=zone or UTC)).astimezone(UTC)
+        except (ValueError, OverflowError):  # a month 13; past year 9999 in UTC
+            return None
+    order = _date_order(text, language)
+    if order is None:
+        return None
     import dateparser  # noqa: PLC0415 (only the fallback path pays its import)
 
     primary = language.split("-")[0] if language else None
     languages = [primary] if primary in NEWS_LANGUAGES else []
     languages += [code for code in NEWS_LANGUAGES if code != primary]
     settings = {**_SETTINGS, "TIMEZONE": zone.key if zone is not None else "UTC"}
+    if order:
+        settings["DATE_ORDER"] = order
     for candidate in (text, _WEEKDAY.sub("", text)):
         try:
             found = dateparser.parse(candidate, languages=languages, settings=settings)
@@ -78,9 +128,10 @@ def entry_date(
     for name in ("published", "updated"):
         # As stored: feedparser's own `get` would answer "updated" with "published", and warn.
         text = str(dict.get(entry, name) or "").strip()
-        when = _from_struct(dict.get(entry, f"{name}_parsed"))
-        if when is not None:
-            return _in_zone(when, text, zone)
+        if _TRUSTED.match(text):
+            when = _from_struct(dict.get(entry, f"{name}_parsed"))
+            if when is not None:
+                return _in_zone(when, text, zone)
         if text and len(text) < 100 and (found := parse_date(text, zone, language)) is not None:
             return found
     return None
