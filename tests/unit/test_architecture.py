@@ -23,6 +23,8 @@ PURE = (
     "monitor.display",
     "monitor.rules",
     "monitor.polling.addresses",
+    "monitor.polling.base_address",
+    "monitor.polling.captions",
     "monitor.polling.decide",
     "monitor.polling.hints",
     "monitor.polling.storm",
