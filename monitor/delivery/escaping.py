@@ -22,8 +22,10 @@ FORMATS: tuple[Format, ...] = ("text", "markdown", "html")
 
 # CommonMark's punctuation that can start markup anywhere in a line, or a block at its start
 # (`#`, `+`, `-`, `1.`, `>`, `|`): every one is escaped, since a value may start a line. An `&`
-# only where it would read as an entity (`&amp;`).
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~]|&(?=#?[0-9A-Za-z]{1,32};))")
+# only where it would read as an entity (`&amp;`). Not `]`, `(`, `)`, `!`: with every `[`
+# escaped they make no link or image, and Telegram's Markdown, which Apprise converts to, has no
+# escape for them (it would show the backslash).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[#+\-.|<>~]|&(?=#?[0-9A-Za-z]{1,32};))")
 _NEWLINES = re.compile(r"[\r\n\x0b\x0c\u2028\u2029]+")
 
 
@@ -71,5 +73,7 @@ def link_to(link: str, fmt: Format, label: str | None = None) -> str:
         shown = html.escape(url) if label is None else escape(label, fmt)
         return f'<a href="{html.escape(url)}">{shown}</a>'
     if fmt == "markdown":
-        return f"<{url}>" if label is None else f"[{escape(label, fmt)}](<{url}>)"
+        # Never a bare `<url>`: Apprise writes it for Telegram as a bare URL, whose `_`s
+        # Telegram's Markdown would read as emphasis.
+        return f"[{escape(url if label is None else label, fmt)}](<{url}>)"
     return url if label is None else f"{visible(label)} {url}"

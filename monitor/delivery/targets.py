@@ -14,16 +14,20 @@ HTML for Telegram), and that conversion is relied on. What it does not do is don
 - Slack takes plain text: its mrkdwn has no escape for `*`, `_`, `~` or a backquote (Apprise's
   conversion leaves CommonMark's backslashes, which Slack shows), so feed text could not be
   shown as written in mrkdwn. In plain text Apprise escapes `&`, `<` and `>`, all Slack needs.
+- Discord reads every message as Markdown, even one Apprise sends as text: it is handed
+  CommonMark (plain text escaped by Apprise's own text-to-Markdown conversion; Discord takes
+  a backslash before any punctuation).
 """
 
 from dataclasses import dataclass
 from typing import Any
 
 from apprise import NotifyFormat
-from apprise.conversion.format import html_to_text, markdown_to_html
+from apprise.conversion.format import html_to_text, markdown_to_html, text_to_markdown
 from apprise.plugins.custom_form import NotifyForm
 from apprise.plugins.custom_json import NotifyJSON
 from apprise.plugins.custom_xml import NotifyXML
+from apprise.plugins.discord import NotifyDiscord
 from apprise.plugins.email.base import NotifyEmail
 from apprise.plugins.slack import NotifySlack
 
@@ -40,11 +44,14 @@ class Target:
 
     takes_title: bool  # the title is a field of its own there
     text_only: bool  # it is handed plain text
+    markdown_only: bool = False  # it is handed CommonMark
 
 
 def target_of(plugin: Any, fmt: Format) -> Target:
     """How `plugin` (an Apprise service object) takes messages of a channel of format `fmt`."""
     shown = plugin.resolve_format(NotifyFormat(fmt))
+    if isinstance(plugin, NotifyDiscord):
+        return Target(takes_title=False, text_only=False, markdown_only=True)
     text_only = isinstance(plugin, NotifySlack) or shown == NotifyFormat.TEXT
     return Target(takes_title=isinstance(plugin, _TITLE_APART), text_only=text_only)
 
@@ -62,6 +69,9 @@ def as_text(body: str, fmt: Format) -> str:
 def payload(target: Target, message: Rendered, fmt: Format) -> tuple[str, str, str]:
     """(title, body, body format) to hand Apprise for `target`."""
     title = message.title if target.takes_title else ""
+    if target.markdown_only and fmt != "markdown":
+        text = message.text if message.text is not None else as_text(message.body, fmt)
+        return title, text_to_markdown(text), "markdown"  # type: ignore[no-untyped-call]
     if target.text_only and fmt != "text":
         text = message.text if message.text is not None else as_text(message.body, fmt)
         return title, text, "text"
