@@ -192,7 +192,9 @@ def compiled(source: str, fmt: Format) -> "jinja2.Template":
     unknown = sorted(meta.find_undeclared_variables(tree) - VARIABLES)
     if unknown:
         names = ", ".join(repr(name) for name in unknown)
-        raise AlertTemplateError(f"unknown variable {names} (see the template variables)")
+        raise AlertTemplateError(
+            f"unknown variable {names} (the variables are listed in docs/templates.md)"
+        )
     return env.from_string(source)
 
 
