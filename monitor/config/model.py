@@ -59,7 +59,7 @@ class FeedSpec(_Strict):
 
 
 class TemplateSpec(_Strict):
-    """A channel's `template`: Jinja2 sources of the title and the body (docs/templates.md)."""
+    """A channel's `template`: Jinja2 sources of the title and the body (README, "Templates")."""
 
     title: str | None = Field(default=None, min_length=1)
     body: str | None = Field(default=None, min_length=1)

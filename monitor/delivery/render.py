@@ -50,7 +50,7 @@ def when(moment: datetime | None, tz: ZoneInfo) -> str | None:
 
 
 def context(alert: Alert, fmt: Format, tz: ZoneInfo) -> dict[str, Any]:
-    """The template variables for `alert` in `fmt` (see docs/templates.md)."""
+    """The template variables for `alert` in `fmt` (README, "Templates")."""
     return {
         "title": alert.title,
         "headline": markup(highlighted(one_line(alert.title), alert.title_highlights, fmt)),

@@ -38,7 +38,7 @@ class AlertTemplateError(Exception):
     """A template that does not compile or render; the message says where and why."""
 
 
-# Every name a template may use (see docs/templates.md).
+# Every name a template may use (README, "Templates").
 VARIABLES = frozenset(
     {
         "title",
@@ -193,7 +193,7 @@ def compiled(source: str, fmt: Format) -> "jinja2.Template":
     if unknown:
         names = ", ".join(repr(name) for name in unknown)
         raise AlertTemplateError(
-            f"unknown variable {names} (the variables are listed in docs/templates.md)"
+            f"unknown variable {names} (the README lists the variables, under Templates)"
         )
     return env.from_string(source)
 

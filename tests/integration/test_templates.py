@@ -2,13 +2,18 @@
 working one rendered; `notify-test` and `once` send with it, in the channel's time zone, with
 the user's own labels, feed text still escaped."""
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.support.cli import cli
+import pytest
+
+from monitor.config.load import load_config
+from tests.support.cli import REPO, cli
 from tests.support.config import RULES, SEED, desk, feeds_toml, once, write_config
 from tests.support.feeds import Entry, rss
 from tests.support.loopback import FeedServer
+from tests.support.services import SLACK_TOKENS, TELEGRAM_TOKEN
 
 FRENCH = '''
 [channels.desk.template]
@@ -97,3 +102,28 @@ def test_check_shows_a_template_rendered_and_notify_test_sends_with_it(
     (post,) = server.posts
     assert post["title"].startswith("notify-test : media-monitor test alert")
     assert "**Source :** media\\-monitor (example\\.org), " in post["message"]
+
+
+SECRETS = {
+    "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+    "SLACK_WEBHOOK": SLACK_TOKENS,
+    "SMTP_PASSWORD": "hunter2",
+    "HOOK_PASSWORD": "hunter2",
+}
+
+
+def test_the_readmes_channel_examples_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    part = readme[readme.index("### Channels, service by service") : readme.index("### Stories")]
+    blocks = re.findall(r"```toml\n(.*?)```", part, re.DOTALL)
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+
+    loaded = [
+        load_config(write_config(tmp_path / str(n), tmp_path / "state", "", "", block))
+        for n, block in enumerate(blocks)
+    ]
+
+    assert len(loaded) == 5
+    templated = [c for config in loaded for c in config.channels.values() if c.template]
+    assert [c.timezone for c in templated] == ["Europe/Paris"]
