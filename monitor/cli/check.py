@@ -1,12 +1,16 @@
 """`check`: validate the config and show what it says."""
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.table import Table
 
 from monitor.cli.common import err, load, out, shown
 from monitor.config.durations import format_duration
-from monitor.config.model import Config
 from monitor.rules.lint import operator_warnings
+
+if TYPE_CHECKING:  # the config's model loads pydantic: not for `--help`
+    from monitor.config.model import Config
 
 
 def check(ctx: typer.Context) -> None:
@@ -64,7 +68,7 @@ def check(ctx: typer.Context) -> None:
             )
 
 
-def _show_templates(config: Config) -> None:
+def _show_templates(config: "Config") -> None:
     """Each channel template rendered with `notify-test`'s sample alert, as the channel's
     format writes it (loading the config rendered them already: they render)."""
     from datetime import UTC, datetime
