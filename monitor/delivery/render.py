@@ -91,7 +91,7 @@ def _fit(
 
 
 def _body(source: str, fmt: Format, values: dict[str, Any], limit: int | None) -> str:
-    body = fill(source, fmt, values).strip("\n")
+    body = fill(source, fmt, values).strip("\n").rstrip()
     return _fit(body.split("\n"), "\n", limit, lambda _n: ELLIPSIS)
 
 

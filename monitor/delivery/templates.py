@@ -117,6 +117,15 @@ _DEFAULT_MARKDOWN = """\
 {{ snippet }}
 {% endif %}
 """
+
+
+def _hard_breaks(source: str) -> str:
+    """Every line that prints something ended with two spaces, CommonMark's hard line break
+    (Matrix renders Markdown as it stands, without the newline-to-`<br>` that email gets)."""
+    lines = source.split("\n")
+    return "\n".join(f"{line}  " if line and not line.startswith("{%") else line for line in lines)
+
+
 _DEFAULT_HTML = """\
 {{ headline }}<br>
 <b>Source:</b> {{ feed }}{% if publisher %} ({{ publisher }}){% endif +%}<br>
@@ -145,7 +154,7 @@ _DEFAULT_HTML = """\
 """
 DEFAULT_BODIES: Mapping[Format, str] = {
     "text": _DEFAULT_TEXT,
-    "markdown": _DEFAULT_MARKDOWN,
+    "markdown": _hard_breaks(_DEFAULT_MARKDOWN),
     "html": _DEFAULT_HTML,
 }
 

@@ -17,7 +17,14 @@ from monitor.delivery.sender import Notifier
 from monitor.delivery.templates import Template
 from tests.support import shown
 from tests.support.loopback import FeedServer
-from tests.support.services import FakeDiscord, FakeNtfy, FakeSlack, FakeTelegram, smtp_server
+from tests.support.services import (
+    FakeDiscord,
+    FakeMatrix,
+    FakeNtfy,
+    FakeSlack,
+    FakeTelegram,
+    smtp_server,
+)
 
 HOSTILE = "<b>x</b> *y* _z_ [l](http://evil) & 'quote' – 2026-12-01"
 TITLE = f"{HOSTILE} Macron sends troops"
@@ -62,6 +69,7 @@ def assert_as_written(seen: shown.Shown, *, headline: bool = True) -> None:
     assert set(seen.emphasised) <= OURS, seen.emphasised
     assert "Published: 2026-12-01 07:00 CET" in seen.text.replace("\xa0", " ")
     assert LINK in seen.text
+    assert re.search(r"\n\s*Source: Wire", seen.text), seen.text  # one line each
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -142,3 +150,17 @@ def test_a_json_webhook_gets_a_plain_title_and_the_body_in_the_format(
         "text": lambda: shown.Shown(body),
     }[fmt]()
     assert_as_written(decoded)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_matrix_shows_feed_text_as_written(server: FeedServer, fmt: Format) -> None:
+    matrix = FakeMatrix(server)
+    send(matrix.url, fmt)
+    (event,) = matrix.events
+    assert event["msgtype"] == "m.text"
+    if fmt == "text":
+        assert "formatted_body" not in event
+    else:
+        assert event["format"] == "org.matrix.custom.html"
+        assert_as_written(shown.html(event["formatted_body"]))
+    assert_as_written(shown.Shown(event["body"]))

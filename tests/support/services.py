@@ -1,6 +1,6 @@
-"""Fake Telegram, Slack, Discord and ntfy APIs on the loopback feed server, and a real SMTP
-server (aiosmtpd), for Apprise's own plugins to talk to. Only each plugin's base URL class
-attribute is patched (ntfy needs none: its URL names the server)."""
+"""Fake Telegram, Slack, Discord, ntfy and Matrix APIs on the loopback feed server, and a real
+SMTP server (aiosmtpd), for Apprise's own plugins to talk to. Only each plugin's base URL class
+attribute is patched (ntfy and Matrix need none: their URLs name the server)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,6 +79,31 @@ class FakeNtfy:
     async def _publish(self, request: web.Request) -> web.Response:
         self.messages.append((await request.json(), dict(request.headers)))
         return web.json_response({"id": str(len(self.messages)), "topic": "alerts"})
+
+
+class FakeMatrix:
+    """A Matrix homeserver's client API, as far as a bot with an access token uses it: who am
+    I, join the room, send to it. Records each message event's content."""
+
+    ROOM = "!alerts:localhost"
+
+    def __init__(self, server: FeedServer) -> None:
+        self.events: list[dict[str, Any]] = []
+        api = "_matrix/client/v3"
+        server.handlers[f"{api}/account/whoami"] = self._whoami
+        server.handlers[f"{api}/join/{self.ROOM}"] = self._join
+        server.handlers[f"{api}/rooms/{self.ROOM}/send/m.room.message/*"] = self._send
+        self.url = f"matrix://:bot-access-token@127.0.0.1:{server.port}/{self.ROOM}"
+
+    async def _whoami(self, _request: web.Request) -> web.Response:
+        return web.json_response({"user_id": "@bot:localhost"})
+
+    async def _join(self, _request: web.Request) -> web.Response:
+        return web.json_response({"room_id": self.ROOM})
+
+    async def _send(self, request: web.Request) -> web.Response:
+        self.events.append(await request.json())
+        return web.json_response({"event_id": f"${len(self.events)}"})
 
 
 class Mailbox:
