@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import apprise
+import structlog
 from pydantic import SecretStr
 
 import monitor.delivery.console_plugin  # noqa: F401  (registers console://)
@@ -26,7 +27,10 @@ from monitor.config.model import Channel
 from monitor.delivery.alerts import Alert
 from monitor.delivery.render import Rendered, render, render_digest
 from monitor.delivery.targets import Target, payload, target_of
+from monitor.delivery.templates import AlertTemplateError
 from monitor.offload import off_loop
+
+log = structlog.get_logger(__name__)
 
 SEND_TIMEOUT = 30.0  # seconds: the hard deadline of one message to one URL
 TITLE_ROOM = 300  # characters of a service's body limit left for the title and its markup
@@ -102,9 +106,18 @@ class Notifier:
         take."""
         settings, limit = self.channels[channel], self._limits[channel]
         fmt, tz = settings.format, ZoneInfo(settings.timezone) if settings.timezone else tz
-        if len(alerts) == 1:
+        if len(alerts) != 1:
+            return render_digest(alerts, fmt, tz, limit)
+        try:
             return render(alerts[0], fmt, tz, limit, settings.template)
-        return render_digest(alerts, fmt, tz, limit)
+        except AlertTemplateError as exc:
+            # It rendered the sample alert when the config was loaded, but not this one (a
+            # value the sample has and this alert lacks): the alert goes out in the default
+            # layout rather than wait for a fix.
+            log.warning(
+                "channel template failed: the default one was used", channel=channel, error=str(exc)
+            )
+            return render(alerts[0], fmt, tz, limit)
 
     async def send_each(
         self, channel: str, message: Rendered, only: Collection[str] | None = None

@@ -10,8 +10,9 @@ import pytest
 
 from monitor.config.load import load_config
 from tests.support.cli import REPO, cli
-from tests.support.config import RULES, SEED, desk, feeds_toml, once, write_config
+from tests.support.config import RULES, SEED, SEED_HEADLINE, desk, feeds_toml, once, write_config
 from tests.support.feeds import Entry, rss
+from tests.support.logs import json_log
 from tests.support.loopback import FeedServer
 from tests.support.services import SLACK_TOKENS, TELEGRAM_TOKEN
 
@@ -127,3 +128,21 @@ def test_the_readmes_channel_examples_load(tmp_path: Path, monkeypatch: pytest.M
     assert len(loaded) == 5
     templated = [c for config in loaded for c in config.channels.values() if c.template]
     assert [c.timezone for c in templated] == ["Europe/Paris"]
+
+
+def test_an_alert_the_template_fails_on_goes_out_in_the_default_layout(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.feeds["wire.xml"] = rss(SEED)  # one outlet: no `sources[0]`, as the sample has
+    first_source = '[channels.desk.template]\nbody = "Also in {{ sources[0] }}"\n'
+    config = config_with(tmp_path, server, desk(server) + first_source)
+
+    with json_log() as log:
+        report = once(config)
+
+    assert report.delivery.sent == 1
+    (post,) = server.posts
+    assert post["message"].startswith(SEED_HEADLINE)
+    (warning,) = log.logged("channel template failed: the default one was used")
+    assert warning["channel"] == "desk"
+    assert "no element 0" in str(warning["error"])
