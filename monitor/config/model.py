@@ -5,9 +5,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,6 +27,8 @@ from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.nodes import Node
 from monitor.stories.signals import DEFAULT_COOLDOWN, Priority, Spike, Spread, StoryRule
 
+TimeZoneName = Annotated[str, AfterValidator(known_timezone)]  # an IANA name
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -39,14 +43,9 @@ class FeedSpec(_Strict):
     tags: tuple[Name, ...] = ()
     full_text: bool = False
     # The zone of the feed's dates that name none (an IANA name); None: UTC.
-    timezone: str | None = None
+    timezone: TimeZoneName | None = None
     # An HTTP proxy for this feed and its article pages ("http://proxy.example:3128").
     proxy: str | None = None
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str | None) -> str | None:
-        return None if value is None else known_timezone(value)
 
     @field_validator("proxy")
     @classmethod
@@ -78,13 +77,8 @@ class ChannelSpec(_Strict):
     digest: Duration = timedelta(0)
     quiet_hours: str | None = None
     # Times in this channel's messages; None: the [monitor] timezone.
-    timezone: str | None = None
+    timezone: TimeZoneName | None = None
     template: TemplateSpec | None = None
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str | None) -> str | None:
-        return None if value is None else known_timezone(value)
 
     @field_validator("digest")
     @classmethod

@@ -146,3 +146,14 @@ def test_an_alert_the_template_fails_on_goes_out_in_the_default_layout(
     (warning,) = log.logged("channel template failed: the default one was used")
     assert warning["channel"] == "desk"
     assert "no element 0" in str(warning["error"])
+
+
+def test_a_channels_unknown_time_zone_is_a_config_error_naming_it(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    config = config_with(tmp_path, server, desk(server) + 'timezone = "Mars/Olympus"\n')
+
+    refused = cli("--config", str(config), "check", cwd=tmp_path)
+
+    assert refused.returncode == 2
+    assert "channel 'desk': timezone: unknown time zone 'Mars/Olympus'" in refused.stderr
