@@ -1,11 +1,16 @@
 """`check`: validate the config and show what it says."""
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.table import Table
 
 from monitor.cli.common import err, load, out, shown
 from monitor.config.durations import format_duration
 from monitor.rules.lint import operator_warnings
+
+if TYPE_CHECKING:  # the config's model loads pydantic: not for `--help`
+    from monitor.config.model import Config
 
 
 def check(ctx: typer.Context) -> None:
@@ -52,6 +57,7 @@ def check(ctx: typer.Context) -> None:
         )
     for table in (feeds, rules, channels):
         out.print(table)
+    _show_templates(config)
     # Warnings, not errors: `a and b` may be meant (a phrase-like AND of three words).
     for rule in config.rules.values():
         for warning in operator_warnings(rule.query):
@@ -60,3 +66,28 @@ def check(ctx: typer.Context) -> None:
                 markup=False,
                 highlight=False,
             )
+
+
+def _show_templates(config: "Config") -> None:
+    """Each channel template rendered with `notify-test`'s sample alert, as the channel's
+    format writes it (loading the config rendered them already: they render)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from monitor.delivery.alerts import sample_alert
+    from monitor.delivery.render import render
+
+    sample = sample_alert(datetime.now(UTC))
+    for channel in config.channels.values():
+        if channel.template is None:
+            continue
+        tz = ZoneInfo(channel.timezone or config.settings.timezone)
+        message = render(sample, channel.format, tz, template=channel.template)
+        out.print(
+            shown(
+                f"\nChannel '{channel.name}': its template with a sample alert ({channel.format})"
+            ),
+            highlight=False,
+        )
+        out.print(shown(f"title: {message.title}"), highlight=False)
+        out.print(shown(message.body), highlight=False)

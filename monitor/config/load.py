@@ -28,6 +28,7 @@ from monitor.config.model import (
 )
 from monitor.config.secrets import usable_urls
 from monitor.config.settings import Settings
+from monitor.delivery.render import template_problems
 from monitor.display import url_secrets
 from monitor.rules.lint import matches_without_terms
 from monitor.rules.matcher import Matcher, Vocabulary
@@ -84,7 +85,10 @@ def load_config(directory: Path, *, channel_urls: bool = True) -> Config:
         for name, (feed, entry) in feeds.items()
     }
     secrets.extend(secret for feed, _entry in feeds.values() for secret in url_secrets(feed.url))
-    channels = _channels(merged.tables["channels"], secrets if channel_urls else None, errors)
+    timezone = settings.timezone if settings is not None else "UTC"
+    channels = _channels(
+        merged.tables["channels"], secrets if channel_urls else None, timezone, errors
+    )
     vocabulary = _vocabulary(merged, errors)
     rules = _rules(merged.arrays["rules"], feeds, channels, vocabulary, errors)
     if errors or settings is None:
@@ -235,10 +239,11 @@ def _validate_named(
 
 
 def _channels(
-    entries: dict[str, _Entry], secrets: list[str] | None, errors: list[str]
+    entries: dict[str, _Entry], secrets: list[str] | None, timezone: str, errors: list[str]
 ) -> dict[str, Channel]:
     """The channels; with `secrets` None, without their URLs (see `load_config`), else with
-    every URL expanded and checked, and the secrets it holds added to `secrets`."""
+    every URL expanded and checked, and the secrets it holds added to `secrets`; templates
+    rendered once, times in `timezone` unless the channel has its own."""
     channels = {}
     for name, entry in entries.items():
         where = f"{entry.file}: channel '{name}'"
@@ -250,7 +255,12 @@ def _channels(
         urls, shown = (
             usable_urls(where, spec.urls, secrets, errors) if secrets is not None else ((), ())
         )
-        channels[name] = Channel(name, urls, shown, spec.format, spec.pacing)
+        template = spec.template.value if spec.template else None
+        problems = template_problems(template, spec.format, spec.timezone or timezone)
+        errors.extend(f"{where}: template {problem}" for problem in problems)
+        channels[name] = Channel(
+            name, urls, shown, spec.format, spec.pacing, template, spec.timezone
+        )
     return channels
 
 

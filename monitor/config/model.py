@@ -5,10 +5,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,10 +20,14 @@ from pydantic import (
 
 from monitor.config.durations import format_duration
 from monitor.config.settings import Duration, Name, PositiveDuration, Settings, known_timezone
+from monitor.delivery.escaping import Format
 from monitor.delivery.pacing import Pacing, QuietHours
+from monitor.delivery.templates import Template
 from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.nodes import Node
 from monitor.stories.signals import DEFAULT_COOLDOWN, Priority, Spike, Spread, StoryRule
+
+TimeZoneName = Annotated[str, AfterValidator(known_timezone)]  # an IANA name
 
 
 class _Strict(BaseModel):
@@ -38,14 +43,9 @@ class FeedSpec(_Strict):
     tags: tuple[Name, ...] = ()
     full_text: bool = False
     # The zone of the feed's dates that name none (an IANA name); None: UTC.
-    timezone: str | None = None
+    timezone: TimeZoneName | None = None
     # An HTTP proxy for this feed and its article pages ("http://proxy.example:3128").
     proxy: str | None = None
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str | None) -> str | None:
-        return None if value is None else known_timezone(value)
 
     @field_validator("proxy")
     @classmethod
@@ -57,13 +57,28 @@ class FeedSpec(_Strict):
         return value
 
 
+class TemplateSpec(_Strict):
+    """A channel's `template`: Jinja2 sources of the title and the body (README, "Templates")."""
+
+    title: str | None = Field(default=None, min_length=1)
+    body: str | None = Field(default=None, min_length=1)
+
+    @property
+    def value(self) -> Template:
+        """The template, as rendering takes it."""
+        return Template(self.title, self.body)
+
+
 class ChannelSpec(_Strict):
     """One `[channels.NAME]` table, URLs still holding their `${NAME}` placeholders."""
 
     urls: tuple[str, ...] = Field(min_length=1)
-    format: Literal["text", "markdown", "html"] = "text"
+    format: Format = "text"
     digest: Duration = timedelta(0)
     quiet_hours: str | None = None
+    # Times in this channel's messages; None: the [monitor] timezone.
+    timezone: TimeZoneName | None = None
+    template: TemplateSpec | None = None
 
     @field_validator("digest")
     @classmethod
@@ -183,8 +198,10 @@ class Channel:
     name: str
     urls: tuple[SecretStr, ...]
     shown_urls: tuple[str, ...]
-    format: Literal["text", "markdown", "html"]
+    format: Format
     pacing: Pacing = field(default_factory=Pacing)
+    template: Template | None = None  # None: the default
+    timezone: str | None = None  # None: the [monitor] timezone
 
 
 @dataclass(frozen=True)

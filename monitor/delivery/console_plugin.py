@@ -12,8 +12,10 @@ from apprise.decorators import notify
 
 @notify(on="console", name="Console")  # type: ignore[no-untyped-call,untyped-decorator]
 def print_alert(body: str, title: str, *args: Any, **kwargs: Any) -> bool:
-    """Write one alert to stdout, framed so that consecutive alerts stay readable."""
+    """Write one alert to stdout, framed so that consecutive alerts stay readable. Alerts come
+    without a title (their first line is the story's), digests and `notify-test` with one."""
     rule = "─" * 72
-    sys.stdout.write(f"{rule}\n{title}\n\n{body}\n{rule}\n")
+    heading = f"{title}\n\n" if title else ""
+    sys.stdout.write(f"{rule}\n{heading}{body}\n{rule}\n")
     sys.stdout.flush()
     return True

@@ -19,12 +19,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import apprise
+import structlog
 from pydantic import SecretStr
 
 import monitor.delivery.console_plugin  # noqa: F401  (registers console://)
 from monitor.config.model import Channel
-from monitor.delivery.alerts import Alert, Rendered, render, render_digest
+from monitor.delivery.alerts import Alert
+from monitor.delivery.render import Rendered, render, render_digest
+from monitor.delivery.targets import Target, payload, target_of
+from monitor.delivery.templates import AlertTemplateError
 from monitor.offload import off_loop
+
+log = structlog.get_logger(__name__)
 
 SEND_TIMEOUT = 30.0  # seconds: the hard deadline of one message to one URL
 TITLE_ROOM = 300  # characters of a service's body limit left for the title and its markup
@@ -74,6 +80,8 @@ class Notifier:
         self._limits: dict[str, int | None] = {}
         self._shown: dict[str, str] = {}  # url_id → the URL in Apprise's privacy form
         self.url_ids: dict[str, tuple[str, ...]] = {}
+        # (channel, url_id) → how that URL's service takes the channel's messages
+        self._targets: dict[tuple[str, str], Target] = {}
         # No deadline of Apprise's own: with one, it runs each send in its shared pool.
         asset = apprise.AppriseAsset(service_timeout=0)
         for name, channel in channels.items():
@@ -85,18 +93,31 @@ class Notifier:
             for plugin in apobj:
                 for tag in plugin.tags:
                     self._shown[str(tag).removeprefix("url-")] = plugin.url(privacy=True)  # type: ignore[no-untyped-call]
+                    target = target_of(plugin, channel.format)
+                    self._targets[name, str(tag).removeprefix("url-")] = target
             # The smallest body any of the channel's services takes, less room for the title
             # (Telegram, for one, counts the title in its body).
             limits = [plugin.body_maxlen for plugin in apobj if plugin.body_maxlen > 0]
             self._limits[name] = min(limits) - TITLE_ROOM if limits else None
 
     def render(self, channel: str, alerts: Sequence[Alert], tz: ZoneInfo) -> Rendered:
-        """The message for one alert, or the digest of several, in the channel's format and
-        within the length its services take."""
-        fmt, limit = self.channels[channel].format, self._limits[channel]
-        if len(alerts) == 1:
+        """The message for one alert, or the digest of several, in the channel's format, its
+        template and time zone (`tz` unless it has its own), within the length its services
+        take."""
+        settings, limit = self.channels[channel], self._limits[channel]
+        fmt, tz = settings.format, ZoneInfo(settings.timezone) if settings.timezone else tz
+        if len(alerts) != 1:
+            return render_digest(alerts, fmt, tz, limit)
+        try:
+            return render(alerts[0], fmt, tz, limit, settings.template)
+        except AlertTemplateError as exc:
+            # It rendered the sample alert when the config was loaded, but not this one (a
+            # value the sample has and this alert lacks): the alert goes out in the default
+            # layout rather than wait for a fix.
+            log.warning(
+                "channel template failed: the default one was used", channel=channel, error=str(exc)
+            )
             return render(alerts[0], fmt, tz, limit)
-        return render_digest(alerts, fmt, tz, limit)
 
     async def send_each(
         self, channel: str, message: Rendered, only: Collection[str] | None = None
@@ -113,11 +134,14 @@ class Notifier:
         if hung is not None and not hung.done():
             return [UrlVerdict(name, shown, False, "HUNG: an earlier send to it still hangs")]
         self.hanging.pop(name, None)
+        title, body, body_format = payload(
+            self._targets[channel, name], message, self.channels[channel].format
+        )
         send = partial(
             self._apprise[channel].notify,
-            body=message.body,
-            title=message.title,
-            body_format=self.channels[channel].format,
+            body=body,
+            title=title,
+            body_format=body_format,
             tag=[_url_tag(name)],
         )
         future = off_loop(send, name=f"send {channel}")

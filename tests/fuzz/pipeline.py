@@ -26,7 +26,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from monitor.delivery.alerts import Alert, Format, Rendered, build_alert, render, render_digest
+from monitor.delivery.alerts import Alert, build_alert
+from monitor.delivery.escaping import Format
+from monitor.delivery.render import Rendered, render, render_digest
 from monitor.display import visible
 from monitor.polling.parse import FeedParseError, parse_feed
 from monitor.rules.matcher import Matcher, Vocabulary

@@ -79,19 +79,21 @@ def test_feed_text_shows_literally_on_telegram_slack_and_email(
     (sent,) = telegram.messages
     assert sent["parse_mode"] == "HTML"
     assert sent["chat_id"] == int(TELEGRAM_CHAT)
-    assert "&lt;b&gt;x&lt;/b&gt; *y* [z](http://evil) Macron sends" in sent["text"]
+    assert sent["text"].startswith("&lt;b&gt;x&lt;/b&gt; *y* [z](http://evil) <b>Macron</b> sends")
     assert "&lt;i&gt;arrive&lt;/i&gt; in <b>Ukraine</b> &amp; dig in." in sent["text"]
-    assert "<b>Story:</b>" in sent["text"]  # our own markup survives
+    assert "<b>Source:</b>" in sent["text"]  # our own markup survives
     assert 'href="http://evil"' not in sent["text"]
     assert '<a href="https://news.example.org/a?b=1&amp;c=2">' in sent["text"]
 
+    # Slack: plain text, escaped as Slack wants (only & < >), no backslash, no title apart.
     (posted,) = slack.payloads
     text = posted["attachments"][0]["text"]
-    assert posted["mrkdwn"] is True
-    assert "&lt;b&gt;x&lt;/b&gt; \\*y\\* [z](http://evil)" in text  # no bold, no link
+    assert posted["mrkdwn"] is False
+    assert not posted["attachments"][0]["title"]
+    assert text.startswith("&lt;b&gt;x&lt;/b&gt; *y* [z](http://evil) «Macron» sends")
+    assert "\\" not in text
     assert "<http://evil" not in text
-    assert "<http://evil" not in posted["attachments"][0]["title"]
-    assert "*Story:*" in text
+    assert "Source: wire.xml" in text
 
     (raw,) = mailbox.messages
     body = html_part(raw)
@@ -99,7 +101,9 @@ def test_feed_text_shows_literally_on_telegram_slack_and_email(
     assert "<b>x</b>" not in body
     assert 'href="http://evil"' not in body
     assert "&lt;i&gt;arrive&lt;/i&gt;" in body
-    assert email.message_from_bytes(raw)["To"] == "desk@example.org"
+    message = email.message_from_bytes(raw)
+    assert message["To"] == "desk@example.org"
+    assert "<b>x</b> *y* [z](http://evil) Macron sends troops to Kyiv" in message["Subject"]
 
 
 def test_telegram_outage_delays_alerts_then_delivers_each_once_in_order(
@@ -124,8 +128,10 @@ def test_telegram_outage_delays_alerts_then_delivers_each_once_in_order(
 
     assert [r.delivery.retrying for r in down] == [3, 3]
     assert [r.delivery.sent for r in up] == [3, 0]
-    received = [m["text"].split("</b>")[0] for m in telegram.messages]
-    assert received == [f"<b>[france-troops-ukraine] {s.title}" for s in stories]
+    received = [m["text"].splitlines()[0] for m in telegram.messages]
+    assert received == [
+        f"<b>Macron</b>: <b>troops</b> to <b>Ukraine</b>, part {n}" for n in range(3)
+    ]
 
 
 @pytest.mark.parametrize("between", ["nothing", "reordered urls", "an older version's record"])

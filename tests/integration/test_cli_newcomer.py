@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import cli, example
-from tests.support.config import RULES, VOCABULARY
+from tests.support.config import RULES, SEED_HEADLINE, VOCABULARY
 
 SEEN_TITLE = "Russia warns France about deploying troops in Ukraine"
 SECRET_CHANNEL = '[channels.desk]\nurls = ["tgram://${NL_TG_TOKEN}/12345"]\n'
@@ -32,7 +32,7 @@ def test_state_is_found_beside_the_config_from_any_directory(tmp_path: Path) -> 
     history = cli("--config", str(tmp_path / "config"), "history", "--json", cwd=elsewhere)
 
     assert first.returncode == 0, first.stderr
-    assert SEEN_TITLE in first.stdout
+    assert SEED_HEADLINE in first.stdout
     assert again.returncode == 0, again.stderr
     assert again.stdout == ""  # delivered once, not again from another directory
     assert history.returncode == 0, history.stderr
@@ -98,7 +98,7 @@ def test_global_options_may_follow_the_command_name(tmp_path: Path) -> None:
     bad_level = cli("check", "--config", "config", "--log-level", "loud", cwd=tmp_path)
 
     assert ran.returncode == 0, ran.stderr
-    assert SEEN_TITLE in ran.stdout
+    assert SEED_HEADLINE in ran.stdout
     logged = [json.loads(line) for line in ran.stderr.splitlines()]
     assert "once finished" in [line["event"] for line in logged]
     for checked in (overridden, from_env):  # the option after the command name wins
@@ -184,7 +184,7 @@ def test_once_shows_its_progress_on_a_terminal_only(tmp_path: Path) -> None:
 
     assert re.search(r"polling feeds.*3/3", shown)
     assert "once finished" in shown  # the log lines still show, beside the bar
-    assert SEEN_TITLE in stdout  # alerts stay on stdout
+    assert SEED_HEADLINE in stdout  # alerts stay on stdout
     assert "polling feeds" not in as_json  # JSON logs are read by programs
     assert [json.loads(line) for line in as_json.splitlines() if line.strip()]
     assert piped.returncode == 0, piped.stderr

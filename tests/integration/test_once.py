@@ -6,7 +6,16 @@ from pathlib import Path
 
 from monitor.state.tables import feeds
 from tests.support.cli import cli
-from tests.support.config import RULES, SEED, UNRELATED, desk, feeds_toml, once, write_config
+from tests.support.config import (
+    RULES,
+    SEED,
+    SEED_HEADLINE,
+    UNRELATED,
+    desk,
+    feeds_toml,
+    once,
+    write_config,
+)
 from tests.support.feeds import Entry, rss
 from tests.support.loopback import FeedServer, hanging, server_error
 from tests.support.state import stored_column
@@ -27,9 +36,9 @@ def test_alert_arrives_once_across_two_runs_naming_both_rules(
     post = server.posts[0]
     assert "france-troops-ukraine" in post["title"]
     assert "russia-warns" in post["title"]
-    assert SEED.title in post["message"]
+    assert post["message"].startswith(f"{SEED_HEADLINE}\n")  # the title once, matches shown
     assert "Actors: France, Ukraine, Russia" in post["message"]
-    assert "https://news.example.org/world/seed" in post["message"]
+    assert "Link: https://news.example.org/world/seed\n" in post["message"]  # no utm_source
     assert (first.new_items, first.alerts_queued, first.delivery.sent) == (2, 1, 1)
     assert (second.new_items, second.alerts_queued, second.delivery.sent) == (0, 0, 0)
     # The second poll sent the validators it was given and got a 304.
@@ -80,7 +89,7 @@ def test_failing_and_hanging_feeds_do_not_stop_the_others(
 
     assert report.failed_feeds == 3
     assert len(server.posts) == 1
-    assert SEED.title in server.posts[0]["message"]
+    assert SEED_HEADLINE in server.posts[0]["message"]
     errors = stored_column(tmp_path / "state", feeds.c.name, feeds.c.last_error)
     assert errors["broken.xml"] == "HTTP 500 Internal Server Error"
     assert errors["slow.xml"] == "timed out after 1s"
@@ -121,7 +130,7 @@ def test_channel_down_keeps_alert_pending_then_delivers(server: FeedServer, tmp_
     report = once(config, later)
 
     assert report.delivery.sent == 1
-    delivered = [p for p in server.posts if SEED.title in p["message"]]
+    delivered = [p for p in server.posts if SEED_HEADLINE in p["message"]]
     assert len(delivered) == 2  # the refused attempt reached the sink too, then the accepted one
 
 

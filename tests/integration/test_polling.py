@@ -18,7 +18,7 @@ from monitor.polling.parse import parse_feed
 from monitor.state.tables import history
 from tests.support import faults
 from tests.support.cli import cli
-from tests.support.config import RULES, SEED, desk, feeds_toml, once, write_config
+from tests.support.config import RULES, SEED, SEED_HEADLINE, desk, feeds_toml, once, write_config
 from tests.support.feeds import Entry, rss
 from tests.support.loopback import FeedServer
 from tests.support.state import stored_column, stored_feeds
@@ -235,7 +235,7 @@ def test_a_host_refusing_connections_fails_only_its_own_feed(
         report = once(config)
 
     assert (report.failed_feeds, len(server.posts)) == (1, 1)
-    assert SEED.title in server.posts[0]["message"]
+    assert SEED_HEADLINE in server.posts[0]["message"]
     refused = stored_feeds(tmp_path / "state")["refused"]
     assert str(refused["last_error"]).startswith(
         f"ClientConnectorError: Cannot connect to host 127.0.0.1:{port}"

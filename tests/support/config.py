@@ -16,6 +16,8 @@ SEED = Entry(
     description="Moscow said any French soldiers in Ukraine would be a target.",
     link="https://news.example.org/world/seed?utm_source=rss",
 )
+# How a text channel shows SEED's title: the words the RULES matched in it highlighted.
+SEED_HEADLINE = "«Russia» «warns» «France» about deploying «troops» in «Ukraine»"
 UNRELATED = Entry(guid="other-1", title="Parisian cafés brace for winter", description="Quiet.")
 RULES = """
 [[rules]]

@@ -18,7 +18,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class FeedServer:
-    """A loopback HTTP server; `url(path)` addresses it, `posts` holds what the sink received."""
+    """A loopback HTTP server; `url(path)` addresses it, `posts` holds what the sink received.
+    `handlers` answer their path, or every path under one that ends in `*`."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host = host
@@ -74,6 +75,9 @@ class FeedServer:
         self.requests.append((path, dict(request.headers)))
         if path in self.handlers:
             return await self.handlers[path](request)
+        for prefix, handler in self.handlers.items():  # "rooms/*": any path under rooms/
+            if prefix.endswith("*") and path.startswith(prefix[:-1]):
+                return await handler(request)
         if path.startswith("sink"):
             self.posts.append({"path": path, **json.loads(await request.read())})
             return web.Response(status=self.sink_status, text="{}")

