@@ -64,6 +64,10 @@ class ChannelSpec(_Strict):
     format: Literal["text", "markdown", "html"] = "text"
     digest: Duration = timedelta(0)
     quiet_hours: str | None = None
+    # false: nothing is sent through it; its alerts are recorded in `history` as muted.
+    enabled: bool = True
+    # Telegram: each alert carries buttons to mute its rule or mark it not relevant.
+    interactive: bool = False
 
     @field_validator("digest")
     @classmethod
@@ -155,6 +159,8 @@ class RuleSpec(_Strict):
     spread: SpreadSpec | None = None
     spike: SpikeSpec | None = None
     follow_up_cooldown: Duration = DEFAULT_COOLDOWN
+    # false: the rule is checked and listed, but not matched (as if commented out).
+    enabled: bool = True
 
     @property
     def story_rule(self) -> StoryRule:
@@ -185,6 +191,8 @@ class Channel:
     shown_urls: tuple[str, ...]
     format: Literal["text", "markdown", "html"]
     pacing: Pacing = field(default_factory=Pacing)
+    enabled: bool = True
+    interactive: bool = False
 
 
 @dataclass(frozen=True)
@@ -199,6 +207,7 @@ class Rule:
     file: str
     examples: tuple[tuple[bool, int, ExampleSpec], ...] = ()
     story: StoryRule = field(default_factory=StoryRule)
+    enabled: bool = True
 
     def applies_to(self, feed: FeedSpec) -> bool:
         """Whether this rule matches items of `feed` (no `feeds` list: every feed)."""

@@ -1,4 +1,5 @@
-"""Delivery's pass over the outbox: an alert leaves it only when its channel accepted it;
+"""Delivery's pass over the outbox: an alert leaves it only when its channel accepted it, or
+when a mute kept it back (`pacing.muted`: recorded as muted, never sent late);
 failures are retried with exponential backoff until they are `max_retry_age` old (24 h unless
 configured), then marked failed and logged as errors. An alert for a channel the config no
 longer has (renamed, removed) waits for it the same way, with a warning each time.
@@ -7,8 +8,13 @@ An attempt that was made but could not be recorded (the disk full, the state loc
 is remembered in `Unrecorded`, never sent again on the strength of the stale row: the recording
 is retried with its own backoff, and the row stays out of the sends meanwhile. The state's
 reads and writes run off the event loop.
+
+Channels are sent to at once, and each URL of a channel in a lane of its own (`lanes`): one
+dead or throttled endpoint holds back nothing else. At most `delivery_concurrency` sends run
+at once; each URL takes its channel's messages in order.
 """
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +27,8 @@ import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.delivery.alerts import Alert
-from monitor.delivery.pacing import Batch, newest_first, plan_delivery
+from monitor.delivery.lanes import Done, Message, Took, send_channel
+from monitor.delivery.pacing import Batch, muted, newest_first, plan_delivery
 from monitor.delivery.sender import Notifier
 from monitor.model import OutboxRow
 from monitor.offload import off_loop
@@ -97,6 +104,7 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    muted: int = 0  # recorded as muted, not sent
     latencies: list[float] = field(default_factory=list)  # queued → sent, seconds, per alert
 
 
@@ -116,6 +124,7 @@ async def deliver_due(
     wait."""
     memory = Unrecorded() if unrecorded is None else unrecorded
     report = DeliveryReport()
+    slots = asyncio.Semaphore(notifier.concurrency)  # sends at once, over every channel
     start = now()
     await off_loop(memory.flush, store, start, name="delivery")
     # Page by page, in id order: no row is met twice in a pass, and rows whose last attempt is
@@ -138,6 +147,7 @@ async def deliver_due(
             stopping=stopping,
             memory=memory,
             report=report,
+            slots=slots,
         )
         if not delivered:
             break
@@ -156,18 +166,26 @@ async def _deliver_page(
     stopping: Callable[[], bool],
     memory: Unrecorded,
     report: DeliveryReport,
+    slots: asyncio.Semaphore,
 ) -> bool:
-    """One page of due rows planned, held or sent, and recorded; False once `stopping()`."""
+    """One page of due rows: the muted ones recorded as such, the others planned, held or
+    sent (each channel and URL on its own, see `lanes`), and recorded; False once
+    `stopping()`."""
     start = now()
+    mutes = await off_loop(store.active_mutes, start, name="delivery")
+    silenced = muted(rows, mutes, notifier.disabled, start)
+    if silenced:
+        await off_loop(partial(store.record_muted, silenced, now=start), name="delivery")
+        log.info("alerts muted", alerts=len(silenced))
+        report.muted += len(silenced)
+        rows = [row for row in rows if row.id not in silenced]
     plan = plan_delivery(rows, notifier.pacing, start, tz)
     for release, ids in plan.held.items():
         # A hold not written only costs planning it again next pass: it must not stop the sends.
         with contextlib.suppress(SQLAlchemyError, OSError):
             await off_loop(partial(store.hold, ids, until=release), name="delivery")
-    for batch in plan.batches:
-        if stopping():
-            return False
-        error, accepted = await _attempt(notifier, batch, tz)
+
+    async def done(batch: Batch, error: str | None, accepted: list[str]) -> None:
         moment = now()
         attempts = [
             _outcome(notifier, r, error=error, accepted=accepted, moment=moment, report=report)
@@ -177,7 +195,58 @@ async def _deliver_page(
             await off_loop(memory.record, store, attempt, moment, name="delivery")
         if error is None and batch.digest:
             log.info("digest sent", channel=batch.channel, alerts=len(batch.rows))
-    return True
+
+    async def took(batch: Batch, url: str) -> None:
+        # Only narrows a crash's window: the attempt's record says it all again.
+        with contextlib.suppress(SQLAlchemyError, OSError):
+            ids = [r.id for r in batch.rows]
+            await off_loop(store.add_delivered, ids, url, name="delivery")
+
+    by_channel: dict[str, list[Batch]] = {}
+    for batch in plan.batches:
+        by_channel.setdefault(batch.channel, []).append(batch)
+    channels = [
+        _deliver_channel(name, batches, notifier, tz, slots, stopping, done, took)
+        for name, batches in by_channel.items()
+    ]
+    await asyncio.gather(*channels)
+    return not stopping()
+
+
+async def _deliver_channel(  # noqa: PLR0917 (the page's context, passed on)
+    channel: str,
+    batches: list[Batch],
+    notifier: Notifier,
+    tz: ZoneInfo,
+    slots: asyncio.Semaphore,
+    stopping: Callable[[], bool],
+    done: Done,
+    took: Took,
+) -> None:
+    """A channel's batches, rendered and sent to each of its URLs in order (see `lanes`)."""
+    if channel not in notifier.channels:
+        # Renamed or removed: its alerts wait for it (a reload may bring it back) until
+        # `max_retry_age`, like any failed send.
+        for batch in batches:
+            await done(batch, f"channel '{channel}' is not configured; its alerts wait for it", [])
+        return
+    url_ids = notifier.url_ids[channel]
+    messages = []
+    for batch in batches:
+        before = [_accepted_before(r, url_ids) for r in batch.rows]
+        waiting = [u for u in url_ids if any(u not in taken for taken in before)]
+        try:
+            alerts = [Alert.from_payload(r.payload) for r in newest_first(batch.rows)]
+            rendered = notifier.render(channel, alerts, tz)
+        except Exception as exc:
+            # One alert that cannot be rendered must not hold up the others.
+            log.exception("alert delivery crashed", channel=channel)
+            await done(batch, f"{type(exc).__name__}: {exc}", [])
+            continue
+        messages.append(Message(batch, rendered, waiting))
+    await send_channel(
+        notifier, channel, messages, slots=slots, stopping=stopping, done=done, took=took
+    )
 
 
 def _outcome(
@@ -221,29 +290,3 @@ def _accepted_before(row: OutboxRow, url_ids: Sequence[str]) -> set[str]:
         for d in row.delivered
         if not isinstance(d, int) or d < len(url_ids)
     }
-
-
-async def _attempt(notifier: Notifier, batch: Batch, tz: ZoneInfo) -> tuple[str | None, list[str]]:
-    """Send `batch` to the URLs of its channel that have not accepted all of it yet: (what
-    failed, or None; the URLs, by `url_id`, that accepted it now)."""
-    if batch.channel not in notifier.channels:
-        # Renamed or removed: its alerts wait for it (a reload may bring it back) until
-        # `max_retry_age`, like any failed send.
-        return f"channel '{batch.channel}' is not configured; its alerts wait for it", []
-    url_ids = notifier.url_ids[batch.channel]
-    before = [_accepted_before(r, url_ids) for r in batch.rows]
-    waiting = [u for u in url_ids if any(u not in took for took in before)]
-    try:
-        alerts = [Alert.from_payload(r.payload) for r in newest_first(batch.rows)]
-        verdicts = await notifier.send_each(
-            batch.channel, notifier.render(batch.channel, alerts, tz), only=waiting
-        )
-    except Exception as exc:
-        # One alert that cannot be rendered or sent must not hold up the others.
-        log.exception("alert delivery crashed", channel=batch.channel)
-        return f"{type(exc).__name__}: {exc}", []
-    accepted = [v.url_id for v in verdicts if v.accepted]
-    if set(accepted) >= set(waiting):
-        return None, accepted
-    failures = [f"{v.url}: {v.status}" for v in verdicts if not v.accepted]
-    return "; ".join(failures) or "no service was notified", accepted

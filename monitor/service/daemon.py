@@ -89,9 +89,7 @@ class Daemon:
     def _apply(self, config: Config) -> None:
         self.config = config
         self.poller = Poller(config, self.store, config.matcher, self.session, self.now)
-        self.notifier = Notifier(
-            config.channels, config.settings.max_retry_age, hanging=self._hanging
-        )
+        self.notifier = Notifier.configured(config, hanging=self._hanging)
         self.timezone = ZoneInfo(config.settings.timezone)
 
     # The jobs.
