@@ -174,7 +174,7 @@ def muted(
     reasons = {}
     for row in rows:
         if row.channel in disabled:
-            reasons[row.id] = f"muted: channel '{row.channel}' is disabled"
+            reasons[row.id] = f"channel '{row.channel}' is disabled"
             continue
         found = active.get(("channel", row.channel))
         if found is None and row.rules and all(("rule", r) in active for r in row.rules):
@@ -182,5 +182,5 @@ def muted(
         if found is not None:
             until = f" until {found.until:%Y-%m-%d %H:%M} UTC" if found.until else ""
             why = f" ({found.reason})" if found.reason else ""
-            reasons[row.id] = f"muted: {found.kind} '{found.name}'{until}{why}"
+            reasons[row.id] = f"{found.kind} '{found.name}' muted{until}{why}"
     return reasons

@@ -25,7 +25,7 @@ def test_a_muted_channel_keeps_back_all_its_alerts_and_no_other() -> None:
 
     reasons = muted(rows, [mute("channel", "desk", reason="on leave")], (), NOW)
 
-    assert reasons == {1: "muted: channel 'desk' until 2026-12-01 13:00 UTC (on leave)"}
+    assert reasons == {1: "channel 'desk' muted until 2026-12-01 13:00 UTC (on leave)"}
 
 
 def test_an_alert_goes_out_while_one_of_its_rules_is_still_heard() -> None:
@@ -33,7 +33,7 @@ def test_an_alert_goes_out_while_one_of_its_rules_is_still_heard() -> None:
 
     reasons = muted(rows, [mute("rule", "a", hours=None)], (), NOW)
 
-    assert reasons == {2: "muted: rule 'a'"}
+    assert reasons == {2: "rule 'a' muted"}
 
 
 def test_a_mute_that_has_ended_keeps_nothing_back() -> None:
@@ -43,7 +43,7 @@ def test_a_mute_that_has_ended_keeps_nothing_back() -> None:
 def test_a_disabled_channel_keeps_back_its_alerts() -> None:
     reasons = muted([row(1, "desk", "a"), row(2, "tg", "a")], [], {"tg"}, NOW)
 
-    assert reasons == {2: "muted: channel 'tg' is disabled"}
+    assert reasons == {2: "channel 'tg' is disabled"}
 
 
 def test_callback_data_is_small_and_names_its_action_and_alert() -> None:
