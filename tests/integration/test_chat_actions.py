@@ -1,0 +1,102 @@
+"""Interactive Telegram on a fake Bot API (loopback): alerts carry buttons, and the chat
+listener applies a press (mute the rule, not relevant) from a configured chat, refuses the
+others, and answers each."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from monitor.config.load import load_config
+from monitor.delivery.telegram import callback_data
+from monitor.service.chat import ChatListener
+from monitor.state.tables import outbox
+from tests.support.config import SEED, feeds_toml, once, write_config
+from tests.support.feeds import rss
+from tests.support.loopback import FeedServer
+from tests.support.services import TELEGRAM_CHAT, TELEGRAM_TOKEN, FakeTelegram
+from tests.support.state import opened
+
+RULE = """
+[[rules]]
+name = "france-troops-ukraine"
+query = "@France AND @Ukraine AND @troops"
+channels = ["tg", "plain"]
+"""
+OTHER_CHAT = "515151"
+STRANGER = "999999"
+
+
+def channels(telegram: FakeTelegram) -> str:
+    return (
+        f'[channels.tg]\nurls = ["{telegram.url}"]\nformat = "html"\ninteractive = true\n\n'
+        f'[channels.plain]\nurls = ["tgram://{TELEGRAM_TOKEN}/{OTHER_CHAT}"]\nformat = "html"\n'
+    )
+
+
+def test_buttons_are_pressed_applied_answered_and_refused_from_elsewhere(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    telegram = FakeTelegram(server, monkeypatch)
+    server.feeds["wire.xml"] = rss(SEED)
+    config_dir = write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_toml(server, "wire.xml"),
+        RULE,
+        channels(telegram),
+    )
+    once(config_dir)
+    sent = {str(m["chat_id"]): m for m in telegram.messages}
+    alert = sent[TELEGRAM_CHAT]
+    config = load_config(config_dir)
+    with opened(tmp_path / "state") as store:
+        with store.engine.connect() as conn:
+            rows = conn.execute(select(outbox.c.channel, outbox.c.id, outbox.c.story_key)).all()
+        ids = {name: number for name, number, _key in rows}
+        telegram.press(alert, 0)  # mute 1 h
+        telegram.press(alert, 2)  # not relevant
+        telegram.press(alert, 1, chat=STRANGER)  # a chat not configured
+        # The signature of another alert's button: refused as made up.
+        signature = alert["reply_markup"]["inline_keyboard"][0][2]["callback_data"].split(":")[2]
+        telegram.press_data(f"nr:{ids['tg'] + 1}:{signature}", message_id=1)
+        # Signed right, but for the alert that went to the other (not interactive) chat.
+        telegram.press_data(callback_data("reject", ids["plain"], TELEGRAM_TOKEN), message_id=1)
+        now = datetime.now(UTC)
+        listener = ChatListener(lambda: config, store, lambda: now, lambda: False, long_poll=1)
+        asyncio.run(listener.poll())
+        asyncio.run(listener.poll())  # the presses were confirmed: none is applied again
+        mutes = store.active_mutes(now)
+        rejections = store.rejections_since(now - timedelta(minutes=1))
+
+    # The interactive alert is the message Apprise sends, with the buttons under it.
+    assert set(sent) == {TELEGRAM_CHAT, OTHER_CHAT}
+    plain = sent[OTHER_CHAT]
+    assert (alert["text"], alert["parse_mode"]) == (plain["text"], plain["parse_mode"])
+    assert "reply_markup" not in plain
+    labels = [b["text"] for b in alert["reply_markup"]["inline_keyboard"][0]]
+    assert labels == ["Mute rule 1 h", "Mute rule 24 h", "Not relevant"]
+
+    assert [(m.kind, m.name, m.until, m.source) for m in mutes] == [
+        ("rule", "france-troops-ukraine", now + timedelta(hours=1), "chat")
+    ]
+    assert [(r.story_key, r.rules, r.source) for r in rejections] == [
+        (rows[0].story_key, ("france-troops-ukraine",), "chat")
+    ]
+    answers = [a["text"] for a in telegram.answers]
+    assert answers[0].startswith("Muted rule 'france-troops-ukraine' for 1 h, until")
+    assert answers[1] == "Marked not relevant"
+    assert answers[2:] == [
+        "Refused: this chat is not one of the channel's.",
+        "Refused: this button is not one of media-monitor's.",
+        "Refused: that alert did not go to this chat.",
+    ]
+    replies = [m for m in telegram.messages if "reply_to_message_id" in m]
+    number = telegram.messages.index(alert) + 1
+    assert [(str(m["chat_id"]), m["reply_to_message_id"]) for m in replies] == [
+        (TELEGRAM_CHAT, number),
+        (TELEGRAM_CHAT, number),
+    ]
+    assert replies[1]["text"].startswith("Marked not relevant (")
