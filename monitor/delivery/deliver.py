@@ -14,7 +14,6 @@ dead or throttled endpoint holds back nothing else. At most `delivery_concurrenc
 at once; each URL takes its channel's messages in order.
 """
 
-import asyncio
 import contextlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.delivery.alerts import Alert
-from monitor.delivery.lanes import Done, Message, Took, send_channel
+from monitor.delivery.lanes import Lanes, Message
 from monitor.delivery.pacing import Batch, muted, newest_first, plan_delivery
 from monitor.delivery.sender import Notifier
 from monitor.model import OutboxRow
@@ -39,6 +38,7 @@ log = structlog.get_logger(__name__)
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX_DELAY = timedelta(hours=1)
 DUE_PAGE = 500  # due alerts read at a time; a pass goes on until none is left
+RESCAN = timedelta(seconds=1)  # the outbox read again while a lane is busy
 RECORD_RETRY_FIRST = timedelta(seconds=5)
 RECORD_RETRY_MAX_DELAY = timedelta(minutes=5)
 
@@ -117,61 +117,89 @@ async def deliver_due(
     *,
     unrecorded: Unrecorded | None = None,
 ) -> DeliveryReport:
-    """Send every alert whose time has come (all of them, a page at a time), as single messages
-    or digests (see `pacing`); hold the others until their release; record each attempt (what
-    cannot be recorded is kept in `unrecorded`, and its row not sent again). Never raises for a
-    failed send. When `stopping()` turns true, the message being sent is finished and the rest
-    wait."""
+    """Send every alert whose time has come, as single messages or digests (see `pacing`);
+    hold the others until their release; record the muted ones as such, and each attempt
+    (what cannot be recorded is kept in `unrecorded`, and its row not sent again). Never
+    raises for a failed send.
+
+    Each URL sends in its own lane (`lanes`); while any is busy (a slow endpoint), the outbox
+    is read again every `RESCAN`, so that alerts queued meanwhile go out at once on the other
+    lanes. The pass ends when every lane is done. When `stopping()` turns true, the messages
+    being sent are finished and the rest wait."""
     memory = Unrecorded() if unrecorded is None else unrecorded
     report = DeliveryReport()
-    slots = asyncio.Semaphore(notifier.concurrency)  # sends at once, over every channel
+    in_flight: set[int] = set()  # rows handed to the lanes and not done yet
+
+    async def done(batch: Batch, error: str | None, accepted: list[str]) -> None:
+        moment = now()
+        attempts = [
+            _outcome(notifier, r, error=error, accepted=accepted, moment=moment, report=report)
+            for r in batch.rows
+        ]
+        for attempt in attempts:
+            await off_loop(memory.record, store, attempt, moment, name="delivery")
+            in_flight.discard(attempt.alert_id)
+        if error is None and batch.digest:
+            log.info("digest sent", channel=batch.channel, alerts=len(batch.rows))
+
+    async def took(batch: Batch, url: str) -> None:
+        # Only narrows a crash's window: the attempt's record says it all again.
+        with contextlib.suppress(SQLAlchemyError, OSError):
+            ids = [r.id for r in batch.rows]
+            await off_loop(store.add_delivered, ids, url, name="delivery")
+
+    lanes = Lanes(notifier, stopping=stopping, done=done, took=took)
+    await off_loop(memory.flush, store, now(), name="delivery")
+    while not stopping():
+        await _dispatch_due(store, lanes, tz, now, memory, in_flight, report)
+        if not lanes.busy():
+            break
+        await lanes.wait(RESCAN.total_seconds())
+    await lanes.wait()
+    return report
+
+
+async def _dispatch_due(  # noqa: PLR0917 (the pass's context, passed on)
+    store: Store,
+    lanes: Lanes,
+    tz: ZoneInfo,
+    now: Callable[[], datetime],
+    memory: Unrecorded,
+    in_flight: set[int],
+    report: DeliveryReport,
+) -> None:
+    """Every due row not in flight nor unrecorded: muted, held, or handed to the lanes."""
     start = now()
-    await off_loop(memory.flush, store, start, name="delivery")
-    # Page by page, in id order: no row is met twice in a pass, and rows whose last attempt is
-    # still unrecorded (skipped) cannot fill a page and hide the newer ones behind them.
+    # Page by page, in id order: no row is met twice in a reading, and rows skipped (in
+    # flight, or their last attempt still unrecorded) cannot fill a page and hide the newer
+    # ones behind them.
     after = 0
     while True:
         page = await off_loop(
             partial(store.due_alerts, start, limit=DUE_PAGE, after=after), name="delivery"
         )
         if not page:
-            break
+            return
         after = page[-1].id
-        rows = [row for row in page if row.id not in memory.attempts]
-        delivered = not rows or await _deliver_page(
-            rows,
-            store=store,
-            notifier=notifier,
-            tz=tz,
-            now=now,
-            stopping=stopping,
-            memory=memory,
-            report=report,
-            slots=slots,
-        )
-        if not delivered:
-            break
+        rows = [row for row in page if row.id not in memory.attempts and row.id not in in_flight]
+        if rows:
+            await _dispatch_page(rows, store, lanes, tz, start, in_flight, report)
         if len(page) < DUE_PAGE:
-            break
-    return report
+            return
 
 
-async def _deliver_page(
+async def _dispatch_page(  # noqa: PLR0917 (the pass's context, passed on)
     rows: list[OutboxRow],
-    *,
     store: Store,
-    notifier: Notifier,
+    lanes: Lanes,
     tz: ZoneInfo,
-    now: Callable[[], datetime],
-    stopping: Callable[[], bool],
-    memory: Unrecorded,
+    start: datetime,
+    in_flight: set[int],
     report: DeliveryReport,
-    slots: asyncio.Semaphore,
-) -> bool:
-    """One page of due rows: the muted ones recorded as such, the others planned, held or
-    sent (each channel and URL on its own, see `lanes`), and recorded; False once
-    `stopping()`."""
-    start = now()
+) -> None:
+    """Due rows: the muted ones recorded as such, the others planned, held or rendered and
+    handed to their channel's lanes."""
+    notifier = lanes.notifier
     mutes = await off_loop(store.active_mutes, start, name="delivery")
     silenced = muted(rows, mutes, notifier.disabled, start)
     if silenced:
@@ -184,69 +212,26 @@ async def _deliver_page(
         # A hold not written only costs planning it again next pass: it must not stop the sends.
         with contextlib.suppress(SQLAlchemyError, OSError):
             await off_loop(partial(store.hold, ids, until=release), name="delivery")
-
-    async def done(batch: Batch, error: str | None, accepted: list[str]) -> None:
-        moment = now()
-        attempts = [
-            _outcome(notifier, r, error=error, accepted=accepted, moment=moment, report=report)
-            for r in batch.rows
-        ]
-        for attempt in attempts:
-            await off_loop(memory.record, store, attempt, moment, name="delivery")
-        if error is None and batch.digest:
-            log.info("digest sent", channel=batch.channel, alerts=len(batch.rows))
-
-    async def took(batch: Batch, url: str) -> None:
-        # Only narrows a crash's window: the attempt's record says it all again.
-        with contextlib.suppress(SQLAlchemyError, OSError):
-            ids = [r.id for r in batch.rows]
-            await off_loop(store.add_delivered, ids, url, name="delivery")
-
-    by_channel: dict[str, list[Batch]] = {}
     for batch in plan.batches:
-        by_channel.setdefault(batch.channel, []).append(batch)
-    channels = [
-        _deliver_channel(name, batches, notifier, tz, slots, stopping, done, took)
-        for name, batches in by_channel.items()
-    ]
-    await asyncio.gather(*channels)
-    return not stopping()
-
-
-async def _deliver_channel(  # noqa: PLR0917 (the page's context, passed on)
-    channel: str,
-    batches: list[Batch],
-    notifier: Notifier,
-    tz: ZoneInfo,
-    slots: asyncio.Semaphore,
-    stopping: Callable[[], bool],
-    done: Done,
-    took: Took,
-) -> None:
-    """A channel's batches, rendered and sent to each of its URLs in order (see `lanes`)."""
-    if channel not in notifier.channels:
-        # Renamed or removed: its alerts wait for it (a reload may bring it back) until
-        # `max_retry_age`, like any failed send.
-        for batch in batches:
-            await done(batch, f"channel '{channel}' is not configured; its alerts wait for it", [])
-        return
-    url_ids = notifier.url_ids[channel]
-    messages = []
-    for batch in batches:
+        in_flight.update(row.id for row in batch.rows)  # until `done` records it
+        if batch.channel not in notifier.channels:
+            # Renamed or removed: its alerts wait for it (a reload may bring it back) until
+            # `max_retry_age`, like any failed send.
+            error = f"channel '{batch.channel}' is not configured; its alerts wait for it"
+            await lanes.done(batch, error, [])
+            continue
+        url_ids = notifier.url_ids[batch.channel]
         before = [_accepted_before(r, url_ids) for r in batch.rows]
         waiting = [u for u in url_ids if any(u not in taken for taken in before)]
         try:
             alerts = [Alert.from_payload(r.payload) for r in newest_first(batch.rows)]
-            rendered = notifier.render(channel, alerts, tz)
+            rendered = notifier.render(batch.channel, alerts, tz)
         except Exception as exc:
             # One alert that cannot be rendered must not hold up the others.
-            log.exception("alert delivery crashed", channel=channel)
-            await done(batch, f"{type(exc).__name__}: {exc}", [])
+            log.exception("alert delivery crashed", channel=batch.channel)
+            await lanes.done(batch, f"{type(exc).__name__}: {exc}", [])
             continue
-        messages.append(Message(batch, rendered, waiting))
-    await send_channel(
-        notifier, channel, messages, slots=slots, stopping=stopping, done=done, took=took
-    )
+        await lanes.push(batch.channel, Message(batch, rendered, waiting))
 
 
 def _outcome(

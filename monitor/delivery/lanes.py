@@ -1,18 +1,21 @@
-"""One channel's messages sent to each of its URLs on its own: a lane per URL takes the channel's
-messages in order, so a URL that hangs, throttles (Apprise's email plugin waits between
-messages) or refuses holds back only itself, never the channel's other URLs nor other channels.
-Every send takes a slot of the pass's semaphore (`delivery_concurrency`) and has its own
-deadline (`Notifier.send_timeout`).
+"""The lanes of a delivery pass: one per channel URL, each taking its messages in order, so
+that a URL that hangs, throttles (Apprise's email plugin waits between messages) or refuses
+holds back only itself, never the channel's other URLs nor other channels. Every send takes a
+slot of the pass's semaphore (`delivery_concurrency`) and has its own deadline
+(`Notifier.send_timeout`).
 
 A message is done when each URL it was waiting for has answered: `done` is then told what
 failed (None: nothing) and which URLs took it, and records the attempt. A URL that takes a
 message before the others have answered is told to `took` at once, so that a crash meanwhile
-never sends it to that URL again. A stop (`stopping()`) ends each lane before its next send;
-a message some URLs have not answered is then left as it is (pending), to go to them later.
+never sends it to that URL again. Once a URL has failed, the rest of its lane's messages fail
+at once, untried, to be retried with their backoff: a dead endpoint costs one deadline, not one
+per queued message. A stop (`stopping()`) ends each lane before its next send; a message some
+URLs have not answered is then left as it is (pending), to go to them later.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 
 import structlog
@@ -47,47 +50,85 @@ class _Answers:
     failures: list[str] = field(default_factory=list)
 
 
-async def send_channel(
-    notifier: Notifier,
-    channel: str,
-    messages: Sequence[Message],
-    *,
-    slots: asyncio.Semaphore,
-    stopping: Callable[[], bool],
-    done: Done,
-    took: Took,
-) -> None:
-    """Send `messages` (in order) through `channel`, one lane per URL; see the module."""
-    answers = [_Answers(m, set(m.waiting)) for m in messages]
-    for answer in answers:
-        if not answer.waiting:  # every URL took it before: only its record is missing
-            await done(answer.message.batch, None, [])
-    urls = [u for u in notifier.url_ids[channel] if any(u in a.waiting for a in answers)]
+class Lanes:
+    """The lanes of one pass, by URL; messages are `push`ed, each lane runs while it has any."""
 
-    async def lane(url: str) -> None:
-        for answer in answers:
-            if url not in answer.waiting:
+    def __init__(
+        self,
+        notifier: Notifier,
+        *,
+        stopping: Callable[[], bool],
+        done: Done,
+        took: Took,
+    ) -> None:
+        self.notifier = notifier
+        self.stopping = stopping
+        self.done = done
+        self.took = took
+        self._slots = asyncio.Semaphore(notifier.concurrency)
+        self._queues: dict[str, deque[_Answers]] = {}
+        self._running: dict[str, asyncio.Task[None]] = {}
+
+    async def push(self, channel: str, message: Message) -> None:
+        """Queue `message` on the lanes of the URLs it waits for (none: it is done)."""
+        answers = _Answers(message, set(message.waiting))
+        if not answers.waiting:  # every URL took it before: only its record is missing
+            await self.done(message.batch, None, [])
+            return
+        for url in self.notifier.url_ids[channel]:
+            if url not in answers.waiting:
                 continue
-            if stopping():
+            self._queues.setdefault(url, deque()).append(answers)
+            lane = self._running.get(url)
+            if lane is None or lane.done():
+                self._running[url] = asyncio.create_task(self._lane(channel, url))
+
+    def busy(self) -> bool:
+        """Is any lane still running?"""
+        return any(not lane.done() for lane in self._running.values())
+
+    async def wait(self, timeout: float | None = None) -> None:
+        """Until every lane has run out of messages (or stopped), for at most `timeout`;
+        a lane's crash is raised once all have ended."""
+        lanes = list(self._running.values())
+        if not lanes:
+            return
+        if timeout is None:
+            await asyncio.gather(*lanes)
+            return
+        await asyncio.wait(lanes, timeout=timeout)
+
+    async def _lane(self, channel: str, url: str) -> None:
+        queue = self._queues[url]
+        failed: str | None = None  # why this URL failed earlier in this run of its lane
+        while queue:
+            if self.stopping():
                 return
-            async with slots:
-                verdicts = await _send(notifier, channel, url, answer.message)
-            accepted = bool(verdicts) and all(v.accepted for v in verdicts)
-            answer.waiting.discard(url)
-            if accepted:
-                answer.accepted.append(url)
+            answers = queue.popleft()
+            if failed is None:
+                async with self._slots:
+                    verdicts = await _send(self.notifier, channel, url, answers.message)
             else:
-                answer.failures.extend(f"{v.url}: {v.status}" for v in verdicts if not v.accepted)
+                shown = self.notifier.shown_url(url)
+                verdicts = [
+                    UrlVerdict(url, shown, False, f"not tried: it failed before ({failed})")
+                ]
+            accepted = bool(verdicts) and all(v.accepted for v in verdicts)
+            answers.waiting.discard(url)
+            if accepted:
+                answers.accepted.append(url)
+            else:
+                refused = [v.status for v in verdicts if not v.accepted] or ["no answer"]
+                failed = failed or refused[0]
+                answers.failures.extend(f"{v.url}: {v.status}" for v in verdicts if not v.accepted)
                 if not verdicts:
-                    answer.failures.append("no service was notified")
-            if answer.waiting:
+                    answers.failures.append("no service was notified")
+            if answers.waiting:
                 if accepted:
-                    await took(answer.message.batch, url)
+                    await self.took(answers.message.batch, url)
                 continue
-            error = "; ".join(answer.failures) if answer.failures else None
-            await done(answer.message.batch, error, answer.accepted)
-
-    await asyncio.gather(*(lane(url) for url in urls))
+            error = "; ".join(answers.failures) if answers.failures else None
+            await self.done(answers.message.batch, error, answers.accepted)
 
 
 async def _send(notifier: Notifier, channel: str, url: str, message: Message) -> list[UrlVerdict]:
@@ -99,4 +140,4 @@ async def _send(notifier: Notifier, channel: str, url: str, message: Message) ->
     except Exception as exc:
         # One URL whose send crashes must not hold up the others.
         log.exception("alert delivery crashed", channel=channel)
-        return [UrlVerdict(url, url, False, f"{type(exc).__name__}: {exc}")]
+        return [UrlVerdict(url, notifier.shown_url(url), False, f"{type(exc).__name__}: {exc}")]

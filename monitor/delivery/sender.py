@@ -115,6 +115,10 @@ class Notifier:
             concurrency=settings.delivery_concurrency,
         )
 
+    def shown_url(self, name: str) -> str:
+        """A URL (by `url_id`) in Apprise's privacy form, as logs and errors show it."""
+        return self._shown.get(name, name)
+
     def render(self, channel: str, alerts: Sequence[Alert], tz: ZoneInfo) -> Rendered:
         """The message for one alert, or the digest of several, in the channel's format and
         within the length its services take."""
@@ -137,7 +141,7 @@ class Notifier:
     ) -> list[UrlVerdict]:
         """Send `message` to one URL of `channel` (by `url_id`) within `send_timeout`; on an
         interactive Telegram URL, with the buttons of the alert `alert_id` (None: a digest)."""
-        shown = self._shown.get(name, name)
+        shown = self.shown_url(name)
         bot = self._bots.get(name)
         if bot is not None:
             return await self._send_interactive(bot, channel, name, message, alert_id)
@@ -173,7 +177,7 @@ class Notifier:
     async def _send_interactive(
         self, bot: Bot, channel: str, name: str, message: Rendered, alert_id: int | None
     ) -> list[UrlVerdict]:
-        shown = self._shown.get(name, name)
+        shown = self.shown_url(name)
         fmt = self.channels[channel].format
         try:
             chats = await asyncio.wait_for(

@@ -83,6 +83,41 @@ def test_a_channel_that_never_answers_does_not_hold_back_another(
     assert [p["path"] for p in server.posts] == ["sink/desk"]
 
 
+def test_an_alert_queued_while_an_endpoint_hangs_goes_out_at_once(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    store = Store.open(tmp_path)
+    queue(store, 1, ["mail", "desk"], NOW)
+
+    async def scenario(port: int) -> tuple[bool, bool]:
+        notifier = Notifier(
+            {
+                "mail": channel("mail", silent_mail(port)),
+                "desk": channel("desk", f"json://127.0.0.1:{server.port}/sink/desk"),
+            }
+        )
+        task = asyncio.create_task(deliver_due(store, notifier, UTC_ZONE, lambda: NOW))
+        first = await within(BOUND, lambda: len(server.posts) == 1)
+        # A poll queues another story while the pass still waits for the mail server.
+        await asyncio.to_thread(queue, store, 1, ["desk"], NOW, 1)
+        second = await within(BOUND, lambda: len(server.posts) == 2)
+        second = second and not task.done()
+        await stopped(task)
+        return first, second
+
+    try:
+        with faults.silent_port() as port:
+            first, second = asyncio.run(scenario(port))
+    finally:
+        store.close()
+
+    assert first
+    assert second
+    assert [p["title"] for p in server.posts] == [
+        f"[russia-warns] Kremlin warns Kyiv, bulletin {n}" for n in range(2)
+    ]
+
+
 def test_a_url_that_never_answers_does_not_hold_back_the_others_of_its_channel(
     server: FeedServer, tmp_path: Path
 ) -> None:

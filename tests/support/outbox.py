@@ -28,8 +28,9 @@ def bulletin(n: int) -> dict[str, Any]:
     }
 
 
-def queue(store: Store, count: int, channels: Sequence[str], at: datetime) -> None:
-    """`count` stories, each queued to every channel of `channels`, in one poll at `at`."""
+def queue(store: Store, count: int, channels: Sequence[str], at: datetime, first: int = 0) -> None:
+    """`count` stories (numbered from `first`), each queued to every channel of `channels`, in
+    one poll at `at`."""
     store.apply(
         Decision(
             feed="wire",
@@ -42,7 +43,7 @@ def queue(store: Store, count: int, channels: Sequence[str], at: datetime) -> No
                     f"Kremlin warns Kyiv, bulletin {n}",
                     tuple(QueuedAlert(c, ["russia-warns"], bulletin(n)) for c in channels),
                 )
-                for n in range(count)
+                for n in range(first, first + count)
             ),
         )
     )
