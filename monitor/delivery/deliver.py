@@ -14,6 +14,7 @@ dead or throttled endpoint holds back nothing else. At most `delivery_concurrenc
 at once; each URL takes its channel's messages in order.
 """
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -150,12 +151,16 @@ async def deliver_due(
 
     lanes = Lanes(notifier, stopping=stopping, done=done, took=took)
     await off_loop(memory.flush, store, now(), name="delivery")
-    while not stopping():
-        await _dispatch_due(store, lanes, tz, now, memory, in_flight, report)
-        if not lanes.busy():
-            break
-        await lanes.wait(RESCAN.total_seconds())
-    await lanes.wait()
+    try:
+        while not stopping():
+            await _dispatch_due(store, lanes, tz, now, memory, in_flight, report)
+            if not lanes.busy():
+                break
+            await lanes.wait(RESCAN.total_seconds())
+        await lanes.wait()
+    except asyncio.CancelledError:  # a stop past its grace: no lane starts another send
+        lanes.cancel()
+        raise
     return report
 
 
@@ -203,7 +208,7 @@ async def _dispatch_page(  # noqa: PLR0917 (the pass's context, passed on)
     mutes = await off_loop(store.active_mutes, start, name="delivery")
     silenced = muted(rows, mutes, notifier.disabled, start)
     if silenced:
-        await off_loop(partial(store.record_muted, silenced, now=start), name="delivery")
+        await off_loop(store.record_muted, silenced, name="delivery")
         log.info("alerts muted", alerts=len(silenced))
         report.muted += len(silenced)
         rows = [row for row in rows if row.id not in silenced]

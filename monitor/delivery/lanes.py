@@ -98,6 +98,11 @@ class Lanes:
             return
         await asyncio.wait(lanes, timeout=timeout)
 
+    def cancel(self) -> None:
+        """Stop every lane now (the sends under way are left to their threads)."""
+        for lane in self._running.values():
+            lane.cancel()
+
     async def _lane(self, channel: str, url: str) -> None:
         queue = self._queues[url]
         failed: str | None = None  # why this URL failed earlier in this run of its lane

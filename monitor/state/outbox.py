@@ -89,7 +89,7 @@ class Outbox(Database):
                         .values(delivered=json.dumps([*took, url]))
                     )
 
-    def record_muted(self, reasons: Mapping[int, str], *, now: datetime) -> None:
+    def record_muted(self, reasons: Mapping[int, str]) -> None:
         """Pending alerts a mute kept back: status `muted`, with why in `last_error`; they are
         not sent when the mute ends."""
         with self.writer.begin() as conn:
@@ -97,7 +97,7 @@ class Outbox(Database):
                 conn.execute(
                     update(outbox)
                     .where(outbox.c.id == alert_id, outbox.c.status == "pending")
-                    .values(status="muted", last_error=reason, next_attempt_at=now)
+                    .values(status="muted", last_error=reason)
                 )
 
 
