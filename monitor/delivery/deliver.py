@@ -129,7 +129,9 @@ async def deliver_due(
     being sent are finished and the rest wait."""
     memory = Unrecorded() if unrecorded is None else unrecorded
     report = DeliveryReport()
-    in_flight: set[int] = set()  # rows handed to the lanes and not done yet
+    # Rows handed to the lanes in this pass, done or not: never handed again in it (a reading
+    # of the outbox begun before an attempt was recorded still sees the row pending).
+    handled: set[int] = set()
 
     async def done(batch: Batch, error: str | None, accepted: list[str]) -> None:
         moment = now()
@@ -139,7 +141,6 @@ async def deliver_due(
         ]
         for attempt in attempts:
             await off_loop(memory.record, store, attempt, moment, name="delivery")
-            in_flight.discard(attempt.alert_id)
         if error is None and batch.digest:
             log.info("digest sent", channel=batch.channel, alerts=len(batch.rows))
 
@@ -153,7 +154,7 @@ async def deliver_due(
     await off_loop(memory.flush, store, now(), name="delivery")
     try:
         while not stopping():
-            await _dispatch_due(store, lanes, tz, now, memory, in_flight, report)
+            await _dispatch_due(store, lanes, tz, now, memory, handled, report)
             if not lanes.busy():
                 break
             await lanes.wait(RESCAN.total_seconds())
@@ -170,14 +171,15 @@ async def _dispatch_due(  # noqa: PLR0917 (the pass's context, passed on)
     tz: ZoneInfo,
     now: Callable[[], datetime],
     memory: Unrecorded,
-    in_flight: set[int],
+    handled: set[int],
     report: DeliveryReport,
 ) -> None:
-    """Every due row not in flight nor unrecorded: muted, held, or handed to the lanes."""
+    """Every due row not handled yet in this pass nor unrecorded: muted, held, or handed to
+    the lanes."""
     start = now()
-    # Page by page, in id order: no row is met twice in a reading, and rows skipped (in
-    # flight, or their last attempt still unrecorded) cannot fill a page and hide the newer
-    # ones behind them.
+    # Page by page, in id order: no row is met twice in a reading, and rows skipped (handled,
+    # or their last attempt still unrecorded) cannot fill a page and hide the newer ones
+    # behind them.
     after = 0
     while True:
         page = await off_loop(
@@ -186,9 +188,9 @@ async def _dispatch_due(  # noqa: PLR0917 (the pass's context, passed on)
         if not page:
             return
         after = page[-1].id
-        rows = [row for row in page if row.id not in memory.attempts and row.id not in in_flight]
+        rows = [row for row in page if row.id not in memory.attempts and row.id not in handled]
         if rows:
-            await _dispatch_page(rows, store, lanes, tz, start, in_flight, report)
+            await _dispatch_page(rows, store, lanes, tz, start, handled, report)
         if len(page) < DUE_PAGE:
             return
 
@@ -199,7 +201,7 @@ async def _dispatch_page(  # noqa: PLR0917 (the pass's context, passed on)
     lanes: Lanes,
     tz: ZoneInfo,
     start: datetime,
-    in_flight: set[int],
+    handled: set[int],
     report: DeliveryReport,
 ) -> None:
     """Due rows: the muted ones recorded as such, the others planned, held or rendered and
@@ -218,7 +220,7 @@ async def _dispatch_page(  # noqa: PLR0917 (the pass's context, passed on)
         with contextlib.suppress(SQLAlchemyError, OSError):
             await off_loop(partial(store.hold, ids, until=release), name="delivery")
     for batch in plan.batches:
-        in_flight.update(row.id for row in batch.rows)  # until `done` records it
+        handled.update(row.id for row in batch.rows)
         if batch.channel not in notifier.channels:
             # Renamed or removed: its alerts wait for it (a reload may bring it back) until
             # `max_retry_age`, like any failed send.

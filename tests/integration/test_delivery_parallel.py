@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -213,3 +214,32 @@ def test_no_more_sends_at_once_than_delivery_concurrency(
     assert report.sent == 12
     assert len(posts) == 12
     assert busy[1] == 2
+
+
+def test_the_outbox_read_again_during_a_pass_sends_nothing_twice(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Read again at every moment while a slow channel keeps the pass open, as the fast
+    # channel's attempts are recorded: a reading that began before a recording sees its row
+    # still pending.
+    monkeypatch.setattr("monitor.delivery.deliver.RESCAN", timedelta(0))
+    slow_posts: list[dict[str, Any]] = []
+    server.handlers["slow/late"] = faults.slow_sink(2.0, slow_posts, [0, 0])
+    store = Store.open(tmp_path)
+    queue(store, 1, ["late"], NOW)
+    queue(store, 150, ["desk"], NOW, first=1)
+    notifier = Notifier(
+        {
+            "late": channel("late", f"json://127.0.0.1:{server.port}/slow/late"),
+            "desk": channel("desk", f"json://127.0.0.1:{server.port}/sink/desk"),
+        }
+    )
+
+    try:
+        report = asyncio.run(deliver_due(store, notifier, UTC_ZONE, lambda: NOW))
+    finally:
+        store.close()
+
+    titles = [p["title"] for p in server.posts]
+    assert len(titles) == len(set(titles)) == 150
+    assert (report.sent, len(slow_posts)) == (151, 1)
