@@ -1,23 +1,15 @@
 """Muting from the command line (`mute`, `unmute`, `mute --list`) and `enabled = false`: what a
 mute keeps back is recorded in `history` as muted, not sent, then or later."""
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor.feedback import Mute
 from monitor.state.store import Store
-from tests.support.cli import cli
+from tests.support.cli import cli, history
 from tests.support.config import RULES, SEED, desk, desk_config, feeds_toml, once, write_config
 from tests.support.feeds import Entry, rss
 from tests.support.loopback import FeedServer
-
-
-def history(config: Path, tmp_path: Path) -> list[dict[str, object]]:
-    ran = cli("history", "--json", "--config", str(config), cwd=tmp_path)
-    assert ran.returncode == 0, ran.stderr
-    alerts: list[dict[str, object]] = json.loads(ran.stdout)
-    return alerts
 
 
 def test_a_muted_rule_s_alert_is_recorded_as_muted_and_not_sent_when_the_mute_ends(
