@@ -3,6 +3,7 @@ listener applies a press (mute the rule, not relevant) from a configured chat, r
 others, and answers each."""
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,7 +12,11 @@ from sqlalchemy import select
 
 from monitor.config.load import load_config
 from monitor.delivery.telegram import callback_data
+from monitor.feedback import Mute
+from monitor.polling.poller import http_session
 from monitor.service.chat import ChatListener
+from monitor.service.daemon import Daemon
+from monitor.state.store import Store
 from monitor.state.tables import outbox
 from tests.support.config import SEED, feeds_toml, once, write_config
 from tests.support.feeds import rss
@@ -100,3 +105,52 @@ def test_buttons_are_pressed_applied_answered_and_refused_from_elsewhere(
         (TELEGRAM_CHAT, number),
     ]
     assert replies[1]["text"].startswith("Marked not relevant (")
+
+
+def test_run_listens_for_presses_without_a_reload(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    telegram = FakeTelegram(server, monkeypatch)
+    server.feeds["wire.xml"] = rss(SEED)
+    config = load_config(
+        write_config(
+            tmp_path / "config",
+            tmp_path / "state",
+            feeds_toml(server, "wire.xml"),
+            RULE,
+            channels(telegram),
+        )
+    )
+
+    async def scenario() -> list[Mute]:
+        store = Store.open(config.settings.state_dir)
+        try:
+            async with http_session(config) as session:
+                daemon = Daemon(config, store, session)
+                serving = asyncio.create_task(daemon.serve())
+                await until(lambda: any("reply_markup" in m for m in telegram.messages))
+                alert = next(m for m in telegram.messages if "reply_markup" in m)
+                telegram.press(alert, 1)  # mute 24 h
+                await until(lambda: bool(telegram.answers))
+                mutes = store.active_mutes(datetime.now(UTC))
+                daemon.request_stop("SIGTERM")
+                await asyncio.wait_for(serving, 10)
+                return mutes
+        finally:
+            store.close()
+
+    mutes = asyncio.run(scenario())
+
+    assert [(m.kind, m.name, m.source) for m in mutes] == [
+        ("rule", "france-troops-ukraine", "chat")
+    ]
+    assert telegram.answers[0]["text"].startswith("Muted rule 'france-troops-ukraine' for 24 h")
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10) -> None:
+    """Wait, without blocking the loop, until `condition()` holds; fail if it does not."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        assert loop.time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
