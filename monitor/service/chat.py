@@ -90,13 +90,16 @@ class ChatListener:
         """Round after round until the stop; a failed round is logged and tried again later."""
         while not self.stopping():
             try:
-                waited = await self.poll()
+                if await self.poll():
+                    continue
+                pause = IDLE
             except (TelegramError, SQLAlchemyError, OSError) as exc:
                 log.warning("chat actions: listening failed; trying again", error=str(exc))
-                waited = False
-                await asyncio.sleep(RETRY)
-            if not waited:
-                await asyncio.sleep(IDLE)
+                pause = RETRY
+            except Exception:  # a bug, or an update not as documented: the job must go on
+                log.exception("chat actions: listening crashed; trying again")
+                pause = RETRY
+            await asyncio.sleep(pause)
 
     async def poll(self) -> bool:
         """One round: one `getUpdates` per bot, and the presses it brings applied. False when

@@ -20,6 +20,7 @@ from monitor.state.store import Store
 from monitor.state.tables import outbox
 from tests.support.config import SEED, feeds_toml, once, write_config
 from tests.support.feeds import rss
+from tests.support.logs import json_log
 from tests.support.loopback import FeedServer
 from tests.support.services import TELEGRAM_CHAT, TELEGRAM_TOKEN, FakeTelegram
 from tests.support.state import opened
@@ -154,3 +155,43 @@ async def until(condition: Callable[[], bool], seconds: float = 10) -> None:
     while not condition():
         assert loop.time() < deadline, "timed out"
         await asyncio.sleep(0.02)
+
+
+def test_the_listener_outlives_an_outage_of_the_bot_api(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("monitor.service.chat.RETRY", 0.05)
+    telegram = FakeTelegram(server, monkeypatch)
+    telegram.outage = 2
+    server.feeds["wire.xml"] = rss(SEED)
+    config_dir = write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_toml(server, "wire.xml"),
+        RULE,
+        channels(telegram),
+    )
+    once(config_dir)
+    config = load_config(config_dir)
+    alert = next(m for m in telegram.messages if "reply_markup" in m)
+    telegram.press(alert, 2)  # not relevant
+
+    async def scenario(store: Store) -> None:
+        listener = ChatListener(lambda: config, store, lambda: datetime.now(UTC), lambda: False)
+        listening = asyncio.create_task(listener.listen())
+        await until(lambda: bool(telegram.answers))
+        listening.cancel()
+
+    with opened(tmp_path / "state") as store:
+        with json_log() as log:
+            asyncio.run(scenario(store))
+        rejected = store.rejections_since(datetime.now(UTC) - timedelta(minutes=1))
+
+    assert telegram.outage == 0
+    assert [a["text"] for a in telegram.answers] == ["Marked not relevant"]
+    assert len(rejected) == 1
+    failures = log.logged("chat actions: listening failed; trying again")
+    assert [f["error"] for f in failures] == ["getUpdates: HTTP 502: Bad Gateway"] * 2
+    # (The fake Bot API's own access log, in this process too, names its URLs.)
+    ours = [line for line in log.stream.getvalue().splitlines() if "aiohttp.access" not in line]
+    assert TELEGRAM_TOKEN not in "\n".join(ours)

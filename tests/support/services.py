@@ -24,7 +24,8 @@ SLACK_TOKENS = "T1ABCDEFG/B1ABCDEFG/abcdefghijklmnopqrstuvwx"
 class FakeTelegram:
     """The Bot API: `sendMessage` records each message (with its `reply_markup`, if any);
     `failing` makes it answer 500. `getUpdates` hands out the updates `press` queues, from the
-    offset asked (holding an empty answer a moment, as the long poll does);
+    offset asked (holding an empty answer a moment, as the long poll does), after answering
+    502 to the first `outage` calls;
     `answerCallbackQuery` records each answer."""
 
     def __init__(self, server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,6 +33,7 @@ class FakeTelegram:
         self.answers: list[dict[str, Any]] = []
         self.updates: list[dict[str, Any]] = []
         self.failing = False
+        self.outage = 0
         base = f"bot{TELEGRAM_TOKEN}"
         server.handlers[f"{base}/sendMessage"] = self._send_message
         server.handlers[f"{base}/getUpdates"] = self._get_updates
@@ -67,6 +69,9 @@ class FakeTelegram:
         return web.json_response({"ok": True, "result": {"message_id": len(self.messages)}})
 
     async def _get_updates(self, request: web.Request) -> web.Response:
+        if self.outage:
+            self.outage -= 1
+            return web.json_response({"ok": False, "description": "Bad Gateway"}, status=502)
         offset = (await request.json()).get("offset", 0)
         waiting = [u for u in self.updates if u["update_id"] >= offset]
         if not waiting:
