@@ -36,7 +36,7 @@ def check(ctx: typer.Context) -> None:
     rules = Table("rule", "query", "channels", "feeds", title="Rules")
     for rule in config.rules.values():
         rules.add_row(
-            shown(rule.name),
+            shown(rule.name + ("" if rule.enabled else " (disabled)")),
             shown(rule.query),
             shown(", ".join(rule.channels)),
             shown(", ".join(rule.feeds) or "all"),
@@ -49,8 +49,10 @@ def check(ctx: typer.Context) -> None:
         ]
         if pacing.quiet_hours is not None:
             shown_pacing.append(f"quiet {pacing.quiet_hours}")
+        if channel.interactive:
+            shown_pacing.append("interactive")
         channels.add_row(
-            shown(channel.name),
+            shown(channel.name + ("" if channel.enabled else " (disabled)")),
             channel.format,
             ", ".join(shown_pacing),
             shown("\n".join(channel.shown_urls)),

@@ -93,8 +93,9 @@ def load_config(directory: Path, *, channel_urls: bool = True) -> Config:
     rules = _rules(merged.arrays["rules"], feeds, channels, vocabulary, errors)
     if errors or settings is None:
         raise ConfigError(errors)
-    matcher = Matcher({name: rule.node for name, rule in rules.items()}, vocabulary)
-    failures = _check_examples(rules, matcher)
+    enabled = {name: rule for name, rule in rules.items() if rule.enabled}
+    matcher = Matcher({name: rule.node for name, rule in enabled.items()}, vocabulary)
+    failures = _check_examples(enabled, matcher)
     if failures:
         raise ConfigError(failures)
     return Config(
@@ -258,8 +259,18 @@ def _channels(
         template = spec.template.value if spec.template else None
         problems = template_problems(template, spec.format, spec.timezone or timezone)
         errors.extend(f"{where}: template {problem}" for problem in problems)
+        if spec.interactive and not any(u.startswith("tgram://") for u in spec.urls):
+            errors.append(f"{where}: interactive needs a Telegram URL (tgram://…)")
         channels[name] = Channel(
-            name, urls, shown, spec.format, spec.pacing, template, spec.timezone
+            name,
+            urls,
+            shown,
+            spec.format,
+            spec.pacing,
+            template,
+            spec.timezone,
+            spec.enabled,
+            spec.interactive,
         )
     return channels
 
@@ -326,7 +337,7 @@ def _rules(
         if not problems:
             examples = tuple(spec.examples())
             rule = Rule(name, spec.query, node, spec.channels, spec.feeds, entry.file, examples)
-            rules[name] = replace(rule, story=spec.story_rule)
+            rules[name] = replace(rule, story=spec.story_rule, enabled=spec.enabled)
     return rules
 
 

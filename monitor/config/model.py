@@ -79,6 +79,10 @@ class ChannelSpec(_Strict):
     # Times in this channel's messages; None: the [monitor] timezone.
     timezone: TimeZoneName | None = None
     template: TemplateSpec | None = None
+    # false: nothing is sent through it; its alerts are recorded in `history` as muted.
+    enabled: bool = True
+    # Telegram: each alert carries buttons to mute its rule or mark it not relevant.
+    interactive: bool = False
 
     @field_validator("digest")
     @classmethod
@@ -170,6 +174,8 @@ class RuleSpec(_Strict):
     spread: SpreadSpec | None = None
     spike: SpikeSpec | None = None
     follow_up_cooldown: Duration = DEFAULT_COOLDOWN
+    # false: the rule is checked and listed, but not matched (as if commented out).
+    enabled: bool = True
 
     @property
     def story_rule(self) -> StoryRule:
@@ -202,6 +208,8 @@ class Channel:
     pacing: Pacing = field(default_factory=Pacing)
     template: Template | None = None  # None: the default
     timezone: str | None = None  # None: the [monitor] timezone
+    enabled: bool = True
+    interactive: bool = False
 
 
 @dataclass(frozen=True)
@@ -216,6 +224,7 @@ class Rule:
     file: str
     examples: tuple[tuple[bool, int, ExampleSpec], ...] = ()
     story: StoryRule = field(default_factory=StoryRule)
+    enabled: bool = True
 
     def applies_to(self, feed: FeedSpec) -> bool:
         """Whether this rule matches items of `feed` (no `feeds` list: every feed)."""

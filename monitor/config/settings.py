@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     max_entries_per_poll: int = Field(default=2000, ge=1, le=1_000_000)
     timezone: str = "UTC"
     history_retention: Duration = timedelta(days=30)  # items kept for `test-rule --history`
+    # Sends in flight at once, over every channel and URL (each URL still gets one at a time).
+    delivery_concurrency: int = Field(default=8, ge=1, le=100)
     max_retry_age: PositiveDuration = timedelta(hours=24)  # failed deliveries are retried this long
     # Entries feeds no longer list, stories and finished alerts are forgotten after this long.
     state_retention: Duration = timedelta(days=90)

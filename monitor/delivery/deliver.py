@@ -1,4 +1,5 @@
-"""Delivery's pass over the outbox: an alert leaves it only when its channel accepted it;
+"""Delivery's pass over the outbox: an alert leaves it only when its channel accepted it, or
+when a mute kept it back (`pacing.muted`: recorded as muted, never sent late);
 failures are retried with exponential backoff until they are `max_retry_age` old (24 h unless
 configured), then marked failed and logged as errors. An alert for a channel the config no
 longer has (renamed, removed) waits for it the same way, with a warning each time.
@@ -7,8 +8,13 @@ An attempt that was made but could not be recorded (the disk full, the state loc
 is remembered in `Unrecorded`, never sent again on the strength of the stale row: the recording
 is retried with its own backoff, and the row stays out of the sends meanwhile. The state's
 reads and writes run off the event loop.
+
+Channels are sent to at once, and each URL of a channel in a lane of its own (`lanes`): one
+dead or throttled endpoint holds back nothing else. At most `delivery_concurrency` sends run
+at once; each URL takes its channel's messages in order.
 """
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +27,8 @@ import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.delivery.alerts import Alert
-from monitor.delivery.pacing import Batch, newest_first, plan_delivery
+from monitor.delivery.lanes import Lanes, Message
+from monitor.delivery.pacing import Batch, muted, newest_first, plan_delivery
 from monitor.delivery.sender import Notifier
 from monitor.model import OutboxRow
 from monitor.offload import off_loop
@@ -32,6 +39,7 @@ log = structlog.get_logger(__name__)
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_MAX_DELAY = timedelta(hours=1)
 DUE_PAGE = 500  # due alerts read at a time; a pass goes on until none is left
+RESCAN = timedelta(seconds=1)  # the outbox read again while a lane is busy
 RECORD_RETRY_FIRST = timedelta(seconds=5)
 RECORD_RETRY_MAX_DELAY = timedelta(minutes=5)
 
@@ -97,6 +105,7 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    muted: int = 0  # recorded as muted, not sent
     latencies: list[float] = field(default_factory=list)  # queued → sent, seconds, per alert
 
 
@@ -109,65 +118,22 @@ async def deliver_due(
     *,
     unrecorded: Unrecorded | None = None,
 ) -> DeliveryReport:
-    """Send every alert whose time has come (all of them, a page at a time), as single messages
-    or digests (see `pacing`); hold the others until their release; record each attempt (what
-    cannot be recorded is kept in `unrecorded`, and its row not sent again). Never raises for a
-    failed send. When `stopping()` turns true, the message being sent is finished and the rest
-    wait."""
+    """Send every alert whose time has come, as single messages or digests (see `pacing`);
+    hold the others until their release; record the muted ones as such, and each attempt
+    (what cannot be recorded is kept in `unrecorded`, and its row not sent again). Never
+    raises for a failed send.
+
+    Each URL sends in its own lane (`lanes`); while any is busy (a slow endpoint), the outbox
+    is read again every `RESCAN`, so that alerts queued meanwhile go out at once on the other
+    lanes. The pass ends when every lane is done. When `stopping()` turns true, the messages
+    being sent are finished and the rest wait."""
     memory = Unrecorded() if unrecorded is None else unrecorded
     report = DeliveryReport()
-    start = now()
-    await off_loop(memory.flush, store, start, name="delivery")
-    # Page by page, in id order: no row is met twice in a pass, and rows whose last attempt is
-    # still unrecorded (skipped) cannot fill a page and hide the newer ones behind them.
-    after = 0
-    while True:
-        page = await off_loop(
-            partial(store.due_alerts, start, limit=DUE_PAGE, after=after), name="delivery"
-        )
-        if not page:
-            break
-        after = page[-1].id
-        rows = [row for row in page if row.id not in memory.attempts]
-        delivered = not rows or await _deliver_page(
-            rows,
-            store=store,
-            notifier=notifier,
-            tz=tz,
-            now=now,
-            stopping=stopping,
-            memory=memory,
-            report=report,
-        )
-        if not delivered:
-            break
-        if len(page) < DUE_PAGE:
-            break
-    return report
+    # Rows handed to the lanes in this pass, done or not: never handed again in it (a reading
+    # of the outbox begun before an attempt was recorded still sees the row pending).
+    handled: set[int] = set()
 
-
-async def _deliver_page(
-    rows: list[OutboxRow],
-    *,
-    store: Store,
-    notifier: Notifier,
-    tz: ZoneInfo,
-    now: Callable[[], datetime],
-    stopping: Callable[[], bool],
-    memory: Unrecorded,
-    report: DeliveryReport,
-) -> bool:
-    """One page of due rows planned, held or sent, and recorded; False once `stopping()`."""
-    start = now()
-    plan = plan_delivery(rows, notifier.pacing, start, tz)
-    for release, ids in plan.held.items():
-        # A hold not written only costs planning it again next pass: it must not stop the sends.
-        with contextlib.suppress(SQLAlchemyError, OSError):
-            await off_loop(partial(store.hold, ids, until=release), name="delivery")
-    for batch in plan.batches:
-        if stopping():
-            return False
-        error, accepted = await _attempt(notifier, batch, tz)
+    async def done(batch: Batch, error: str | None, accepted: list[str]) -> None:
         moment = now()
         attempts = [
             _outcome(notifier, r, error=error, accepted=accepted, moment=moment, report=report)
@@ -177,7 +143,102 @@ async def _deliver_page(
             await off_loop(memory.record, store, attempt, moment, name="delivery")
         if error is None and batch.digest:
             log.info("digest sent", channel=batch.channel, alerts=len(batch.rows))
-    return True
+
+    async def took(batch: Batch, url: str) -> None:
+        # Only narrows a crash's window: the attempt's record says it all again.
+        with contextlib.suppress(SQLAlchemyError, OSError):
+            ids = [r.id for r in batch.rows]
+            await off_loop(store.add_delivered, ids, url, name="delivery")
+
+    lanes = Lanes(notifier, stopping=stopping, done=done, took=took)
+    await off_loop(memory.flush, store, now(), name="delivery")
+    try:
+        while not stopping():
+            await _dispatch_due(store, lanes, tz, now, memory, handled, report)
+            if not lanes.busy():
+                break
+            await lanes.wait(RESCAN.total_seconds())
+        await lanes.wait()
+    except asyncio.CancelledError:  # a stop past its grace: no lane starts another send
+        lanes.cancel()
+        raise
+    return report
+
+
+async def _dispatch_due(  # noqa: PLR0917 (the pass's context, passed on)
+    store: Store,
+    lanes: Lanes,
+    tz: ZoneInfo,
+    now: Callable[[], datetime],
+    memory: Unrecorded,
+    handled: set[int],
+    report: DeliveryReport,
+) -> None:
+    """Every due row not handled yet in this pass nor unrecorded: muted, held, or handed to
+    the lanes."""
+    start = now()
+    # Page by page, in id order: no row is met twice in a reading, and rows skipped (handled,
+    # or their last attempt still unrecorded) cannot fill a page and hide the newer ones
+    # behind them.
+    after = 0
+    while True:
+        page = await off_loop(
+            partial(store.due_alerts, start, limit=DUE_PAGE, after=after), name="delivery"
+        )
+        if not page:
+            return
+        after = page[-1].id
+        rows = [row for row in page if row.id not in memory.attempts and row.id not in handled]
+        if rows:
+            await _dispatch_page(rows, store, lanes, tz, start, handled, report)
+        if len(page) < DUE_PAGE:
+            return
+
+
+async def _dispatch_page(  # noqa: PLR0917 (the pass's context, passed on)
+    rows: list[OutboxRow],
+    store: Store,
+    lanes: Lanes,
+    tz: ZoneInfo,
+    start: datetime,
+    handled: set[int],
+    report: DeliveryReport,
+) -> None:
+    """Due rows: the muted ones recorded as such, the others planned, held or rendered and
+    handed to their channel's lanes."""
+    notifier = lanes.notifier
+    mutes = await off_loop(store.active_mutes, start, name="delivery")
+    silenced = muted(rows, mutes, notifier.disabled, start)
+    if silenced:
+        await off_loop(store.record_muted, silenced, name="delivery")
+        log.info("alerts muted", alerts=len(silenced))
+        report.muted += len(silenced)
+        rows = [row for row in rows if row.id not in silenced]
+    plan = plan_delivery(rows, notifier.pacing, start, tz)
+    for release, ids in plan.held.items():
+        # A hold not written only costs planning it again next pass: it must not stop the sends.
+        with contextlib.suppress(SQLAlchemyError, OSError):
+            await off_loop(partial(store.hold, ids, until=release), name="delivery")
+    for batch in plan.batches:
+        handled.update(row.id for row in batch.rows)
+        if batch.channel not in notifier.channels:
+            # Renamed or removed: its alerts wait for it (a reload may bring it back) until
+            # `max_retry_age`, like any failed send.
+            error = f"channel '{batch.channel}' is not configured; its alerts wait for it"
+            await lanes.done(batch, error, [])
+            continue
+        url_ids = notifier.url_ids[batch.channel]
+        before = [_accepted_before(r, url_ids) for r in batch.rows]
+        waiting = [u for u in url_ids if any(u not in taken for taken in before)]
+        try:
+            alerts = [Alert.from_payload(r.payload) for r in newest_first(batch.rows)]
+            rendered = notifier.render(batch.channel, alerts, tz)
+        except Exception as exc:
+            # One alert that cannot be rendered must not hold up the others.
+            log.exception("alert delivery crashed", channel=batch.channel)
+            await lanes.done(batch, f"{type(exc).__name__}: {exc}", [])
+            continue
+        await lanes.push(batch.channel, Message(batch, rendered, waiting))
 
 
 def _outcome(
@@ -221,29 +282,3 @@ def _accepted_before(row: OutboxRow, url_ids: Sequence[str]) -> set[str]:
         for d in row.delivered
         if not isinstance(d, int) or d < len(url_ids)
     }
-
-
-async def _attempt(notifier: Notifier, batch: Batch, tz: ZoneInfo) -> tuple[str | None, list[str]]:
-    """Send `batch` to the URLs of its channel that have not accepted all of it yet: (what
-    failed, or None; the URLs, by `url_id`, that accepted it now)."""
-    if batch.channel not in notifier.channels:
-        # Renamed or removed: its alerts wait for it (a reload may bring it back) until
-        # `max_retry_age`, like any failed send.
-        return f"channel '{batch.channel}' is not configured; its alerts wait for it", []
-    url_ids = notifier.url_ids[batch.channel]
-    before = [_accepted_before(r, url_ids) for r in batch.rows]
-    waiting = [u for u in url_ids if any(u not in took for took in before)]
-    try:
-        alerts = [Alert.from_payload(r.payload) for r in newest_first(batch.rows)]
-        verdicts = await notifier.send_each(
-            batch.channel, notifier.render(batch.channel, alerts, tz), only=waiting
-        )
-    except Exception as exc:
-        # One alert that cannot be rendered or sent must not hold up the others.
-        log.exception("alert delivery crashed", channel=batch.channel)
-        return f"{type(exc).__name__}: {exc}", []
-    accepted = [v.url_id for v in verdicts if v.accepted]
-    if set(accepted) >= set(waiting):
-        return None, accepted
-    failures = [f"{v.url}: {v.status}" for v in verdicts if not v.accepted]
-    return "; ".join(failures) or "no service was notified", accepted

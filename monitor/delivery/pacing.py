@@ -11,14 +11,18 @@
 - A rule's priority (`monitor/stories/signals`), carried in the alert: "high" goes out at once,
   alone, through digests and quiet hours; "low" is digest only: a channel that sends at once
   gathers low alerts into a digest every `LOW_DIGEST`.
+- Mutes (`mute`, the chat's buttons, `enabled = false` on a channel): an alert whose channel is
+  muted, or every rule of which is, does not go out; it is recorded as muted (`muted`), and not
+  sent late when the mute ends.
 """
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from monitor.feedback import Mute
 from monitor.model import OutboxRow
 
 LOW_DIGEST = timedelta(hours=1)
@@ -158,3 +162,25 @@ def _priority(row: OutboxRow) -> str:
 def newest_first(rows: Sequence[OutboxRow]) -> list[OutboxRow]:
     """Rows ordered for a digest: newest first."""
     return sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
+
+
+def muted(
+    rows: Iterable[OutboxRow], mutes: Iterable[Mute], disabled: Collection[str], now: datetime
+) -> dict[int, str]:
+    """The rows that must not go out, by id, each with why: its channel is disabled (`disabled`)
+    or muted, or every rule it names is muted. An alert one of whose rules is still heard goes
+    out: that rule alone would have sent it."""
+    active = {(m.kind, m.name): m for m in mutes if m.active(now)}
+    reasons = {}
+    for row in rows:
+        if row.channel in disabled:
+            reasons[row.id] = f"channel '{row.channel}' is disabled"
+            continue
+        found = active.get(("channel", row.channel))
+        if found is None and row.rules and all(("rule", r) in active for r in row.rules):
+            found = active[("rule", row.rules[0])]
+        if found is not None:
+            until = f" until {found.until:%Y-%m-%d %H:%M} UTC" if found.until else ""
+            why = f" ({found.reason})" if found.reason else ""
+            reasons[row.id] = f"{found.kind} '{found.name}' muted{until}{why}"
+    return reasons

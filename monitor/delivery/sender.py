@@ -7,6 +7,9 @@ past the deadline, never a pool slot that every other channel's sends queue behi
 before: a healthy channel delivered 0 of 10 while slow endpoints held the pool). A URL whose
 abandoned send still hangs is not sent to again until that thread ends: a slow endpoint costs
 one thread, however long it drips.
+
+An interactive channel's Telegram URLs are sent through the Bot API directly, with buttons
+(`delivery/telegram`): Apprise's plugin cannot add them.
 """
 
 import asyncio
@@ -23,16 +26,18 @@ import structlog
 from pydantic import SecretStr
 
 import monitor.delivery.console_plugin  # noqa: F401  (registers console://)
-from monitor.config.model import Channel
+from monitor.config.model import Channel, Config
 from monitor.delivery.alerts import Alert
 from monitor.delivery.render import Rendered, render, render_digest
 from monitor.delivery.targets import Target, payload, target_of
+from monitor.delivery.telegram import Bot, send_interactive
 from monitor.delivery.templates import AlertTemplateError
 from monitor.offload import off_loop
 
 log = structlog.get_logger(__name__)
 
 SEND_TIMEOUT = 30.0  # seconds: the hard deadline of one message to one URL
+CONCURRENCY = 8  # sends at once, over all channels (`delivery_concurrency`)
 TITLE_ROOM = 300  # characters of a service's body limit left for the title and its markup
 
 
@@ -68,10 +73,14 @@ class Notifier:
         *,
         send_timeout: float = SEND_TIMEOUT,
         hanging: dict[str, "asyncio.Future[Any]"] | None = None,
+        concurrency: int = CONCURRENCY,
     ) -> None:
         self.channels = channels
         self.max_retry_age = max_retry_age
         self.send_timeout = send_timeout
+        self.concurrency = concurrency
+        self.disabled = frozenset(name for name, channel in channels.items() if not channel.enabled)
+        self._bots: dict[str, Bot] = {}  # url_id → the bot of an interactive channel's tgram://
         # Sends abandoned at their deadline whose thread still runs, by `url_id`. The daemon
         # hands the same dict to the notifier of each reload: the threads outlive the config.
         self.hanging: dict[str, asyncio.Future[Any]] = {} if hanging is None else hanging
@@ -89,6 +98,9 @@ class Notifier:
             self.url_ids[name] = tuple(url_id(url) for url in channel.urls)
             for url, url_name in zip(channel.urls, self.url_ids[name], strict=True):
                 apobj.add(url.get_secret_value(), tag=_url_tag(url_name))
+                bot = Bot.from_url(url.get_secret_value()) if channel.interactive else None
+                if bot is not None:
+                    self._bots[url_name] = bot
             self._apprise[name] = apobj
             for plugin in apobj:
                 for tag in plugin.tags:
@@ -99,6 +111,23 @@ class Notifier:
             # (Telegram, for one, counts the title in its body).
             limits = [plugin.body_maxlen for plugin in apobj if plugin.body_maxlen > 0]
             self._limits[name] = min(limits) - TITLE_ROOM if limits else None
+
+    @classmethod
+    def configured(
+        cls, config: Config, hanging: dict[str, "asyncio.Future[Any]"] | None = None
+    ) -> "Notifier":
+        """The notifier of `config`'s channels and delivery settings."""
+        settings = config.settings
+        return cls(
+            config.channels,
+            settings.max_retry_age,
+            hanging=hanging,
+            concurrency=settings.delivery_concurrency,
+        )
+
+    def shown_url(self, name: str) -> str:
+        """A URL (by `url_id`) in Apprise's privacy form, as logs and errors show it."""
+        return self._shown.get(name, name)
 
     def render(self, channel: str, alerts: Sequence[Alert], tz: ZoneInfo) -> Rendered:
         """The message for one alert, or the digest of several, in the channel's format, its
@@ -125,11 +154,18 @@ class Notifier:
         """Send `message` through `channel` (only to the URLs named in `only`, if given), to
         each URL at once, each within `send_timeout`."""
         names = self.url_ids[channel] if only is None else sorted(only)
-        verdicts = await asyncio.gather(*(self._send(channel, n, message) for n in names))
+        verdicts = await asyncio.gather(*(self.send_to(channel, n, message) for n in names))
         return [verdict for sent in verdicts for verdict in sent]
 
-    async def _send(self, channel: str, name: str, message: Rendered) -> list[UrlVerdict]:
-        shown = self._shown.get(name, name)
+    async def send_to(
+        self, channel: str, name: str, message: Rendered, alert_id: int | None = None
+    ) -> list[UrlVerdict]:
+        """Send `message` to one URL of `channel` (by `url_id`) within `send_timeout`; on an
+        interactive Telegram URL, with the buttons of the alert `alert_id` (None: a digest)."""
+        shown = self.shown_url(name)
+        bot = self._bots.get(name)
+        if bot is not None:
+            return await self._send_interactive(bot, channel, name, message, alert_id)
         hung = self.hanging.get(name)
         if hung is not None and not hung.done():
             return [UrlVerdict(name, shown, False, "HUNG: an earlier send to it still hangs")]
@@ -161,6 +197,21 @@ class Notifier:
             for r in result.results
             if r.tag and r.tag[0] == tag
         ]
+
+    async def _send_interactive(
+        self, bot: Bot, channel: str, name: str, message: Rendered, alert_id: int | None
+    ) -> list[UrlVerdict]:
+        shown = self.shown_url(name)
+        handed = payload(self._targets[channel, name], message, self.channels[channel].format)
+        try:
+            chats = await asyncio.wait_for(
+                send_interactive(bot, handed, alert_id, self.send_timeout),
+                self.send_timeout,
+            )
+        except TimeoutError:
+            return [UrlVerdict(name, shown, False, f"TIMEOUT after {self.send_timeout:g}s")]
+        refused = [f"chat {chat}: {status}" for chat, accepted, status in chats if not accepted]
+        return [UrlVerdict(name, shown, not refused, "; ".join(refused) or "SUCCESS")]
 
 
 def _quietly(future: "asyncio.Future[Any]") -> None:

@@ -2,10 +2,10 @@
 
 One asyncio event loop holds the fetchers, the delivery loop and an APScheduler 3
 `AsyncIOScheduler`. Scheduling is data: every feed's `next_poll_at` lives in the state (set by
-`decide`: interval with jitter, servers' hints, backoff), and one short `tick` job starts a poll
-for each feed that is due and not already being polled, so a slow feed never piles up and a
-reload needs no job surgery. The other jobs drain the outbox (woken at once when a poll queues
-alerts), prune old item texts, log a status summary, and ping systemd's watchdog.
+`decide`: interval with jitter, servers' hints, backoff), and a `tick` job polls each feed due
+and not being polled, so a slow feed never piles up and a reload needs no job surgery. Other
+jobs drain the outbox (woken at once when a poll queues alerts), prune, log a status summary,
+ping systemd's watchdog, and apply interactive Telegram alerts' buttons (`service/chat`).
 
 The loop only waits: parsing, matching, deciding, the state's reads and writes and every send
 run in threads of their own (`monitor.offload`), so the tick, the watchdog's ping and `/healthz`
@@ -13,11 +13,10 @@ keep their time whatever a feed, an endpoint or another process holding the stat
 does. A job that meets a state it cannot use (damaged, unwritable) logs it once, not a
 traceback every turn (`JobGuard`), and `/healthz` answers 503 until it is usable again.
 
-Signals: SIGTERM/SIGINT stop gracefully (no new work; polls in flight and the alert being sent
-get `STOP_GRACE` to finish, the rest stay in the outbox), and the process exits a second or two
-after that however slow a send or a database wait is: its thread is left behind. SIGHUP reloads
-the config; one that fails validation is refused with all its errors logged while the old one
-keeps running; a SIGHUP before the loop listens or once it stops is ignored.
+Signals: SIGTERM/SIGINT stop gracefully (no new work; polls and sends in flight get `STOP_GRACE`
+to finish, the rest stay in the outbox), then the process exits however slow a send or database
+wait is (its thread is left behind). SIGHUP reloads the config; an invalid one is refused with
+its errors logged while the old one runs on; a SIGHUP before the loop listens or after is ignored.
 """
 
 import asyncio
@@ -42,6 +41,7 @@ from monitor.delivery.sender import Notifier
 from monitor.model import Clock, utc_now
 from monitor.offload import off_loop
 from monitor.polling.poller import Poller, http_session
+from monitor.service.chat import ChatListener
 from monitor.service.guard import JobGuard
 from monitor.service.health import HealthServer
 from monitor.service.metrics import Metrics
@@ -84,14 +84,13 @@ class Daemon:
         # Built once, like the HTTP session: `concurrency` is a restart-only setting.
         self._limit = asyncio.Semaphore(self.config.settings.concurrency)
         self.guard = JobGuard(self.store.health, self.systemd, self._stop.is_set).guard
+        self.chat = ChatListener(lambda: self.config, self.store, self.now, self._stop.is_set)
         self._apply(self.config)
 
     def _apply(self, config: Config) -> None:
         self.config = config
         self.poller = Poller(config, self.store, config.matcher, self.session, self.now)
-        self.notifier = Notifier(
-            config.channels, config.settings.max_retry_age, hanging=self._hanging
-        )
+        self.notifier = Notifier.configured(config, hanging=self._hanging)
         self.timezone = ZoneInfo(config.settings.timezone)
 
     # The jobs.
@@ -270,6 +269,7 @@ class Daemon:
                 max_instances=1,
                 misfire_grace_time=None,
             )
+        self.scheduler.add_job(self.guard(self.chat.listen), id="chat", next_run_time=now)
         self.scheduler.start()
 
     async def serve(self) -> None:

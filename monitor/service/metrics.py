@@ -12,6 +12,10 @@ _LATENCY_BUCKETS = (1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600)
 _POLL_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60)
 
 
+# What a pass over the outbox did with an alert (`DeliveryReport`'s counts).
+OUTCOMES = ("sent", "retrying", "failed", "muted")
+
+
 @dataclass
 class Metrics:
     """The daemon's counters, in their own registry (no process-global state)."""
@@ -54,7 +58,7 @@ class Metrics:
         )
         for result in ("ok", "not_modified", "error"):
             self.polls.labels(result)
-        for status in ("sent", "retrying", "failed"):
+        for status in OUTCOMES:
             self.alerts.labels(status)
 
     def polled(self, decision: Decision, seconds: float) -> None:
@@ -70,7 +74,7 @@ class Metrics:
 
     def delivered(self, report: DeliveryReport) -> None:
         """Count one pass over the outbox."""
-        for status in ("sent", "retrying", "failed"):
+        for status in OUTCOMES:
             self.alerts.labels(status).inc(getattr(report, status))
         for seconds in report.latencies:
             self.delivery_latency.observe(seconds)

@@ -86,7 +86,7 @@ async def run_once(
                 return decision
 
             decisions = await asyncio.gather(*(poll(f) for f in active))
-        notifier = Notifier(config.channels, config.settings.max_retry_age)
+        notifier = Notifier.configured(config)
         delivery = await deliver_due(store, notifier, ZoneInfo(config.settings.timezone), now)
         forget_old(store, config.settings, now())
     finally:

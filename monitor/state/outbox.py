@@ -1,12 +1,13 @@
-"""The outbox's transactions: the alerts due, holding them (digests, quiet hours), and recording
-each delivery attempt."""
+"""The outbox's transactions: the alerts due, holding them (digests, quiet hours), recording
+each delivery attempt (and each URL that took an alert, as soon as it did), and recording the
+alerts that a mute kept back."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import RowMapping, select, update
 
 from monitor.model import OutboxRow
 from monitor.state.engine import Database
@@ -30,19 +31,13 @@ class Outbox(Database):
         )
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-        return [
-            OutboxRow(
-                id=r["id"],
-                story_key=r["story_key"],
-                channel=r["channel"],
-                rules=json.loads(r["rules"]),
-                payload=json.loads(r["payload"]),
-                attempts=r["attempts"],
-                created_at=r["created_at"],
-                delivered=json.loads(r["delivered"] or "[]"),
-            )
-            for r in rows
-        ]
+        return [_row(r) for r in rows]
+
+    def alert(self, alert_id: int) -> OutboxRow | None:
+        """One alert by its id, whatever its status; None if there is none (or no longer)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(select(outbox).where(outbox.c.id == alert_id)).mappings().first()
+        return None if found is None else _row(found)
 
     def hold(self, alert_ids: Sequence[int], *, until: datetime) -> None:
         """Hold pending alerts until `until` (a digest period's end, or the end of quiet hours)."""
@@ -76,3 +71,44 @@ class Outbox(Database):
                 .where(outbox.c.id == alert_id)
                 .values(attempts=outbox.c.attempts + 1, **values)
             )
+
+    def add_delivered(self, alert_ids: Sequence[int], url: str) -> None:
+        """Record at once that the URL `url` (its `url_id`) took these alerts, before the
+        attempt is recorded (which waits for the channel's other URLs): a crash meanwhile
+        must not send them to it again."""
+        with self.writer.begin() as conn:
+            found = conn.execute(
+                select(outbox.c.id, outbox.c.delivered).where(outbox.c.id.in_(alert_ids))
+            ).all()
+            for alert_id, delivered in found:
+                took = json.loads(delivered or "[]")
+                if url not in took:
+                    conn.execute(
+                        update(outbox)
+                        .where(outbox.c.id == alert_id)
+                        .values(delivered=json.dumps([*took, url]))
+                    )
+
+    def record_muted(self, reasons: Mapping[int, str]) -> None:
+        """Pending alerts a mute kept back: status `muted`, with why in `last_error`; they are
+        not sent when the mute ends."""
+        with self.writer.begin() as conn:
+            for alert_id, reason in reasons.items():
+                conn.execute(
+                    update(outbox)
+                    .where(outbox.c.id == alert_id, outbox.c.status == "pending")
+                    .values(status="muted", last_error=reason)
+                )
+
+
+def _row(r: RowMapping) -> OutboxRow:
+    return OutboxRow(
+        id=r["id"],
+        story_key=r["story_key"],
+        channel=r["channel"],
+        rules=json.loads(r["rules"]),
+        payload=json.loads(r["payload"]),
+        attempts=r["attempts"],
+        created_at=r["created_at"],
+        delivered=json.loads(r["delivered"] or "[]"),
+    )

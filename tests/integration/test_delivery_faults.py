@@ -5,27 +5,24 @@ not the other channels' sends; alerts for a renamed channel wait for it."""
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from pydantic import SecretStr
-from sqlalchemy import select
 
-from monitor.config.model import Channel
 from monitor.delivery.deliver import DeliveryReport, Unrecorded, deliver_due
 from monitor.delivery.sender import Notifier
-from monitor.model import Decision, FeedUpdate, NewStory, QueuedAlert
 from monitor.service.health import HealthServer
 from monitor.service.metrics import Metrics
 from monitor.state.store import Store
-from monitor.state.tables import outbox
 from tests.support import faults
 from tests.support.daemon import free_port
 from tests.support.loopback import FeedServer
+from tests.support.outbox import channel, queue
+from tests.support.outbox import statuses as read_statuses
 from tests.support.state import failing
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -38,55 +35,12 @@ def _at(moment: datetime) -> Callable[[], datetime]:
     return lambda: moment
 
 
-def _payload(n: int) -> dict[str, Any]:
-    return {
-        "rules": ["russia-warns"],
-        "title": f"Kremlin warns Kyiv, bulletin {n}",
-        "feed": "wire",
-        "link": f"https://news.example.org/{n}",
-        "published": None,
-        "snippet": "Moscow repeats its warning.",
-        "highlights": [],
-        "actors": [],
-    }
-
-
-def _queue(store: Store, count: int, channels: Sequence[str]) -> None:
-    """`count` stories, each queued to every channel of `channels`."""
-    store.apply(
-        Decision(
-            feed="wire",
-            feed_url="https://news.example.org/wire.xml",
-            polled_at=NOW,
-            feed_update=FeedUpdate(0, None, None),
-            stories=tuple(
-                NewStory(
-                    f"story-{n}",
-                    f"Kremlin warns Kyiv, bulletin {n}",
-                    tuple(QueuedAlert(c, ["russia-warns"], _payload(n)) for c in channels),
-                )
-                for n in range(count)
-            ),
-        )
-    )
-
-
-def _channel(name: str, *urls: str) -> Channel:
-    return Channel(name, tuple(SecretStr(u) for u in urls), urls, "text")
-
-
-def _statuses(store: Store) -> dict[str, str]:
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(outbox.c.channel, outbox.c.status)).all()
-    return {f"{channel}#{n}": status for n, (channel, status) in enumerate(rows)}
-
-
 def test_a_send_whose_recording_fails_is_not_sent_again_and_healthz_says_503(
     server: FeedServer, tmp_path: Path
 ) -> None:
     store = Store.open(tmp_path)
-    _queue(store, 1, ["desk"])
-    notifier = Notifier({"desk": _channel("desk", f"json://127.0.0.1:{server.port}/sink/desk")})
+    queue(store, 1, ["desk"], NOW)
+    notifier = Notifier({"desk": channel("desk", f"json://127.0.0.1:{server.port}/sink/desk")})
     unrecorded = Unrecorded()
     port = free_port()
 
@@ -124,7 +78,7 @@ def test_a_send_whose_recording_fails_is_not_sent_again_and_healthz_says_503(
 
     try:
         reports, answers = asyncio.run(scenario())
-        statuses = _statuses(store)
+        statuses = read_statuses(store)
     finally:
         store.close()
 
@@ -135,7 +89,7 @@ def test_a_send_whose_recording_fails_is_not_sent_again_and_healthz_says_503(
     assert unrecorded.attempts == {}
 
 
-def test_slow_drip_endpoints_do_not_starve_a_healthy_channel(
+def test_slow_drip_endpoints_do_not_starve_a_healthychannel(
     server: FeedServer, tmp_path: Path
 ) -> None:
     # More dripping URLs than Apprise's shared pools have threads on this machine's cores.
@@ -143,11 +97,11 @@ def test_slow_drip_endpoints_do_not_starve_a_healthy_channel(
     for n in range(8):
         server.handlers[f"drip/{n}"] = faults.drip(20)
     store = Store.open(tmp_path)
-    _queue(store, 10, ["slow", "desk"])
+    queue(store, 10, ["slow", "desk"], NOW)
     notifier = Notifier(
         {
-            "slow": _channel("slow", *slow_urls),
-            "desk": _channel("desk", f"json://127.0.0.1:{server.port}/sink/desk"),
+            "slow": channel("slow", *slow_urls),
+            "desk": channel("desk", f"json://127.0.0.1:{server.port}/sink/desk"),
         },
         send_timeout=1.0,
     )
@@ -172,13 +126,13 @@ def test_slow_drip_endpoints_do_not_starve_a_healthy_channel(
 
 def test_alerts_for_a_renamed_channel_wait_for_it(server: FeedServer, tmp_path: Path) -> None:
     store = Store.open(tmp_path)
-    _queue(store, 1, ["old-desk"])
-    renamed = Notifier({"desk": _channel("desk", f"json://127.0.0.1:{server.port}/sink/desk")})
-    back = Notifier({"old-desk": _channel("old-desk", f"json://127.0.0.1:{server.port}/sink/o")})
+    queue(store, 1, ["old-desk"], NOW)
+    renamed = Notifier({"desk": channel("desk", f"json://127.0.0.1:{server.port}/sink/desk")})
+    back = Notifier({"old-desk": channel("old-desk", f"json://127.0.0.1:{server.port}/sink/o")})
 
     async def turns() -> list[DeliveryReport]:
         first = await deliver_due(store, renamed, UTC_ZONE, lambda: NOW)
-        waiting = _statuses(store)
+        waiting = read_statuses(store)
         # A reload brings the channel back an hour later: the alert goes out then.
         second = await deliver_due(store, back, UTC_ZONE, lambda: NOW + timedelta(hours=1))
         assert waiting == {"old-desk#0": "pending"}
@@ -186,7 +140,7 @@ def test_alerts_for_a_renamed_channel_wait_for_it(server: FeedServer, tmp_path: 
 
     try:
         first, second = asyncio.run(turns())
-        statuses = _statuses(store)
+        statuses = read_statuses(store)
     finally:
         store.close()
 
@@ -200,14 +154,14 @@ def test_alerts_for_a_channel_gone_longer_than_max_retry_age_are_given_up(
     tmp_path: Path,
 ) -> None:
     store = Store.open(tmp_path)
-    _queue(store, 1, ["gone"])
+    queue(store, 1, ["gone"], NOW)
     notifier = Notifier({}, max_retry_age=timedelta(hours=2))
 
     try:
         report = asyncio.run(
             deliver_due(store, notifier, UTC_ZONE, lambda: NOW + timedelta(hours=3))
         )
-        statuses = _statuses(store)
+        statuses = read_statuses(store)
     finally:
         store.close()
 
@@ -220,8 +174,8 @@ def test_unrecorded_attempts_filling_a_page_do_not_hide_the_alerts_after_them(
 ) -> None:
     monkeypatch.setattr("monitor.delivery.deliver.DUE_PAGE", 2)
     store = Store.open(tmp_path)
-    _queue(store, 5, ["desk"])
-    notifier = Notifier({"desk": _channel("desk", f"json://127.0.0.1:{server.port}/sink/desk")})
+    queue(store, 5, ["desk"], NOW)
+    notifier = Notifier({"desk": channel("desk", f"json://127.0.0.1:{server.port}/sink/desk")})
     unrecorded = Unrecorded()
 
     async def scenario() -> DeliveryReport:

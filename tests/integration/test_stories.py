@@ -2,11 +2,9 @@
 `history` and in a digest, a spreading alert, rotating identities recognised by their text, and
 stories judged again when their text changes (issue 15; issue 18's identity games)."""
 
-import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from monitor.config.load import load_config
 from monitor.items import Item
@@ -14,7 +12,7 @@ from monitor.model import Decision, FeedUpdate, NewStory, QueuedAlert
 from monitor.service.once import forget_old
 from monitor.state.store import Store
 from monitor.stories.grouping import Arrival, StoryContext, plan_stories
-from tests.support.cli import cli
+from tests.support.cli import cli, history
 from tests.support.config import RULES, desk, desk_config, feeds_toml, once, write_config
 from tests.support.feeds import Entry, rss
 from tests.support.loopback import FeedServer
@@ -41,13 +39,6 @@ def outlets(server: FeedServer, tmp_path: Path, *, rules: str = RULES, channels:
     return write_config(
         tmp_path / "config", tmp_path / "state", feeds, rules, channels or desk(server)
     )
-
-
-def history(config: Path, tmp_path: Path) -> list[dict[str, Any]]:
-    ran = cli("--config", str(config), "history", "--json", cwd=tmp_path)
-    assert ran.returncode == 0, ran.stderr
-    alerts: list[dict[str, Any]] = json.loads(ran.stdout)
-    return alerts
 
 
 def test_three_outlets_one_story_and_another_story_on_the_topic_alert_twice(

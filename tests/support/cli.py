@@ -2,6 +2,7 @@
 interpreter to start) or as the installed console script in a subprocess (`console_script`, for
 what only a real process shows)."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -46,6 +48,14 @@ def cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Ran:
     with _inside(cwd):
         result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
     return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+def history(config: Path, cwd: Path) -> list[dict[str, Any]]:
+    """`history --json` of the config `config`, read."""
+    ran = cli("--config", str(config), "history", "--json", cwd=cwd)
+    assert ran.returncode == 0, ran.stderr
+    alerts: list[dict[str, Any]] = json.loads(ran.stdout)
+    return alerts
 
 
 def console_script(

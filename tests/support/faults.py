@@ -4,9 +4,12 @@ document) that breaks a feed reader in one particular way."""
 import asyncio
 import contextlib
 import functools
+import socket
 import zlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -77,6 +80,34 @@ def drip(seconds: float) -> Handler:
         return response
 
     return handler
+
+
+def slow_sink(seconds: float, posts: list[dict[str, Any]], busy: list[int]) -> Handler:
+    """A notification endpoint that takes `seconds` to accept each message: it appends the JSON
+    posted to `posts` once accepted, and keeps in `busy` how many requests it holds at once
+    (`busy[0]` now, `busy[1]` the most)."""
+
+    async def handler(request: web.Request) -> web.Response:
+        busy[0] += 1
+        busy[1] = max(busy[1], busy[0])
+        try:
+            await asyncio.sleep(seconds)
+            posts.append({"path": request.match_info["path"], **await request.json()})
+        finally:
+            busy[0] -= 1
+        return web.Response(text="{}")
+
+    return handler
+
+
+@contextlib.contextmanager
+def silent_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that takes connections and never says a word (an SMTP server that
+    never answers): connections wait in its backlog until the client gives up."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield listener.getsockname()[1]
 
 
 def huge(size: int) -> Handler:

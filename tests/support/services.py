@@ -2,6 +2,7 @@
 SMTP server (aiosmtpd), for Apprise's own plugins to talk to. Only each plugin's base URL class
 attribute is patched (ntfy and Matrix need none: their URLs name the server)."""
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,20 +25,65 @@ DISCORD_WEBHOOK = "4174216298/JHMHI8qBe7bk2ZwO5U711o3dV_js"
 
 
 class FakeTelegram:
-    """`sendMessage` of the Bot API: records each message; `failing` makes it answer 500."""
+    """The Bot API: `sendMessage` records each message (with its `reply_markup`, if any);
+    `failing` makes it answer 500. `getUpdates` hands out the updates `press` queues, from the
+    offset asked (holding an empty answer a moment, as the long poll does), after answering
+    502 to the first `outage` calls;
+    `answerCallbackQuery` records each answer."""
 
     def __init__(self, server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
         self.messages: list[dict[str, Any]] = []
+        self.answers: list[dict[str, Any]] = []
+        self.updates: list[dict[str, Any]] = []
         self.failing = False
-        server.handlers[f"bot{TELEGRAM_TOKEN}/sendMessage"] = self._send_message
+        self.outage = 0
+        base = f"bot{TELEGRAM_TOKEN}"
+        server.handlers[f"{base}/sendMessage"] = self._send_message
+        server.handlers[f"{base}/getUpdates"] = self._get_updates
+        server.handlers[f"{base}/answerCallbackQuery"] = self._answer
         monkeypatch.setattr(NotifyTelegram, "notify_url", server.url("bot"))
         self.url = f"tgram://{TELEGRAM_TOKEN}/{TELEGRAM_CHAT}"
+
+    def press(self, message: dict[str, Any], button: int, chat: str = TELEGRAM_CHAT) -> None:
+        """Queue a press of the `button`-th button under `message` (one `messages` holds), as
+        seen in `chat` (another chat than the message's: a forged press)."""
+        data = message["reply_markup"]["inline_keyboard"][0][button]["callback_data"]
+        self.press_data(data, message_id=self.messages.index(message) + 1, chat=chat)
+
+    def press_data(self, data: str, *, message_id: int, chat: str = TELEGRAM_CHAT) -> None:
+        """Queue a press carrying `data`, as if from a button under message `message_id`."""
+        number = len(self.updates) + 1
+        self.updates.append(
+            {
+                "update_id": 1000 + number,
+                "callback_query": {
+                    "id": f"press-{number}",
+                    "from": {"id": 77, "username": "desk_editor"},
+                    "message": {"message_id": message_id, "chat": {"id": int(chat)}},
+                    "data": data,
+                },
+            }
+        )
 
     async def _send_message(self, request: web.Request) -> web.Response:
         if self.failing:
             return web.json_response({"ok": False, "description": "Internal"}, status=500)
         self.messages.append(await request.json())
         return web.json_response({"ok": True, "result": {"message_id": len(self.messages)}})
+
+    async def _get_updates(self, request: web.Request) -> web.Response:
+        if self.outage:
+            self.outage -= 1
+            return web.json_response({"ok": False, "description": "Bad Gateway"}, status=502)
+        offset = (await request.json()).get("offset", 0)
+        waiting = [u for u in self.updates if u["update_id"] >= offset]
+        if not waiting:
+            await asyncio.sleep(0.1)
+        return web.json_response({"ok": True, "result": waiting})
+
+    async def _answer(self, request: web.Request) -> web.Response:
+        self.answers.append(await request.json())
+        return web.json_response({"ok": True, "result": True})
 
 
 class FakeSlack:

@@ -151,3 +151,20 @@ def test_state_retention_must_outlive_fresh_items(tmp_path: Path) -> None:
     ]
     (tmp_path / "monitor.toml").write_text(settings.replace('"4d"', '"5d"') + CHANNEL)
     assert load_config(tmp_path).settings.state_retention == timedelta(days=5)
+
+
+def test_interactive_needs_a_telegram_url(tmp_path: Path) -> None:
+    channel = CHANNEL + "interactive = true\n"
+    found = errors(make(tmp_path, monitor=channel, feeds=FEED, rules=RULES))
+    assert found == [
+        f"{tmp_path / 'monitor.toml'}: channel 'desk': interactive needs a Telegram URL (tgram://…)"
+    ]
+
+
+def test_a_disabled_rule_is_kept_but_not_matched(tmp_path: Path) -> None:
+    rules = RULES.replace('channels = ["desk"]', 'channels = ["desk"]\nenabled = false')
+    off = CHANNEL + "enabled = false\n"
+    config = load_config(make(tmp_path, monitor=off, feeds=FEED, rules=rules))
+    assert not config.rules["r1"].enabled
+    assert not config.channels["desk"].enabled
+    assert not config.matcher.match("Paris talks", "").matches
