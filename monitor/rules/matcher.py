@@ -123,10 +123,7 @@ class Matcher:
         # Patterns that start inside a run of a script without spaces go in an automaton of
         # their own, scanned only over stories with such runs: in the main one, whose patterns
         # all start with a space, a letter outside a pattern costs one look-up (the root has one
-        # child); with hundreds of Chinese first characters beside it, it cost hundreds. That
-        # one reads UTF-8 bytes (`_bytewise`), for the same reason: pyahocorasick looks a
-        # node's children up one by one, and by bytes its root has a dozen (the first bytes of
-        # those scripts), not one per first character.
+        # child); with hundreds of Chinese first characters beside it, it cost hundreds.
         self._automaton = ahocorasick.Automaton()
         self._runs = ahocorasick.Automaton()
         self._word_counts: list[int] = []
@@ -139,10 +136,7 @@ class Matcher:
                     term_id, tuple(first[term_id]), tuple(second[term_id]), len(pattern) - 1, edge
                 )
                 # Two terms can share a pattern only if identical; _intern prevents that.
-                if pattern[0] == " ":
-                    self._automaton.add_word(pattern, entry)
-                else:
-                    self._runs.add_word(_bytewise(pattern), entry)
+                (self._automaton if pattern[0] == " " else self._runs).add_word(pattern, entry)
             self._word_counts.append(word_count(words))
         for automaton in (self._automaton, self._runs):
             if len(automaton):
@@ -218,7 +212,7 @@ class Matcher:
         # list() drains the automaton in C: no Python code runs per occurrence.
         found = list(self._automaton.iter(doc.scan)) if len(self._automaton) else []
         if doc.no_space and len(self._runs):
-            found += _in_runs(self._runs, doc.scan)
+            found += self._runs.iter(doc.scan)
         if self._edges and any(map(EDGE, map(VALUE, found))):
             found = [
                 (end, p) for end, p in found if not (p.edge and followed_by_mark(doc.scan, end))
@@ -246,24 +240,3 @@ class Matcher:
 
 
 _NO_MATCH = MatchResult((), ())
-
-
-def _bytewise(text: str) -> str:
-    """`text` as its UTF-8 bytes, one character per byte. UTF-8 never starts a character with
-    a byte that continues one, so a pattern found in this form starts at a character."""
-    return text.encode().decode("latin-1")
-
-
-def _in_runs(automaton: ahocorasick.Automaton, scan: str) -> list[tuple[int, Pattern]]:
-    """The (end index, pattern) hits of `automaton` (built over `_bytewise` patterns) in
-    `scan`, with the ends as indexes of `scan`'s characters."""
-    raw = scan.encode()
-    found = []
-    chars = read = 0
-    for end, pattern in automaton.iter(raw.decode("latin-1")):
-        # Hits come in the order of their ends, and end with a whole character: decoding only
-        # the bytes since the last hit counts the characters up to this one.
-        chars += len(raw[read : end + 1].decode())
-        read = end + 1
-        found.append((chars - 1, pattern))
-    return found

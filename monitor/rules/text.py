@@ -60,8 +60,9 @@ _M = _char_class(marks=True)  # their marks (vowel signs, tones): part of the le
 _NS = re.compile(f"[{_L}{_M}]")
 _NS_LETTER = re.compile(f"[{_L}]")
 _NS_LETTERS = re.compile(f"[{_L}]+")
-# A run of those scripts; split() keeps it (the group) between the text around it.
-_NS_RUNS = re.compile(f"([{_L}{_M}]+)")
+_NS_RUNS = re.compile(f"[{_L}{_M}]+")
+# The words of a folded text once a run of those scripts is a word apart from what it touches.
+_RUNS_AND_WORDS = re.compile(f"[{_L}{_M}]+|[^\\s{_L}{_M}]+")
 # The units of a folded text: a letter of those scripts with its marks (a run of marks with no
 # letter before it is a unit too), or a word of any other script.
 _UNIT = re.compile(f"[{_L}][{_M}]*|[{_M}]+|[^\\s{_L}{_M}]+")
@@ -176,10 +177,8 @@ def lay_out_runs(separated: str) -> str:
     """The words of a folded text (separators as spaces) joined by single spaces, with a space
     where a script without spaces meets another letter or digit (`G7峰会`: `g7 峰会`), and kana
     with their voicing marks composed again (ガ, not カ + ◌゙)."""
-    # Joining the pieces around each run puts spaces on both sides of it; split() then drops
-    # those next to a space already. Both run in C, with one step per run, not per character.
-    words = " ".join(_NS_RUNS.split(separated)).split()
-    return unicodedata.normalize("NFC", " ".join(words))
+    # One step per run and per word (in C), not per character.
+    return unicodedata.normalize("NFC", " ".join(_RUNS_AND_WORDS.findall(separated)))
 
 
 _FOLD = _Folder(casefold=True)
