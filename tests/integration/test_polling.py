@@ -190,6 +190,18 @@ def test_last_modified_alone_gives_a_conditional_get(server: FeedServer, tmp_pat
     assert "br" in sent[0]["Accept-Encoding"]
 
 
+def _full_text_config(server: FeedServer, tmp_path: Path) -> Path:
+    """`teasers.xml` with `full_text = true`, and the usual rules and desk."""
+    return write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_toml(server, "teasers.xml") + "full_text = true\n",
+        RULES,
+        desk(server),
+        settings='allow_private = ["127.0.0.1"]',  # the article pages are on loopback too
+    )
+
+
 def test_full_text_feed_matches_the_article_page(server: FeedServer, tmp_path: Path) -> None:
     article = (
         "<html><head><title>Report</title></head><body><nav>Home | World</nav><article>"
@@ -202,14 +214,7 @@ def test_full_text_feed_matches_the_article_page(server: FeedServer, tmp_path: P
         Entry(guid="t1", title="Read our report", link=server.url("article/1")),
         Entry(guid="t2", title="Kremlin warns Paris over troops in Ukraine", link=server.url("x")),
     )
-    config = write_config(
-        tmp_path / "config",
-        tmp_path / "state",
-        feeds_toml(server, "teasers.xml") + "full_text = true\n",
-        RULES,
-        desk(server),
-        settings='allow_private = ["127.0.0.1"]',  # the article pages are on loopback too
-    )
+    config = _full_text_config(server, tmp_path)
 
     report = once(config)
 
@@ -241,14 +246,7 @@ def test_an_edited_full_text_entry_is_read_and_judged_again_once(
     first = Entry(guid="t1", title="Read our report", link=server.url("article/1"))
     second = Entry(guid="t2", title="Read our analysis", link=server.url("article/2"))
     server.feeds["teasers.xml"] = rss(first, second)
-    config = write_config(
-        tmp_path / "config",
-        tmp_path / "state",
-        feeds_toml(server, "teasers.xml") + "full_text = true\n",
-        RULES,
-        desk(server),
-        settings='allow_private = ["127.0.0.1"]',  # the article pages are on loopback too
-    )
+    config = _full_text_config(server, tmp_path)
     assert once(config).alerts_queued == 0
     assert once(config).alerts_queued == 0  # nothing edited: no page fetched again
 
