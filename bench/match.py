@@ -9,15 +9,21 @@ Two corpora: `latin` (English-like text, names with diacritics) and `mixed`, whe
 the items (and of the names the rules use) are in scripts written without spaces (Chinese,
 Japanese, Thai) and a tenth in Arabic, with attached prefixes; the rest as `latin`.
 
-    python bench/match.py [--corpus latin|mixed] [--items N] [--seed S]
+    python bench/match.py [--corpus latin|mixed] [--items N] [--seed S] [--against DIR]
+
+`--against DIR` also times the matcher of the code in DIR (e.g. an older commit unpacked with
+`git archive`), loaded beside ours in this process: both take turns within each round, so that
+the machine's changes of speed hit them alike.
 """
 
 import argparse
+import importlib
 import random
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -207,17 +213,22 @@ def term(entity: str) -> str:
     return f'"{entity}"' if " " in entity else entity
 
 
-def rules(rng: random.Random, pool: list[str], count: int) -> "dict[str, Node]":
+def rule_queries(rng: random.Random, pool: list[str], count: int) -> list[tuple[str, str]]:
+    """`count` (name, query) pairs over names of `pool`."""
     shapes: list[Callable[[str, str, str], str]] = [
         lambda a, b, _c: f"{a} AND {b}",
         lambda a, b, c: f"{a} AND ({b} OR {c})",
         lambda a, b, c: f"{a} AND {b} AND NOT {c}",
     ]
-    out = {}
+    out = []
     for i in range(count):
         a, b, c = (term(e) for e in rng.sample(pool, 3))
-        out[f"rule-{i}"] = parse(shapes[i % 3](a, b, c))
+        out.append((f"rule-{i}", shapes[i % 3](a, b, c)))
     return out
+
+
+def rules(rng: random.Random, pool: list[str], count: int) -> "dict[str, Node]":
+    return {name: parse(query) for name, query in rule_queries(rng, pool, count)}
 
 
 def item(rng: random.Random, pool: list[str]) -> tuple[str, str]:
@@ -282,12 +293,42 @@ def rates(
     return [len(items) / b for b in best]
 
 
+def load_tree(root: Path) -> tuple[ModuleType, ModuleType, ModuleType]:
+    """The query, matcher and text modules of the code in `root`, loaded beside ours (which
+    keep their names in sys.modules)."""
+    ours = {k: v for k, v in sys.modules.items() if k.split(".")[0] == "monitor"}
+    for key in ours:
+        del sys.modules[key]
+    sys.path.insert(0, str(root))
+    try:
+        names = ("monitor.rules.query", "monitor.rules.matcher", "monitor.rules.text")
+        query, matcher, text = (importlib.import_module(name) for name in names)
+    finally:
+        sys.path.remove(str(root))
+        for key in [k for k in sys.modules if k.split(".")[0] == "monitor"]:
+            del sys.modules[key]
+        sys.modules.update(ours)
+    return query, matcher, text
+
+
+def row(label: str, count: int, compile_s: float, rates_: tuple[float, float, float]) -> str:
+    normalise_rate, match_rate, naive_rate = rates_
+    scan_eval_us = 1e6 / match_rate - 1e6 / normalise_rate
+    return (
+        f"{label}{count:>7,} {compile_s:>10.3f} {normalise_rate:>12,.0f} {match_rate:>9,.0f} "
+        f"{scan_eval_us:>13.1f} {1e6 / normalise_rate:>13.1f} {naive_rate:>9,.1f} "
+        f"{match_rate / naive_rate:>8,.0f}×"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", choices=("latin", "mixed"), default="latin")
     parser.add_argument("--items", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--against", type=Path, help="another tree of the code to time too")
     args = parser.parse_args()
+    other = load_tree(args.against.resolve()) if args.against else None
     rng = random.Random(args.seed)
     items, pool = corpus(rng, args.corpus, args.items)
     size = sum(len(t) + len(x) for t, x in items) / len(items)
@@ -297,25 +338,33 @@ def main() -> None:
         f"bytes of UTF-8) each on average; {len(pool):,} entity names\n"
     )
     header = (
-        f"{'rules':>7} {'compile s':>10} {'normalise/s':>12} {'match/s':>9} "
+        ("code " if other else "")
+        + f"{'rules':>7} {'compile s':>10} {'normalise/s':>12} {'match/s':>9} "
         f"{'scan+eval µs':>13} {'normalise µs':>13} {'naive/s':>9} {'speed-up':>9}"
     )
     print(header)
     print("-" * len(header))
     for count in RULE_COUNTS:
+        state = rng.getstate()
         compiled_rules = rules(rng, pool, count)
         start = time.perf_counter()
         matcher = Matcher(compiled_rules, Vocabulary())
         compile_s = time.perf_counter() - start
-        normalise_rate, match_rate = rates([normalize, matcher.match], items)
+        fns: list[Callable[[str, str], object]] = [normalize, matcher.match]
+        if other is not None:
+            query, old_matcher, old_text = other
+            rng.setstate(state)  # the same rules, parsed by the other tree's parser
+            old_rules = {name: query.parse(q) for name, q in rule_queries(rng, pool, count)}
+            start = time.perf_counter()
+            old = old_matcher.Matcher(old_rules, old_matcher.Vocabulary())
+            old_compile_s = time.perf_counter() - start
+            fns += [old_text.normalize, old.match]
+        measured = rates(fns, items)
         naive_items = items[: NAIVE_ITEMS[count]]
         (naive_rate,) = rates([naive_loop(compiled_rules)], naive_items, rounds=1)
-        scan_eval_us = 1e6 / match_rate - 1e6 / normalise_rate
-        print(
-            f"{count:>7,} {compile_s:>10.3f} {normalise_rate:>12,.0f} {match_rate:>9,.0f} "
-            f"{scan_eval_us:>13.1f} {1e6 / normalise_rate:>13.1f} {naive_rate:>9,.1f} "
-            f"{match_rate / naive_rate:>8,.0f}×"
-        )
+        if other is not None:
+            print(row("old  ", count, old_compile_s, (*measured[2:], naive_rate)))
+        print(row("new  " if other else "", count, compile_s, (*measured[:2], naive_rate)))
 
 
 if __name__ == "__main__":

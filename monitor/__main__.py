@@ -1,5 +1,5 @@
 """`python -m monitor`: the same CLI as `media-monitor`."""
 
-from monitor.cli.app import main
+from monitor.cli.entry import main
 
 main()

@@ -50,5 +50,5 @@ for name, command in (
 
 
 def main() -> None:
-    """Entry point of the `media-monitor` console script."""
+    """Run the command line (the process starts in `cli/entry.py`, which calls this)."""
     app()

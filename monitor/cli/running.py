@@ -2,7 +2,6 @@
 many feeds are polled (a first poll of hundreds of feeds takes a minute)."""
 
 import logging
-import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,9 +53,8 @@ def once(ctx: typer.Context, new_state: NewStateOption = False) -> None:
 def run(ctx: typer.Context, new_state: NewStateOption = False) -> None:
     """Run the service: poll feeds on schedule, match, alert; SIGHUP reloads the config,
     SIGTERM stops gracefully."""
-    # A reload asked for before the event loop listens, or after it stopped, is ignored rather
-    # than let SIGHUP's default action end the service.
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    # A reload asked for before the event loop listens is ignored (`cli/entry.py`, the
+    # process's first statement), rather than let SIGHUP's default action end the service.
     import asyncio
 
     from monitor.service.daemon import ListenError, run_daemon

@@ -160,17 +160,26 @@ def to_be_matched(
     seen_stories: set[str],
     now: datetime,
     state: FeedState | None = None,
+    judged_entries: Mapping[str, str] | None = None,
 ) -> list[Item]:
-    """The items `decide` will match: new entries of unseen stories, recent enough to alert.
-    (A feed with `full_text` fetches the article pages of exactly these.) `state` is the
-    feed's stored state, as `decide` takes it."""
+    """The items `decide` will match, recent enough to alert: new entries of unseen stories,
+    and entries seen before whose story did not match, edited since (`judged_entries`: entry
+    key → key of the title and text its story was judged on; see `Store.judged_entries`).
+    A feed with `full_text` fetches the article pages of exactly these, so an unchanged entry
+    costs no fetch. `state` is the feed's stored state, as `decide` takes it."""
     first_poll = _first_poll(policy, state_for(state, policy.url))
+    judged_entries = judged_entries or {}
+
+    def wanted(item: Item) -> bool:
+        if item.entry_key in seen_entries:
+            judged = judged_entries.get(item.entry_key)
+            return judged is not None and judged != text_key(item.title, item.text)
+        return item.story_key not in seen_stories
+
     return [
         item
         for item in (_with_sane_date(i, now) for i in items)
-        if item.entry_key not in seen_entries
-        and item.story_key not in seen_stories
-        and _fresh(item, policy, now, first_poll=first_poll)
+        if wanted(item) and _fresh(item, policy, now, first_poll=first_poll)
     ]
 
 
@@ -186,12 +195,16 @@ def decide(
     now: datetime,
     jitter: float = 0.0,
     judged: Mapping[str, str] | None = None,
+    own_text_keys: Mapping[str, str] | None = None,
 ) -> Decision:
     """Decide what a poll writes. `state` is the feed's stored state, whichever URL it was
     stored for; `parsed` is None when the fetch failed or was a 304; a fetched body that is not
     a feed arrives as `fetched` with `error` set. `jitter` (0..1, random in production) spreads
     the next poll. `judged` holds, for stored stories that never matched, the key of the text
-    they were judged on: one that comes with another text is judged again."""
+    they were judged on: one that comes with another text is judged again. `own_text_keys`
+    (entry key → key) holds, for items whose text has their article page's added
+    (`full_text`), the key of the feed's own title and text: the one a verdict is kept under,
+    so that the feed's next polls can tell an edited entry without fetching the page."""
     state = state_for(state, policy.url)
     if fetched.error is not None:
         return _failed(policy, state, fetched, now, jitter)
@@ -212,18 +225,20 @@ def decide(
     new_stories: dict[str, NewStory] = {}
     history: list[Item] = []
     judged = judged or {}
+    own_text_keys = own_text_keys or {}
 
     def judge(item: Item, *, again: bool) -> None:
         """Match `item` and record the story's verdict (again: it is stored already)."""
+        key = own_text_keys.get(item.entry_key) or text_key(item.title, item.text)
         if again and (
             item.story_key in new_stories
             or item.story_key not in judged
-            or judged[item.story_key] == text_key(item.title, item.text)
+            or judged[item.story_key] == key
         ):
             return  # it alerted, was judged on this very text, or was judged in this poll
         fresh = _fresh(item, policy, now, first_poll=first_poll)
         alerts = _alerts(item, match(item), policy) if fresh else ()
-        unmatched = None if alerts else text_key(item.title, item.text)
+        unmatched = None if alerts else key
         new_stories[item.story_key] = NewStory(item.story_key, item.title, alerts, unmatched, again)
 
     for entry in parsed.items:

@@ -4,7 +4,7 @@ import asyncio
 import random
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -35,6 +35,7 @@ from monitor.polling.storm import RecentAlerts, StormLimits, guard
 from monitor.polling.story_stage import with_stories
 from monitor.rules.matcher import Matcher, MatchResult
 from monitor.state.store import Store
+from monitor.stories.fingerprint import text_key
 
 log = structlog.get_logger(__name__)
 
@@ -54,6 +55,8 @@ class _Read:
     wanted: list[Item]
     cpu_seconds: float  # the poll's CPU time in its worker threads
     queued: int = 0  # alerts the poll wrote to the outbox
+    # Entry key → key of the feed's own title and text, for items given their article's text.
+    own_text_keys: dict[str, str] = field(default_factory=dict)
 
 
 def http_session(config: Config) -> aiohttp.ClientSession:
@@ -100,8 +103,8 @@ class Poller:
         )
         read = await off_loop(self._read, feed, state, fetched, name=f"poll {feed.name}")
         if read.parsed is not None and feed.full_text:
-            parsed = await self._with_article_texts(read.parsed, read.wanted, feed.proxy)
-            read = replace(read, parsed=parsed)
+            parsed, own_keys = await self._with_article_texts(read.parsed, read.wanted, feed.proxy)
+            read = replace(read, parsed=parsed, own_text_keys=own_keys)
         decision = await off_loop(self._decide, feed, state, read, name=f"poll {feed.name}")
         self._log(feed, decision, read)
         return decision
@@ -128,18 +131,20 @@ class Poller:
         seen_entries, seen_stories = self.store.seen(
             feed.name, (i.entry_key for i in parsed.items), (i.story_key for i in parsed.items)
         )
-        wanted = (
-            to_be_matched(
+        wanted = []
+        if feed.full_text:
+            # Entries seen before are wanted again only if the feed edited them since their
+            # story was judged without a match: this tells which (one indexed query).
+            again = (i.entry_key for i in parsed.items if i.entry_key in seen_entries)
+            wanted = to_be_matched(
                 self._policy(feed),
                 parsed.items,
                 seen_entries=seen_entries,
                 seen_stories=seen_stories,
                 now=self.now(),
                 state=state,
+                judged_entries=self.store.judged_entries(feed.name, again),
             )
-            if feed.full_text
-            else []
-        )
         cpu = time.thread_time() - started
         return _Read(fetched, parsed, seen_entries, seen_stories, wanted, cpu)
 
@@ -183,6 +188,7 @@ class Poller:
             judged=(
                 self.store.judged(i.story_key for i in read.parsed.items) if read.parsed else None
             ),
+            own_text_keys=read.own_text_keys,
         )
         # One poll at a time from here to its commit: the stories a matched item may join and
         # the storm guard's hourly counts are read, then written, and a poll in another thread
@@ -263,15 +269,17 @@ class Poller:
 
     async def _with_article_texts(
         self, parsed: ParsedFeed, wanted: list[Item], proxy: str | None
-    ) -> ParsedFeed:
+    ) -> tuple[ParsedFeed, dict[str, str]]:
         """`parsed` with the main text of each wanted item's article page added to its text,
         and the page's canonical link as its story key; an item whose page cannot be fetched or
-        read keeps the feed's text and key."""
+        read keeps the feed's text and key. Also, for the items given their page's text, the
+        key of the feed's own title and text (entry key → key), which verdicts are kept under."""
         linked = [item for item in wanted if item.link]
         pages = await asyncio.gather(*(self._article(item.link or "", proxy) for item in linked))
         found = {item.entry_key: page for item, page in zip(linked, pages, strict=True) if page}
         if not found:
-            return parsed
+            return parsed, {}
+        own_keys = {i.entry_key: text_key(i.title, i.text) for i in linked if i.entry_key in found}
         items = [
             replace(
                 i,
@@ -282,7 +290,7 @@ class Poller:
             else i
             for i in parsed.items
         ]
-        return replace(parsed, items=items)
+        return replace(parsed, items=items), own_keys
 
     async def _article(self, url: str, proxy: str | None) -> tuple[str, str | None] | None:
         """An article page's main text and the story key its canonical link gives."""

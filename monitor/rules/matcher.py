@@ -123,7 +123,9 @@ class Matcher:
         # Patterns that start inside a run of a script without spaces go in an automaton of
         # their own, scanned only over stories with such runs: in the main one, whose patterns
         # all start with a space, a letter outside a pattern costs one look-up (the root has one
-        # child); with hundreds of Chinese first characters beside it, it cost hundreds.
+        # child); with hundreds of Chinese first characters beside it, it cost hundreds. For the
+        # same reason that one reads UTF-16 code units as two letters (`_by_halves`): its root
+        # then has one child per first character's high byte, not one per first character.
         self._automaton = ahocorasick.Automaton()
         self._runs = ahocorasick.Automaton()
         self._word_counts: list[int] = []
@@ -136,7 +138,10 @@ class Matcher:
                     term_id, tuple(first[term_id]), tuple(second[term_id]), len(pattern) - 1, edge
                 )
                 # Two terms can share a pattern only if identical; _intern prevents that.
-                (self._automaton if pattern[0] == " " else self._runs).add_word(pattern, entry)
+                if pattern[0] == " ":
+                    self._automaton.add_word(pattern, entry)
+                else:
+                    self._runs.add_word(_by_halves(pattern), entry)
             self._word_counts.append(word_count(words))
         for automaton in (self._automaton, self._runs):
             if len(automaton):
@@ -212,7 +217,7 @@ class Matcher:
         # list() drains the automaton in C: no Python code runs per occurrence.
         found = list(self._automaton.iter(doc.scan)) if len(self._automaton) else []
         if doc.no_space and len(self._runs):
-            found += self._runs.iter(doc.scan)
+            found += _in_runs(self._runs, doc.scan)
         if self._edges and any(map(EDGE, map(VALUE, found))):
             found = [
                 (end, p) for end, p in found if not (p.edge and followed_by_mark(doc.scan, end))
@@ -240,3 +245,25 @@ class Matcher:
 
 
 _NO_MATCH = MatchResult((), ())
+
+
+def _by_halves(text: str) -> str:
+    """`text` in UTF-16 (big-endian), each byte a character."""
+    return text.encode("utf-16-be").decode("latin-1")
+
+
+def _in_runs(automaton: ahocorasick.Automaton, scan: str) -> list[tuple[int, Pattern]]:
+    """The hits of `automaton` (over `_by_halves` patterns) in `scan`: (index of the last
+    character, pattern). A pattern found at an odd byte starts inside a code unit: no hit."""
+    units = scan.encode("utf-16-be")
+    hits = automaton.iter(units.decode("latin-1"))
+    if len(units) == 2 * len(scan):  # one code unit per character: the usual case
+        return [(end >> 1, pattern) for end, pattern in hits if end & 1]
+    found = []
+    chars = read = 0
+    for end, pattern in hits:  # characters beyond U+FFFF take two units: count by decoding
+        if end & 1:
+            chars += len(units[read : end + 1].decode("utf-16-be"))
+            read = end + 1
+            found.append((chars - 1, pattern))
+    return found

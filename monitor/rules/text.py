@@ -59,19 +59,36 @@ _L = _char_class(marks=False)  # letters (and digits) of scripts without spaces
 _M = _char_class(marks=True)  # their marks (vowel signs, tones): part of the letter before
 _NS = re.compile(f"[{_L}{_M}]")
 _NS_LETTER = re.compile(f"[{_L}]")
-# Where such a script meets another letter or digit, a space goes between them: after the
-# character (group 1 or 2) that the other script follows.
-_TRANSITION = re.compile(f"([{_L}{_M}])(?=[^\\s{_L}{_M}])|([^\\s{_L}{_M}])(?=[{_L}{_M}])")
+_NS_LETTERS = re.compile(f"[{_L}]+")
+_NS_RUNS = re.compile(f"[{_L}{_M}]+")
+# The words of a folded text once a run of those scripts is a word apart from what it touches.
+_RUNS_AND_WORDS = re.compile(f"[{_L}{_M}]+|[^\\s{_L}{_M}]+")
 # The units of a folded text: a letter of those scripts with its marks (a run of marks with no
 # letter before it is a unit too), or a word of any other script.
 _UNIT = re.compile(f"[{_L}][{_M}]*|[{_M}]+|[^\\s{_L}{_M}]+")
-_RUN_STARTS = re.compile(f"(?<![{_L}{_M}])[{_L}{_M}]")
 _MARKS = regex.compile(f"(?V1)[\\p{{M}}--[{_M}]]+")
 _NON_ASCII_SEPARATORS = regex.compile(r"[^\x00-\x7f\p{L}\p{N}\p{M}]+")
 # Letters writers use interchangeably, after case folding: Turkish dotless i; apostrophe-like
 # letters (as ’ and ' already are, separators); Arabic tatweel, alif maqsura, ta marbuta.
 _LETTERS = (("ı", "i"), ("\u02bc", " "), ("\u02bb", " "), ("ـ", ""), ("ى", "ي"), ("ة", "ه"))
 _ASCII_BYTES = bytes(range(0x80))
+
+
+def _lead_byte(code: int) -> int:
+    return chr(code).encode()[0]
+
+
+# Every byte that starts the UTF-8 of a character of those scripts (the first byte grows with
+# the code point, so a block's are those between its first and its last character's). Text
+# with none of them (Cyrillic, Arabic, Greek…) needs no search for such characters.
+_NOT_NO_SPACE_LEADS = bytes(
+    set(range(256))
+    - {
+        lead
+        for first, last in (*_HAN, *_NO_SPACE_BLOCKS)
+        for lead in range(_lead_byte(first), _lead_byte(last) + 1)
+    }
+)
 _CHAR_CACHE_LIMIT = 100_000
 # Separates the title from the text in the scanned string. No pattern (folded words joined by
 # single spaces) can contain it, so phrases never span fields.
@@ -122,10 +139,12 @@ class _Folder:
                 no_space = any(map(_no_space_char.__getitem__, chars))
                 for char in chars:
                     text = text.replace(char, self.char(char))
+                raw = text.encode()
             else:  # Cyrillic, Greek, Arabic, Chinese…: fold the whole string at once
                 text = self.non_ascii(text)
-                no_space = _NS.search(text) is not None
-            raw = text.encode()
+                raw = text.encode()
+                no_space = bool(raw.translate(None, _NOT_NO_SPACE_LEADS))
+                no_space = no_space and _NS.search(text) is not None
         return raw.translate(self.ascii_table), no_space
 
     def fold(self, text: str) -> tuple[str, bool]:
@@ -133,7 +152,7 @@ class _Folder:
         characters of a script without spaces."""
         folded, no_space = self.separated(text)
         if no_space:
-            return " ".join(lay_out_runs(folded.decode()).split()), True
+            return lay_out_runs(folded.decode()), True
         return b" ".join(folded.split()).decode(), False
 
 
@@ -154,10 +173,12 @@ def _ascii(char: str, casefold: bool) -> str:
     return char.lower() if casefold else char
 
 
-def lay_out_runs(folded: str) -> str:
-    """Spaces where a script without spaces meets another letter or digit (`G7峰会`: `g7 峰会`),
-    and kana with their voicing marks composed again (ガ, not カ + ◌゙)."""
-    return unicodedata.normalize("NFC", _TRANSITION.sub(r"\1\2 ", folded))
+def lay_out_runs(separated: str) -> str:
+    """The words of a folded text (separators as spaces) joined by single spaces, with a space
+    where a script without spaces meets another letter or digit (`G7峰会`: `g7 峰会`), and kana
+    with their voicing marks composed again (ガ, not カ + ◌゙)."""
+    # One step per run and per word (in C), not per character.
+    return unicodedata.normalize("NFC", " ".join(_RUNS_AND_WORDS.findall(separated)))
 
 
 _FOLD = _Folder(casefold=True)
@@ -252,8 +273,10 @@ class NormalizedDoc:
         if self.no_space:
             # Each run's space was counted as one word: count its characters instead (a run
             # that starts at `start` is the term's own, whose space is before `start` too).
-            letters = len(_NS_LETTER.findall(self.scan, base, start))
-            words += letters - len(_RUN_STARTS.findall(self.scan, base, start + 1))
+            # Runs, not characters, are what the regular expressions return, so a long run costs
+            # one string, not one per character.
+            letters = sum(map(len, _NS_LETTERS.findall(self.scan, base, start)))
+            words += letters - len(_NS_RUNS.findall(self.scan, base, start + 1))
         return field, words
 
     def cased_units(self, field: Field) -> list[str]:

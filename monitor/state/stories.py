@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from monitor.model import BAND_CAP, Decision, KnownStory, StoryMember
 from monitor.state.engine import CHUNK, Database, chunked_in, insert_new
 from monitor.state.tables import (
+    entries,
     outbox,
     rule_counts,
     rule_marks,
@@ -41,6 +42,25 @@ class StoryState(Database):
                 query = select(stories.c.story_key, stories.c.judged).where(
                     stories.c.story_key.in_(keys[start : start + CHUNK]),
                     stories.c.judged.is_not(None),
+                )
+                found.update((key, text) for key, text in conn.execute(query))
+        return found
+
+    def judged_entries(self, feed: str, entry_keys: Iterable[str]) -> dict[str, str]:
+        """Of these entries of `feed`, those whose story was judged without a match: the key
+        of that text (for a `full_text` feed, of the feed's own title and summary)."""
+        keys = list(dict.fromkeys(entry_keys))
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(keys), CHUNK):
+                query = (
+                    select(entries.c.entry_key, stories.c.judged)
+                    .join(stories, stories.c.story_key == entries.c.story_key)
+                    .where(
+                        entries.c.feed == feed,
+                        entries.c.entry_key.in_(keys[start : start + CHUNK]),
+                        stories.c.judged.is_not(None),
+                    )
                 )
                 found.update((key, text) for key, text in conn.execute(query))
         return found

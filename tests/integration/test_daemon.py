@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -262,6 +263,88 @@ def _ignores_sighup(pid: int) -> bool:
     status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
     mask = next(line.split()[1] for line in status.splitlines() if line.startswith("SigIgn:"))
     return bool(int(mask, 16) & (1 << (signal.SIGHUP - 1)))
+
+
+def _until_sighup_is_ignored(process: "subprocess.Popen[bytes]") -> None:
+    """Poll as fast as /proc answers (no sleep), so as to see the ignore the moment it is set."""
+    deadline = time.monotonic() + 15
+    while not _ignores_sighup(process.pid):
+        assert process.poll() is None, f"exited ({process.returncode}) before ignoring SIGHUP"
+        assert time.monotonic() < deadline, "SIGHUP not ignored within 15 s"
+
+
+# Records SIGHUP's disposition when the first slow module is imported, then runs the entry.
+_FIRST_SLOW_IMPORT_PROBE = """
+import importlib.abc, json, signal, sys
+seen = {}
+class Watch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name in ("typer", "pydantic", "monitor.cli.app") and not seen:
+            seen[name] = signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+sys.meta_path.insert(0, Watch())
+sys.argv = ["media-monitor", "--help"]
+try:
+    %s
+except SystemExit:
+    pass
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "from monitor.cli.entry import main; main()",  # what the console script runs
+        "import runpy; runpy.run_module('monitor', run_name='__main__')",  # python -m monitor
+    ],
+)
+def test_sighup_is_ignored_before_the_first_slow_import(entry: str) -> None:
+    probe = _FIRST_SLOW_IMPORT_PROBE % entry
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    first = json.loads(ran.stdout.splitlines()[-1])
+
+    assert list(first.values()) == [True], first  # the first of them came after the ignore
+    console_script = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'media-monitor = "monitor.cli.entry:main"' in console_script
+
+
+def test_sighups_from_the_moment_run_is_spawned_neither_end_nor_stall_it(
+    server: FeedServer, services: Services, tmp_path: Path
+) -> None:
+    server.feeds["wire.xml"] = rss(SEED)
+    service = services.start(desk_config(server, tmp_path, "wire.xml", interval="1h"))
+    # The ignore is the entry point's first statement, before the command line is imported.
+    _until_sighup_is_ignored(service.process)
+    sent = 0
+    deadline = time.monotonic() + 30
+    while not server.posts:  # a SIGHUP every 10 ms, through start-up, until the alert comes
+        service.signal(signal.SIGHUP)
+        sent += 1
+        assert service.process.poll() is None, f"ended by SIGHUP {sent}:\n{service.text()}"
+        assert time.monotonic() < deadline, f"no alert after {sent} SIGHUPs:\n{service.text()}"
+        time.sleep(0.01)
+    code = service.stop()
+
+    assert code == 0, service.text()
+    assert len(server.posts) == 1
+    assert SEED.title in server.posts[0]["title"]
+    assert sent > 10
+    assert "Traceback" not in service.text()
+
+
+def test_a_sighup_does_not_cut_once_short(server: FeedServer, tmp_path: Path) -> None:
+    server.feeds["wire.xml"] = rss(SEED)
+    config = desk_config(server, tmp_path, "wire.xml")
+    command = [sys.executable, "-m", "monitor", "--config", str(config), "once"]
+    process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE)
+    _until_sighup_is_ignored(process)
+    process.send_signal(signal.SIGHUP)
+    _, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 0, stderr.decode()
+    assert len(server.posts) == 1
 
 
 def test_sighups_at_start_and_during_a_stop_held_by_a_slow_drip_send_are_harmless(

@@ -19,6 +19,7 @@ from monitor.state.tables import history
 from tests.support import faults
 from tests.support.cli import cli
 from tests.support.config import RULES, SEED, SEED_HEADLINE, desk, feeds_toml, once, write_config
+from tests.support.daemon import polls_of
 from tests.support.feeds import Entry, rss
 from tests.support.loopback import FeedServer
 from tests.support.state import stored_column, stored_feeds
@@ -189,6 +190,18 @@ def test_last_modified_alone_gives_a_conditional_get(server: FeedServer, tmp_pat
     assert "br" in sent[0]["Accept-Encoding"]
 
 
+def _full_text_config(server: FeedServer, tmp_path: Path) -> Path:
+    """`teasers.xml` with `full_text = true`, and the usual rules and desk."""
+    return write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_toml(server, "teasers.xml") + "full_text = true\n",
+        RULES,
+        desk(server),
+        settings='allow_private = ["127.0.0.1"]',  # the article pages are on loopback too
+    )
+
+
 def test_full_text_feed_matches_the_article_page(server: FeedServer, tmp_path: Path) -> None:
     article = (
         "<html><head><title>Report</title></head><body><nav>Home | World</nav><article>"
@@ -201,14 +214,7 @@ def test_full_text_feed_matches_the_article_page(server: FeedServer, tmp_path: P
         Entry(guid="t1", title="Read our report", link=server.url("article/1")),
         Entry(guid="t2", title="Kremlin warns Paris over troops in Ukraine", link=server.url("x")),
     )
-    config = write_config(
-        tmp_path / "config",
-        tmp_path / "state",
-        feeds_toml(server, "teasers.xml") + "full_text = true\n",
-        RULES,
-        desk(server),
-        settings='allow_private = ["127.0.0.1"]',  # the article pages are on loopback too
-    )
+    config = _full_text_config(server, tmp_path)
 
     report = once(config)
 
@@ -217,6 +223,46 @@ def test_full_text_feed_matches_the_article_page(server: FeedServer, tmp_path: P
     titles = sorted(post["title"] for post in server.posts)
     assert "Read our report" in titles[1]
     assert "Kremlin warns Paris" in titles[0]
+
+
+def _article(*paragraphs: str) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs) * 3
+    return (
+        f"<html><body><nav>Home | World</nav><article><h1>Report</h1>{body}</article></body></html>"
+    )
+
+
+BUDGET = "The finance minister presented next year's budget to parliament on Tuesday."
+TROOPS = "Macron confirmed that French troops will train soldiers in Ukraine."
+
+
+def test_an_edited_full_text_entry_is_read_and_judged_again_once(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    # Two teasers whose article pages do not match. Then the publisher edits the first teaser
+    # and its page, which now matches; the second page changes too, but not its teaser.
+    server.handlers["article/1"] = faults.page(_article(BUDGET))
+    server.handlers["article/2"] = faults.page(_article(BUDGET))
+    first = Entry(guid="t1", title="Read our report", link=server.url("article/1"))
+    second = Entry(guid="t2", title="Read our analysis", link=server.url("article/2"))
+    server.feeds["teasers.xml"] = rss(first, second)
+    config = _full_text_config(server, tmp_path)
+    assert once(config).alerts_queued == 0
+    assert once(config).alerts_queued == 0  # nothing edited: no page fetched again
+
+    server.handlers["article/1"] = faults.page(_article(BUDGET, TROOPS))
+    server.handlers["article/2"] = faults.page(_article(BUDGET, TROOPS))
+    edited = Entry("t1", "Read our updated report", link=first.link, published=first.published)
+    server.feeds["teasers.xml"] = rss(edited, second)
+    edited_poll = once(config)
+    later = [once(config), once(config)]
+
+    assert edited_poll.alerts_queued == 1
+    assert [report.alerts_queued for report in later] == [0, 0]
+    assert len(server.posts) == 1
+    assert "Read our updated report" in server.posts[0]["title"]
+    # Each page was read when first seen; only the edited teaser's page once more.
+    assert (polls_of(server, "article/1"), polls_of(server, "article/2")) == (2, 1)
 
 
 def test_a_host_refusing_connections_fails_only_its_own_feed(

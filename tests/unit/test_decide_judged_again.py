@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from monitor.items import Item
 from monitor.model import Decision, FeedPolicy, FetchResult, ParsedFeed
-from monitor.polling.decide import decide
+from monitor.polling.decide import decide, to_be_matched
 from monitor.rules.matcher import Matcher, MatchResult, Vocabulary
 from monitor.rules.query import parse
 from monitor.stories.fingerprint import text_key
@@ -32,6 +32,7 @@ def run(
     seen_entries: set[str] = frozenset(),  # type: ignore[assignment]
     judged: dict[str, str] | None = None,
     policy: FeedPolicy = POLICY,
+    own_text_keys: dict[str, str] | None = None,
 ) -> Decision:
     matched: list[str] = []
 
@@ -49,6 +50,7 @@ def run(
         match=match,
         now=NOW,
         judged=judged,
+        own_text_keys=own_text_keys,
     )
 
 
@@ -97,3 +99,49 @@ def test_an_edit_that_still_does_not_match_updates_the_text_judged() -> None:
     assert story.again
     assert story.alerts == ()
     assert story.judged == text_key(edited.title, "")
+
+
+# `full_text`: the item's text is the feed's own plus its article page's; the verdict is kept
+# under the key of the feed's own title and text, which the next polls have without the page.
+ARTICLE = "\n\nThe president spoke of troops in Ukraine."
+OWN = {"guid-1": text_key(TEASER.title, TEASER.text)}  # entry key → key of the feed's text
+VERDICT = {LINK: OWN["guid-1"]}  # story key → key of the text it was judged on
+
+
+def test_a_full_text_verdict_is_kept_under_the_feeds_own_text() -> None:
+    read = replace(TEASER, text=TEASER.text + "\n\nA budget debate.")
+    (story,) = run(read, own_text_keys=OWN).stories
+    assert story.alerts == ()
+    assert story.judged == OWN["guid-1"]
+    # The same teaser with another page text: not judged again (its page was not wanted).
+    again = run(
+        replace(read, text=ARTICLE), seen_entries={"guid-1"}, judged=VERDICT, own_text_keys=OWN
+    )
+    assert again.stories == ()
+
+
+def test_an_edited_full_text_entry_is_judged_again_on_its_page() -> None:
+    edited = replace(EDITED, title="Macron speaks", text=ARTICLE)  # matches by its page only
+    own = {"guid-1": text_key(edited.title, "")}
+    decided = run(edited, seen_entries={"guid-1"}, judged=VERDICT, own_text_keys=own)
+
+    (story,) = decided.stories
+    assert story.again
+    assert [a.rules for a in story.alerts] == [["troops"]]
+
+
+def test_only_new_stories_and_entries_edited_since_their_verdict_are_to_be_matched() -> None:
+    other = Item("wire", "guid-2", "https://example.org/2", "Other", "", None, NOW)
+    alerted = Item("wire", "guid-3", "https://example.org/3", "Alerted", "", None, NOW)
+    new = Item("wire", "guid-4", "https://example.org/4", "New", "", None, NOW)
+    judged = {**OWN, "guid-2": text_key("Other before an edit", "")}
+    wanted = to_be_matched(
+        POLICY,
+        [TEASER, other, alerted, new],
+        seen_entries={"guid-1", "guid-2", "guid-3"},
+        seen_stories=set(),
+        now=NOW,
+        judged_entries=judged,
+    )
+    # guid-1 is unchanged since its verdict; guid-3 alerted (no verdict kept).
+    assert [i.entry_key for i in wanted] == ["guid-2", "guid-4"]

@@ -99,6 +99,15 @@ def test_highlights_in_chinese_are_the_characters_of_the_term() -> None:
     assert [(s.field, s.start, s.end) for s in match.spans] == [("title", 5, 8)]
 
 
+def test_highlights_count_characters_beyond_u_ffff_as_one() -> None:
+    # 𠀋 (U+2000B, a Han character outside the Basic Multilingual Plane) is two UTF-16 code
+    # units, which the scan of runs reads; the spans still count characters.
+    matcher = Matcher({"r": parse("𠀋克兰"), "s": parse("ก")}, VOCABULARY)
+    result = matcher.match("𠀋𠀋克兰 G7 ก็ได้ ก", "")
+    spans = {m.rule: [(s.field, s.start, s.end) for s in m.spans] for m in result.matches}
+    assert spans == {"r": [("title", 1, 4)], "s": [("title", 8, 9)]}
+
+
 def test_exact_case_in_title_field() -> None:
     matcher = Matcher({"r": parse('title:="World Health Organization"')}, VOCABULARY)
     assert matcher.match("World Health Organization warns", "").matches

@@ -1,5 +1,8 @@
 """Normalisation: folding and the word spans used for highlighting."""
 
+import re
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -76,3 +79,61 @@ def test_fast_paths_agree_and_spans_align(raw: str) -> None:
     assert fold(raw) == " ".join(text.lay_out_runs(whole).split())
     assert len(word_spans(raw)) == len(text.units(fold(raw)))
     assert len(text.units(text.fold_cased(raw))) == len(text.units(fold(raw)))
+
+
+# The folding before it was made faster (issue 13), pinned: news-like sentences in the scripts
+# the fast paths treat differently (runs without spaces, kana voicing, Thai marks, Arabic and
+# Hebrew, Turkish i, apostrophe-like letters, French punctuation).
+@pytest.mark.parametrize(
+    ("raw", "folded"),
+    [
+        ("习近平在G7峰会上会见了DeepMind的代表。", "习近平在 g7 峰会上会见了 deepmind 的代表"),
+        ("ガザ地区でデータセンターが停電、ﾃﾞｰﾀは", "ガザ地区でデータセンターが停電 データは"),
+        ("东京でG20サミット開催。Zelenskyyも参加", "东京で g20 サミット開催 zelenskyy も参加"),
+        ("นายกรัฐมนตรีเดินทางไปภูเก็ตเมื่อวันจันทร์", "นายกรัฐมนตรีเดินทางไปภูเก็ตเมื่อวันจันทร์"),
+        ("وأوكرانيا تطالب بالمزيد من الدعم للحريات", "واوكرانيا تطالب بالمزيد من الدعم للحريات"),
+        ("ממשלת ישראל אישרה את התקציב", "ממשלת ישראל אישרה את התקציב"),
+        ("FRANSIZ HARİTASI ıspanak İstanbul’da", "fransiz haritasi ispanak istanbul da"),
+        ("Президентові Україниʼ імʼя — «Київ»", "президентові украіни ім я киів"),
+        ("L’Élysée répond : « Non », dit-il à 20 h 30", "l elysee repond non dit il a 20 h 30"),
+    ],
+)
+def test_multilingual_folding_is_pinned(raw: str, folded: str) -> None:
+    assert fold(raw) == folded
+    doc = normalize(raw, raw)
+    assert doc.scan == f" {folded} \n {folded} "
+    assert_locate_as_reference(doc)
+
+
+# The original, obviously char-by-char forms of laying out runs and of `locate`, which the
+# faster ones (one regular-expression step per run or word) must agree with.
+_RUN = f"[{text._L}{text._M}]"
+_OTHER = f"[^\\s{text._L}{text._M}]"
+_TRANSITION = re.compile(f"({_RUN})(?={_OTHER})|({_OTHER})(?={_RUN})")
+_RUN_STARTS = re.compile(f"(?<!{_RUN}){_RUN}")
+
+
+def reference_lay_out(separated: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", _TRANSITION.sub(r"\1\2 ", separated)).split())
+
+
+def assert_locate_as_reference(doc: text.NormalizedDoc) -> None:
+    scan = doc.scan
+    for start, char in enumerate(scan):
+        if char == " " or (scan[start - 1] != " " and not text._NS.match(char)):
+            continue  # matches start at a word's space, or anywhere inside a run
+        field, base = ("title", 0) if start < doc.text_base else ("text", doc.text_base)
+        words = scan.count(" ", base, start)
+        if doc.no_space:
+            letters = len(text._NS_LETTER.findall(scan, base, start))
+            words += letters - len(_RUN_STARTS.findall(scan, base, start + 1))
+        assert doc.locate(start) == (field, words)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=mixed, other=mixed)
+def test_runs_are_laid_out_and_located_as_the_reference_does(raw: str, other: str) -> None:
+    folder = text._FOLD
+    separated = folder.separated(raw)[0].decode()
+    assert text.lay_out_runs(separated) == reference_lay_out(separated)
+    assert_locate_as_reference(normalize(raw, other))
