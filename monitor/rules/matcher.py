@@ -130,6 +130,10 @@ class Matcher:
         self._runs = ahocorasick.Automaton()
         self._word_counts: list[int] = []
         self._edges = False  # whether some term must not end where the text adds a mark
+        # Terms whose pattern another term already has: an attached prefix can make two terms
+        # spell the same word (Arabic ل + الحريات is للحريات), and the automaton keeps one value
+        # per pattern. The first term's pattern stands for both, its twins added to its hits.
+        self._twins: defaultdict[Pattern, list[Pattern]] = defaultdict(list)
         for term_id, (words, prefix) in enumerate(self._terms):
             edge = takes_marks(words[-1]) and not prefix
             self._edges |= edge
@@ -137,11 +141,16 @@ class Matcher:
                 entry = Pattern(
                     term_id, tuple(first[term_id]), tuple(second[term_id]), len(pattern) - 1, edge
                 )
-                # Two terms can share a pattern only if identical; _intern prevents that.
-                if pattern[0] == " ":
-                    self._automaton.add_word(pattern, entry)
-                else:
-                    self._runs.add_word(_by_halves(pattern), entry)
+                automaton, key = (
+                    (self._automaton, pattern)
+                    if pattern[0] == " "
+                    else (self._runs, _by_halves(pattern))
+                )
+                holder = automaton.get(key, None)
+                if holder is None:
+                    automaton.add_word(key, entry)
+                elif holder.term_id != term_id:
+                    self._twins[holder].append(entry)
             self._word_counts.append(word_count(words))
         for automaton in (self._automaton, self._runs):
             if len(automaton):
@@ -218,6 +227,9 @@ class Matcher:
         found = list(self._automaton.iter(doc.scan)) if len(self._automaton) else []
         if doc.no_space and len(self._runs):
             found += _in_runs(self._runs, doc.scan)
+        if self._twins:
+            twins = self._twins
+            found += [(end, twin) for end, p in found if p in twins for twin in twins[p]]
         if self._edges and any(map(EDGE, map(VALUE, found))):
             found = [
                 (end, p) for end, p in found if not (p.edge and followed_by_mark(doc.scan, end))
