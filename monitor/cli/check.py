@@ -3,7 +3,7 @@
 import typer
 from rich.table import Table
 
-from monitor.cli.common import err, load, out, shown
+from monitor.cli.common import err, load, out, shown, state_place
 from monitor.config.durations import format_duration
 from monitor.rules.lint import operator_warnings
 
@@ -11,11 +11,10 @@ from monitor.rules.lint import operator_warnings
 def check(ctx: typer.Context) -> None:
     """Validate the config and print a summary; exit 2 listing every error."""
     config = load(ctx)
-    settings = config.settings
     out.print(
         shown(
             f"Config {config.directory}: {len(config.feeds)} feeds, {len(config.rules)} rules, "
-            f"{len(config.channels)} channels — state in {settings.state_dir}"
+            f"{len(config.channels)} channels — state in {state_place(config)}"
         ),
         highlight=False,
     )
