@@ -77,3 +77,11 @@ def new_database_url(request: pytest.FixtureRequest) -> str:
         return ""
     url: str = request.getfixturevalue("empty_postgres_url")
     return url
+
+
+@pytest.fixture
+def state_backend(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The test's configs keep their state where `database_url` says (both backends), through
+    `MONITOR_DATABASE_URL`, as an operator would set it."""
+    monkeypatch.setenv("MONITOR_DATABASE_URL", database_url)
+    return database_url
