@@ -19,6 +19,7 @@ from rich.text import Text
 if TYPE_CHECKING:
     from monitor.config.model import Config
     from monitor.state.store import Store
+    from monitor.state.writer_lock import WriterLock
 
 # Piped or redirected, tables are read by scripts and logs, not squeezed into 80 columns.
 out = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
@@ -136,9 +137,8 @@ def state_place(config: "Config") -> str:
 
 @contextmanager
 def sole_writer(config: "Config", command: str, wait: float) -> Iterator[None]:
-    """Hold the state's writer lock while the block runs, waiting up to `wait` seconds (and
-    saying so) for another process that holds it; then exit 4 naming that process."""
-    from monitor.state.writer_lock import FileLock, Holder, StateInUseError, WriterLock, take
+    """Hold the writer lock of the config's state while the block runs (see `holding`)."""
+    from monitor.state.writer_lock import FileLock, WriterLock
 
     url = config.settings.database_url.get_secret_value()
     if url:
@@ -147,7 +147,17 @@ def sole_writer(config: "Config", command: str, wait: float) -> Iterator[None]:
         lock: WriterLock = AdvisoryLock(url, command)
     else:
         lock = FileLock(config.settings.state_dir, command)
-    place = state_place(config)
+    with holding(lock, state_place(config), wait):
+        yield
+
+
+@contextmanager
+def holding(lock: "WriterLock", place: str, wait: float) -> Iterator[None]:
+    """Hold the writer lock of the state in `place` while the block runs, waiting up to
+    `wait` seconds (and saying so) for another process that holds it; then exit 4 naming
+    that process."""
+    from monitor.state.writer_lock import Holder, StateInUseError, take
+
     told = [-1.0]
 
     def waiting(holder: Holder, waited: float) -> None:
