@@ -17,6 +17,7 @@ def check(ctx: typer.Context) -> None:
             f"{len(config.channels)} channels — state in {state_place(config)}"
         ),
         highlight=False,
+        soft_wrap=True,  # paths and the URL whole
     )
     # Every cell through `shown`: names, queries and URLs are the user's or an OPML's text.
     feeds = Table("feed", "url", "interval", "tags", title="Feeds")
