@@ -235,12 +235,12 @@ def test_a_new_state_is_created_at_head(
     store.close()
 
 
-def test_opening_a_current_state_file_does_not_import_alembic(tmp_path: Path) -> None:
+def test_opening_a_current_state_file_does_not_import_alembic_nor_psycopg(tmp_path: Path) -> None:
     Store.open(tmp_path).close()  # created at head
     probe = (
         "import sys; from pathlib import Path; from monitor.state.store import Store; "
         f"Store.open(Path({str(tmp_path)!r})).close(); print(sorted(m for m in sys.modules "
-        "if m.split('.')[0] == 'alembic' or m.startswith('monitor.state.migrations')))"
+        "if m.split('.')[0] in ('alembic', 'psycopg') or m.startswith('monitor.state.migrations')))"
     )
 
     result = subprocess.run(
