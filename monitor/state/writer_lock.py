@@ -51,7 +51,7 @@ class WriterLock(Protocol):
     """A state's writer lock: taken without waiting, or who holds it."""
 
     def try_take(self) -> Holder | None:
-        """Take the lock; None once taken, else who holds it (`Holder("?", …)` when unknown)."""
+        """Take the lock; None once taken, else who holds it (as far as it told)."""
 
     def release(self) -> None:
         """Let the lock go."""
@@ -64,27 +64,35 @@ class FileLock:
         self.path = state_dir / LOCK_FILE
         self.command = command
         self._fd: int | None = None
+        self._writable = False
 
     def try_take(self) -> Holder | None:
         """Take the lock, writing this process's pid and command in the file; else who holds it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fd, writable = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644), True
+        except PermissionError:
+            # Left by another user (`once` run by root beside a service's dynamic user): a lock
+            # needs no write access, only the holder's note does.
+            fd, writable = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC), False
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = _read_holder(fd)
             os.close(fd)
             return holder or Holder(None, "another process")
-        me = {"pid": os.getpid(), "command": self.command, "host": socket.gethostname()}
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(me).encode(), 0)
-        self._fd = fd
+        if writable:
+            me = {"pid": os.getpid(), "command": self.command, "host": socket.gethostname()}
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(me).encode(), 0)
+        self._fd, self._writable = fd, writable
         return None
 
     def release(self) -> None:
         """Let the lock go (the file stays: removing it would race with the next taker)."""
         if self._fd is not None:
-            os.ftruncate(self._fd, 0)
+            if self._writable:
+                os.ftruncate(self._fd, 0)
             os.close(self._fd)  # closing the descriptor releases the flock
             self._fd = None
 

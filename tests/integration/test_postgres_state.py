@@ -41,6 +41,7 @@ def test_once_writes_to_postgresql_with_a_password_from_the_credentials(
     checked = cli(*args, "check", cwd=tmp_path, env=env)
     health = cli(*args, "feeds", cwd=tmp_path, env=env)
     history = cli(*args, "history", "--json", cwd=tmp_path, env=env)
+    stored = cli(*args, "test-rule", "@France", "--history", "1", cwd=tmp_path, env=env)
 
     assert polled.returncode == 0, polled.stderr
     assert [SEED.title in post["message"] for post in server.posts] == [True]  # once, not twice
@@ -48,8 +49,10 @@ def test_once_writes_to_postgresql_with_a_password_from_the_credentials(
     assert "state in postgresql+psycopg://postgres:***@/test_" in checked.stdout
     assert "wire.xml" in health.stdout
     assert SEED.title in history.stdout
+    assert stored.returncode == 0, stored.stderr
+    assert "1 of 2 item(s) match." in stored.stdout  # the items stored in PostgreSQL
     assert not (tmp_path / "state" / "monitor.db").exists()  # nothing went to SQLite
-    for ran in (polled, again, checked, health, history):
+    for ran in (polled, again, checked, health, history, stored):
         assert SECRET not in ran.stdout + ran.stderr
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -172,3 +173,28 @@ def test_a_bad_wait_is_a_usage_error(tmp_path: Path) -> None:
 
     assert ran.returncode == 2
     assert "--wait" in ran.stderr
+
+
+def test_a_lock_file_this_user_may_not_write_still_locks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Left by root's `once` beside a service's dynamic user. Root may write any file, so the
+    # refusal to open it for writing is played here; the lock itself is the kernel's.
+    first = FileLock(tmp_path, "media-monitor once")
+    assert first.try_take() is None
+    first.release()
+    real_open = os.open
+
+    def as_another_user(path: Any, flags: int, *args: Any) -> int:
+        if Path(path).name == "monitor.lock" and flags & os.O_RDWR:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", as_another_user)
+    service, other = FileLock(tmp_path, "media-monitor run"), FileLock(tmp_path, "x")
+
+    assert service.try_take() is None
+    assert other.try_take() == Holder(None, "another process")  # locked, though unnamed
+    service.release()
+    assert other.try_take() is None
+    other.release()
