@@ -24,13 +24,11 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
-
-from monitor.state.store import Store
 
 SERVER_URL = "MONITOR_TEST_DATABASE_URL"
 _DIRECTORY = "MONITOR_TEST_POSTGRES_DIR"  # set by the controller, inherited by the workers
-_TEMPLATE = "monitor_at_head"  # a database with the schema at head, copied for each test
 _FAST = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 
 
@@ -39,9 +37,10 @@ class UnavailableError(Exception):
 
 
 def prepare() -> None:
-    """In the run's first process: name the directory the server will live in, for this process
-    and the workers it starts (they inherit the environment)."""
-    if os.environ.get(SERVER_URL) or os.environ.get(_DIRECTORY):
+    """In the run's first process: name the directory the server will live in (with a server
+    named by `MONITOR_TEST_DATABASE_URL`, what the run's processes share about it), for this
+    process and the workers it starts (they inherit the environment)."""
+    if os.environ.get(_DIRECTORY):
         return
     root = Path(tempfile.mkdtemp(prefix="mm-pg-"))
     root.chmod(0o755)  # the postgres user must reach the socket and the data directory in it
@@ -51,21 +50,23 @@ def prepare() -> None:
 def finish() -> None:
     """In the run's first process, at the end: stop the server if a test started it (the
     postmaster whose pid its data directory names, nothing else), and remove its directory."""
-    root = os.environ.pop(_DIRECTORY, None)
+    root = os.environ.get(_DIRECTORY)
     if root is None:
         return
-    data = Path(root) / "data"
+    data, told = Path(root) / "data", Path(root) / "url"
     if (data / "postmaster.pid").is_file():
         _as_owner(_binary("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+    elif told.is_file():  # someone else's server: only the run's template goes
+        template = make_url(told.read_text()).set(database=_template())
+        drop_database(template.render_as_string(hide_password=False))
+    del os.environ[_DIRECTORY]
     shutil.rmtree(root, ignore_errors=True)
 
 
 def server() -> str:
     """The URL of the run's server (its `postgres` database, or the one `MONITOR_TEST_DATABASE_URL`
-    names), started now if no test has yet; raises `UnavailableError`."""
-    given = os.environ.get(SERVER_URL)
-    if given:
-        return given
+    names), started now if no test has yet, with the run's template database made on it;
+    raises `UnavailableError`."""
     root = os.environ.get(_DIRECTORY)
     if root is None:
         raise UnavailableError(f"the run named no server directory ({_DIRECTORY})")
@@ -75,8 +76,11 @@ def server() -> str:
             raise UnavailableError(failed.read_text())
         if not told.is_file():
             try:
-                url = _start(Path(root))
-                _make_template(url)
+                url = os.environ.get(SERVER_URL) or _start(Path(root))
+                try:
+                    _make_template(url)
+                except SQLAlchemyError as exc:
+                    raise UnavailableError(f"{make_url(url)}: {exc}") from exc
             except UnavailableError as exc:
                 failed.write_text(str(exc))
                 raise
@@ -88,7 +92,7 @@ def fresh_database(server_url: str, *, empty: bool = False) -> str:
     """A new database of its own on the server: with the schema at head, or `empty` (as a new
     install meets it); its URL."""
     name = f"test_{uuid.uuid4().hex[:16]}"
-    template = "template0" if empty else _TEMPLATE
+    template = "template0" if empty else _template()
     _admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
@@ -111,10 +115,17 @@ def _admin(url: str, statement: str) -> None:
         engine.dispose()
 
 
+def _template() -> str:
+    """The name of the run's template database: its own, should the server be shared."""
+    return "monitor_at_head_" + Path(os.environ[_DIRECTORY]).name.replace("-", "_")
+
+
 def _make_template(url: str) -> None:
     """The database each test's is copied from, created at head by the app's own migrations."""
-    _admin(url, f'CREATE DATABASE "{_TEMPLATE}"')
-    template = make_url(url).set(database=_TEMPLATE)
+    from monitor.state.store import Store  # here: the suite's start need not load SQLAlchemy
+
+    _admin(url, f'CREATE DATABASE "{_template()}"')
+    template = make_url(url).set(database=_template())
     Store.open(Path(), template.render_as_string(hide_password=False)).close()
 
 
