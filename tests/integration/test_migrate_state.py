@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from monitor.display import redact_urls
 from monitor.state.copy import CopyMismatchError, copy_state
+from monitor.state.leases import take_lease
 from monitor.state.store import Store
 from monitor.state.tables import metadata
 from tests.support.cli import cli
@@ -59,6 +60,7 @@ def test_a_sqlite_state_is_copied_whole_and_the_service_goes_on_there(
 ) -> None:
     config = populated(server, tmp_path)
     sqlite = Store.open(tmp_path / "state")
+    take_lease(sqlite, "prune", "node-a", now=MORNING, ttl=timedelta(minutes=5))  # not used yet
     before = every_row(sqlite)
     sqlite.close()
     assert [name for name, rows in before.items() if not rows] == []  # every table has rows
