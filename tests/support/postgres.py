@@ -7,10 +7,12 @@ with its run). As root it runs as the `postgres` user, since `initdb` refuses ro
 first process (pytest-xdist's controller) names the directory (`prepare`) and stops the server
 at the end (`finish`); the first test that needs it starts it, under a file lock, and the
 other workers find it running. `MONITOR_TEST_DATABASE_URL` names a server to use instead (a
-URL whose user may create databases). With neither, the tests that need it are skipped with
+URL whose user may create databases): the run makes its template database there, and drops it
+at the end with the tests' own. With neither, the tests that need it are skipped with
 the reason, except in CI (`CI` set), where they fail: there they must run.
 """
 
+import contextlib
 import fcntl
 import os
 import pwd
@@ -58,7 +60,8 @@ def finish() -> None:
         _as_owner(_binary("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
     elif told.is_file():  # someone else's server: only the run's template goes
         template = make_url(told.read_text()).set(database=_template())
-        drop_database(template.render_as_string(hide_password=False))
+        with contextlib.suppress(SQLAlchemyError):  # the server may be gone: nothing to drop
+            drop_database(template.render_as_string(hide_password=False))
     del os.environ[_DIRECTORY]
     shutil.rmtree(root, ignore_errors=True)
 
@@ -84,6 +87,7 @@ def server() -> str:
             except UnavailableError as exc:
                 failed.write_text(str(exc))
                 raise
+            told.touch(mode=0o600)  # it may hold the password of MONITOR_TEST_DATABASE_URL
             told.write_text(url)
         return told.read_text()
 
