@@ -6,13 +6,23 @@ from collections.abc import Generator
 import coverage
 import pytest
 
+from tests.support import postgres
 
-def pytest_configure() -> None:
+
+def pytest_configure(config: pytest.Config) -> None:
     """The CLI sizes its tables by `COLUMNS` when that is set, and pytest-xdist's workers have
     it (80), as a developer's shell may: drop it, so that every run reads the output a pipe
-    gets."""
+    gets. The run's first process names where its PostgreSQL server will be, for its workers."""
     for name in ("COLUMNS", "LINES"):
         os.environ.pop(name, None)
+    if not hasattr(config, "workerinput"):
+        postgres.prepare()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The run's first process stops the PostgreSQL server if a test started it."""
+    if not hasattr(config, "workerinput"):
+        postgres.finish()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

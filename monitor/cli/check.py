@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from monitor.cli.common import err, load, out, shown
+from monitor.cli.common import err, load, out, shown, state_place
 from monitor.config.durations import format_duration
 from monitor.rules.lint import operator_warnings
 
@@ -16,13 +16,13 @@ if TYPE_CHECKING:  # the config's model loads pydantic: not for `--help`
 def check(ctx: typer.Context) -> None:
     """Validate the config and print a summary; exit 2 listing every error."""
     config = load(ctx)
-    settings = config.settings
     out.print(
         shown(
             f"Config {config.directory}: {len(config.feeds)} feeds, {len(config.rules)} rules, "
-            f"{len(config.channels)} channels — state in {settings.state_dir}"
+            f"{len(config.channels)} channels — state in {state_place(config)}"
         ),
         highlight=False,
+        soft_wrap=True,  # paths and the URL whole
     )
     # Every cell through `shown`: names, queries and URLs are the user's or an OPML's text.
     feeds = Table("feed", "url", "interval", "tags", title="Feeds")

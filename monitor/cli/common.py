@@ -19,6 +19,7 @@ from rich.text import Text
 if TYPE_CHECKING:
     from monitor.config.model import Config
     from monitor.state.store import Store
+    from monitor.state.writer_lock import WriterLock
 
 # Piped or redirected, tables are read by scripts and logs, not squeezed into 80 columns.
 out = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160)
@@ -27,6 +28,10 @@ EXIT_CONFIG = 2
 # The state was written by a newer media-monitor: no restart can help (systemd's unit does not
 # restart on it), only an upgrade.
 EXIT_NEWER_STATE = 3
+# Another process writes to the state (its writer lock is held): two writers would send every
+# alert twice. systemd restarts `run` after it, in case that was a passing `once`.
+EXIT_IN_USE = 4
+RUN_WAIT = 5.0  # seconds `run` waits for another writer to finish before it gives up
 
 
 def load(ctx: typer.Context, *, sending: bool = True) -> "Config":
@@ -69,11 +74,7 @@ def state_errors(config: "Config") -> Iterator[None]:
     try:
         yield
     except (OSError, SQLAlchemyError, UnusableStateError) as exc:
-        err.print(
-            f"Cannot use the state in {config.settings.state_dir}: {exc}",
-            markup=False,
-            highlight=False,
-        )
+        err.print(shown(f"Cannot use the state in {state_place(config)}: {exc}"), highlight=False)
         code = EXIT_NEWER_STATE if isinstance(exc, StateVersionError) else 1
         raise typer.Exit(code) from None
 
@@ -84,7 +85,8 @@ def new_state_if_asked(config: "Config", new_state: bool) -> None:
     from monitor.state.store import Store, set_aside, unusable
 
     path = Store.database(config.settings.state_dir)
-    problem = unusable(path) if new_state else None
+    sqlite = not config.settings.database_url.get_secret_value()
+    problem = unusable(path) if new_state and sqlite else None
     if problem is None:
         return
     aside = set_aside(path, datetime.now().astimezone())
@@ -103,22 +105,87 @@ def open_store(config: "Config") -> Iterator["Store"]:
     there would only show nothing, and hide where the real one is)."""
     from monitor.state.store import Store
 
-    state_dir = config.settings.state_dir
-    if not Store.database(state_dir).is_file():
+    state_dir, url = config.settings.state_dir, config.settings.database_url.get_secret_value()
+    with state_errors(config):
+        present = Store.present(state_dir, url)
+    if not present:
         err.print(
-            f"No state in {state_dir}: nothing has been polled with this config there yet "
-            "(`once` or `run` writes it). A service keeps its state in its $STATE_DIRECTORY: "
-            "set that, or MONITOR_STATE_DIR, to read it.",
-            markup=False,
+            shown(
+                f"No state in {state_place(config)}: nothing has been polled with this config "
+                "there yet (`once` or `run` writes it). A service keeps its state in its "
+                "$STATE_DIRECTORY: set that, or MONITOR_STATE_DIR, to read it."
+            ),
             highlight=False,
         )
         raise typer.Exit(1)
     with state_errors(config):
-        store = Store.open(config.settings.state_dir)
+        store = Store.open(state_dir, url)
         try:
             yield store
         finally:
             store.close()
+
+
+def state_place(config: "Config") -> str:
+    """Where the state is, as messages name it: the state directory, or the PostgreSQL URL
+    (its password masked as it is shown)."""
+    from monitor.display import redact_urls
+
+    url = config.settings.database_url.get_secret_value()
+    return redact_urls(url) if url else str(config.settings.state_dir)
+
+
+@contextmanager
+def sole_writer(config: "Config", command: str, wait: float) -> Iterator[None]:
+    """Hold the writer lock of the config's state while the block runs (see `holding`)."""
+    from monitor.state.writer_lock import FileLock, WriterLock
+
+    url = config.settings.database_url.get_secret_value()
+    if url:
+        from monitor.state.postgres import AdvisoryLock
+
+        lock: WriterLock = AdvisoryLock(url, command)
+    else:
+        lock = FileLock(config.settings.state_dir, command)
+    with holding(lock, state_place(config), wait):
+        yield
+
+
+@contextmanager
+def holding(lock: "WriterLock", place: str, wait: float) -> Iterator[None]:
+    """Hold the writer lock of the state in `place` while the block runs, waiting up to
+    `wait` seconds (and saying so) for another process that holds it; then exit 4 naming
+    that process."""
+    from monitor.state.writer_lock import Holder, StateInUseError, take
+
+    told = [-1.0]
+
+    def waiting(holder: Holder, waited: float) -> None:
+        if told[0] < 0:
+            line = f"The state in {place} is in use by {holder}: waiting up to {wait:.0f} s…"
+        elif waited - told[0] >= 10:
+            line = f"…still waiting for {holder} to finish ({waited:.0f} s of {wait:.0f} s)"
+        else:
+            return
+        told[0] = waited
+        err.print(shown(line), highlight=False)
+
+    try:
+        take(lock, wait=wait, waiting=waiting)
+    except StateInUseError as exc:
+        err.print(
+            shown(
+                f"Cannot write to the state in {place}: {exc.holder} is writing to it. Two "
+                "processes writing one state would send every alert twice: stop the other "
+                "one first (`history`, `feeds` and `test-rule --history` may run beside it)."
+            ),
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_IN_USE) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def when(moment: datetime | None) -> str:

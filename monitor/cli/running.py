@@ -10,7 +10,14 @@ from typing import Annotated, TextIO
 import typer
 from rich.console import Console
 
-from monitor.cli.common import err, load, new_state_if_asked, state_errors
+from monitor.cli.common import (
+    RUN_WAIT,
+    err,
+    load,
+    new_state_if_asked,
+    sole_writer,
+    state_errors,
+)
 
 Progressed = Callable[[int, int], None]  # (feeds polled, feeds to poll)
 NewStateOption = Annotated[
@@ -24,17 +31,38 @@ NewStateOption = Annotated[
 ]
 
 
-def once(ctx: typer.Context, new_state: NewStateOption = False) -> None:
+WaitOption = Annotated[
+    str,
+    typer.Option(
+        "--wait",
+        help="How long to wait for another process writing to the state (`run`, another "
+        '`once`) to finish before giving up with exit 4: "90s", "10m", "0".',
+    ),
+]
+
+
+def once(ctx: typer.Context, new_state: NewStateOption = False, wait: WaitOption = "10m") -> None:
     """Poll every feed once, match, deliver alerts, and exit (for cron, trials and tests)."""
     import asyncio
 
     import structlog
 
+    from monitor.cli.common import EXIT_CONFIG
+    from monitor.config.durations import parse_duration
     from monitor.service.once import run_once
 
+    try:
+        patience = parse_duration(wait).total_seconds()
+    except ValueError as exc:
+        err.print(f"--wait: {exc}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_CONFIG) from None
     config = load(ctx)
     console = err if ctx.obj.progress_shown else None
-    with state_errors(config), feed_progress(console) as progress:
+    with (
+        state_errors(config),
+        sole_writer(config, "media-monitor once", patience),
+        feed_progress(console) as progress,
+    ):
         new_state_if_asked(config, new_state)
         report = asyncio.run(run_once(config, progress=progress))
     structlog.get_logger(__name__).info(
@@ -60,7 +88,7 @@ def run(ctx: typer.Context, new_state: NewStateOption = False) -> None:
     from monitor.service.daemon import ListenError, run_daemon
 
     config = load(ctx)
-    with state_errors(config):
+    with state_errors(config), sole_writer(config, "media-monitor run", RUN_WAIT):
         new_state_if_asked(config, new_state)
         try:
             asyncio.run(run_daemon(config))

@@ -13,8 +13,9 @@ from pathlib import Path
 from textwrap import shorten
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
+from monitor.config.database_url import resolve_database_url
 from monitor.config.feed_urls import resolve_feed_url
 from monitor.config.model import (
     ActorSpec,
@@ -78,7 +79,7 @@ def load_config(directory: Path, *, channel_urls: bool = True) -> Config:
     errors: list[str] = []
     secrets: list[str] = []
     merged = _read_directory(directory, errors)
-    settings = _settings(merged, directory, errors)
+    settings = _settings(merged, directory, secrets, errors)
     feeds = _validate_named(merged.arrays["feeds"], "feed", FeedSpec, errors)
     feeds = {
         name: (resolve_feed_url(feed, directory, f"{entry.file}: feed '{name}'", errors), entry)
@@ -168,7 +169,9 @@ def _describe(exc: ValidationError) -> list[str]:
     return out
 
 
-def _settings(merged: _Merged, directory: Path, errors: list[str]) -> Settings | None:
+def _settings(
+    merged: _Merged, directory: Path, secrets: list[str], errors: list[str]
+) -> Settings | None:
     values = {key: item for key, (_file, item) in merged.monitor.items()}
     files = sorted({file for file, _item in merged.monitor.values()}) or ["[monitor]"]
     # Resolved here, before MONITOR_STATE_DIR (which beats the files) is read: a relative path
@@ -181,6 +184,10 @@ def _settings(merged: _Merged, directory: Path, errors: list[str]) -> Settings |
     except ValidationError as exc:
         errors.extend(_settings_error(exc, files))
         return None
+    variable = "MONITOR_DATABASE_URL"
+    where = f"environment {variable}" if variable in os.environ else ", ".join(files)
+    url = resolve_database_url(settings.database_url.get_secret_value(), where, secrets, errors)
+    settings = settings.model_copy(update={"database_url": SecretStr(url)})
     state_directory = os.environ.get("STATE_DIRECTORY")
     if state_directory:
         # systemd's StateDirectory= wins: it is the one place the service may write.

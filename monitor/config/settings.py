@@ -8,7 +8,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from monitor.config.durations import format_duration, parse_duration, positive
@@ -46,6 +53,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MONITOR_", extra="forbid")
 
     state_dir: Path = Path("state")
+    # "" keeps the state in the SQLite file in `state_dir`; a PostgreSQL URL puts it there
+    # (`${NAME}`s expanded as in channel URLs: see config/database_url.py).
+    database_url: SecretStr = SecretStr("")
     poll_interval: PositiveDuration = timedelta(minutes=10)
     max_item_age: PositiveDuration = timedelta(hours=24)
     timeout: PositiveDuration = timedelta(seconds=20)
@@ -152,6 +162,17 @@ class Settings(BaseSettings):
         # The environment beats the file: that is what makes MONITOR_* an override.
         return env_settings, init_settings
 
+
+# What `run` reads once, at its start (the HTTP session, the database and the server are built
+# once): a reload that changes them says they wait for a restart.
+RESTART_ONLY = (
+    "state_dir",
+    "database_url",
+    "concurrency",
+    "connections_per_host",
+    "http",
+    "allow_private",
+)
 
 _HOST = re.compile(r"[A-Za-z0-9.\-]+|[0-9A-Fa-f:.]+")  # a host name, an IPv4 or IPv6 address
 

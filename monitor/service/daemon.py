@@ -36,6 +36,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from monitor import log as logging_setup
 from monitor.config.load import ConfigError, load_config
 from monitor.config.model import Config, FeedSpec
+from monitor.config.settings import RESTART_ONLY
 from monitor.delivery.deliver import Unrecorded, deliver_due
 from monitor.delivery.sender import Notifier
 from monitor.model import Clock, utc_now
@@ -55,8 +56,6 @@ TICK = timedelta(seconds=1)
 DELIVERY_EVERY = timedelta(seconds=5)  # besides being woken by every poll that queues alerts
 PRUNE_EVERY = timedelta(hours=1)
 STOP_GRACE = 5.0  # seconds in-flight polls and the current delivery get after SIGTERM
-# Changing these needs a restart: the HTTP session, the database and the server are built once.
-_RESTART_ONLY = ("state_dir", "concurrency", "connections_per_host", "http", "allow_private")
 
 
 @dataclass
@@ -321,12 +320,12 @@ class ListenError(Exception):
 
 
 def _restart_only_changes(old: Config, new: Config) -> list[str]:
-    return [n for n in _RESTART_ONLY if getattr(old.settings, n) != getattr(new.settings, n)]
+    return [n for n in RESTART_ONLY if getattr(old.settings, n) != getattr(new.settings, n)]
 
 
 async def run_daemon(config: Config, now: Clock = utc_now) -> None:
     """Open the state, serve until stopped, close everything."""
-    store = Store.open(config.settings.state_dir)
+    store = Store.open(config.settings.state_dir, config.settings.database_url.get_secret_value())
     health: HealthServer | None = None
     try:
         async with http_session(config) as session:

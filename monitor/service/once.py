@@ -60,7 +60,8 @@ async def run_once(
     """Poll every feed once (bounded concurrency), except those gone (410) or held by a
     server's Retry-After; then deliver every due alert. `progress(polled, to_poll)` is told
     how many feeds are polled, at the start and after each feed."""
-    store = Store.open(config.settings.state_dir)
+    settings = config.settings
+    store = Store.open(settings.state_dir, settings.database_url.get_secret_value())
     try:
         states, start = store.feed_states(), now()
         active = []

@@ -1,9 +1,10 @@
 """The database engine and what every transaction module shares: SQLite's connection set-up
 (WAL, `synchronous=FULL`, `BEGIN IMMEDIATE` for writers), `Database`, the base of the job
-modules (polls, outbox, prune, reports) that `Store` gathers, and `StateHealth`, what the last
-writes said about the database (for `/healthz`).
+modules (polls, outbox, prune, reports) that `Store` gathers, `StateHealth`, what the last
+writes said about the database (for `/healthz`), and `dialect_insert`, the one way to an
+INSERT … ON CONFLICT.
 
-The SQL stays portable so the same code can run on PostgreSQL.
+The SQL stays portable: the same code runs on SQLite and on PostgreSQL (`state/postgres.py`).
 """
 
 from collections.abc import Iterable, Iterator, Sequence
@@ -16,7 +17,6 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.sql.dml import Insert
 
 WRITE = "monitor_write"  # execution option: this transaction writes
 CHUNK = 500  # keys per IN (…): under every backend's bound-parameter limit
@@ -107,6 +107,8 @@ class Database:
         event.listen(engine, "handle_error", self._on_error)
 
     def _on_error(self, context: ExceptionContext) -> None:
+        if context.dialect.name != "sqlite":  # damaged pages are SQLite's words for its file
+            return
         reason = _reason(context.original_exception)
         if self.health.damaged is None and any(word in reason.lower() for word in _DAMAGE):
             self.health.damaged = reason
@@ -122,11 +124,18 @@ def _reason(exc: BaseException) -> str:
     return f"{type(original).__name__}: {original}"
 
 
-def insert_new(conn: Any, table: Table) -> Insert:
-    """INSERT that skips rows whose key exists (both SQLite and PostgreSQL spell it this way)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement: Insert = dialect.insert(table).on_conflict_do_nothing()
-    return statement
+def dialect_insert(conn: Any, table: Table) -> sqlite.Insert | postgresql.Insert:
+    """INSERT into `table` in the dialect of `conn`, whose ON CONFLICT clauses
+    (`on_conflict_do_nothing`, `on_conflict_do_update` with `excluded`) SQLite and PostgreSQL
+    spell alike; SQLAlchemy's portable `insert` has none."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def insert_new(conn: Any, table: Table) -> sqlite.Insert | postgresql.Insert:
+    """INSERT that skips rows whose key exists."""
+    return dialect_insert(conn, table).on_conflict_do_nothing()
 
 
 def chunked_in(conn: Any, column: Any, keys: Sequence[str], *where: Any) -> Iterable[str]:

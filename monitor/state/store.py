@@ -1,12 +1,13 @@
 """`Store`: the state database, opened and brought up to date (created, adopted or upgraded by
 the migrations; refused if a newer media-monitor wrote it, or if the file is empty or is not a
 database), with every job's transactions (polls, stories, outbox, prune, reports, feedback) in one
-object."""
+object. The database is the SQLite file in the state directory, or the PostgreSQL database
+that `database_url` names."""
 
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 
 from monitor.state.engine import sqlite_engine
 from monitor.state.feedback import Feedback
@@ -63,6 +64,10 @@ class Store(PollState, StoryState, Outbox, Pruning, Reports, Feedback):
             # A write transaction, as every open has taken: an unwritable state fails here, at
             # start, and two processes opening an old file upgrade it one after the other.
             with self.writer.begin() as conn:
+                if engine.dialect.name == "postgresql":
+                    from monitor.state.postgres import one_upgrade_at_a_time  # noqa: PLC0415
+
+                    one_upgrade_at_a_time(conn)
                 if stamped_revisions(conn) != {HEAD}:
                     # Alembic is imported only here: a current database is opened without it.
                     from monitor.state.migrations.upgrade import upgrade  # noqa: PLC0415
@@ -78,9 +83,15 @@ class Store(PollState, StoryState, Outbox, Pruning, Reports, Feedback):
         return state_dir / "monitor.db"
 
     @classmethod
-    def open(cls, state_dir: Path) -> "Store":
-        """Open (creating if needed) the database in `state_dir`; raises `UnusableStateError`
-        if the file there is empty, unreadable or not a database."""
+    def open(cls, state_dir: Path, database_url: str = "") -> "Store":
+        """Open (creating if needed) the database in `state_dir`, or the PostgreSQL database
+        `database_url` if given; raises `UnusableStateError` if the file in `state_dir` is
+        empty, unreadable or not a database."""
+        if database_url:
+            # Imported here: a SQLite state never loads the PostgreSQL driver.
+            from monitor.state.postgres import postgres_engine  # noqa: PLC0415
+
+            return cls(postgres_engine(database_url))
         state_dir.mkdir(parents=True, exist_ok=True)
         path = cls.database(state_dir)
         problem = unusable(path)
@@ -91,6 +102,21 @@ class Store(PollState, StoryState, Outbox, Pruning, Reports, Feedback):
                 "aside and begin a new one"
             )
         return cls(sqlite_engine(path))
+
+    @classmethod
+    def present(cls, state_dir: Path, database_url: str = "") -> bool:
+        """Whether there is a state to read: the file in `state_dir`, or the tables in the
+        PostgreSQL database `database_url` (whose server must answer)."""
+        if not database_url:
+            return cls.database(state_dir).is_file()
+        from monitor.state.postgres import postgres_engine  # noqa: PLC0415
+
+        engine = postgres_engine(database_url)
+        try:
+            with engine.connect() as conn:
+                return inspect(conn).has_table("feeds")
+        finally:
+            engine.dispose()
 
     def close(self) -> None:
         """Release the database connections."""

@@ -10,10 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Insert, Table, bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.model import BAND_CAP, Decision, KnownStory, StoryMember
-from monitor.state.engine import CHUNK, Database, chunked_in, insert_new
+from monitor.state.engine import CHUNK, Database, chunked_in, dialect_insert, insert_new
 from monitor.state.tables import (
     entries,
     outbox,
@@ -276,8 +275,7 @@ def _write_members(conn: Connection, members: Sequence[StoryMember], now: dateti
 
 def _refreshed(conn: Connection, table: Table) -> Insert:
     """INSERT whose row, when its key exists, refreshes the existing row's `seen_at`."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
+    statement = dialect_insert(conn, table)
     refreshed: Insert = statement.on_conflict_do_update(
         index_elements=list(table.primary_key), set_={"seen_at": statement.excluded.seen_at}
     )

@@ -195,3 +195,14 @@ history = Table(
     Column("published", UTCDateTime),
     Column("first_seen_at", UTCDateTime, nullable=False, index=True),
 )
+
+# Named leases: the work that must run on one node at a time (a prune, a digest flush) is done
+# by the holder of its lease, until `expires_at` (`monitor/state/leases.py`).
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("holder", String, nullable=False),  # who took it ("host pid 1234"), for people
+    Column("token", String, nullable=False),  # what fences the holder's writes
+    Column("expires_at", UTCDateTime, nullable=False),
+)

@@ -28,9 +28,9 @@ GOOD = {
 
 
 def test_an_alert_that_cannot_be_rendered_is_retried_and_does_not_stop_the_others(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], database_url: str
 ) -> None:
-    store = Store.open(tmp_path)
+    store = Store.open(tmp_path, database_url)
     store.apply(
         Decision(
             feed="wire",

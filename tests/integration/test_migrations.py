@@ -1,6 +1,7 @@
 """Versioned schema migrations on real SQLite files: state files written by earlier versions are
-adopted and upgraded with their rows, a newer one is refused, a new one is created at head, and
-the migrations build exactly what `monitor/state/tables.py` declares."""
+adopted and upgraded with their rows; and on SQLite and PostgreSQL alike, a newer state is
+refused, a new one is created at head, and the migrations build exactly what
+`monitor/state/tables.py` declares."""
 
 import sqlite3
 import subprocess
@@ -15,9 +16,11 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, inspect
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.engine import make_url
 from structlog.testing import capture_logs
 
+from monitor.display import redact_urls
 from monitor.model import Decision, FeedUpdate, GoodPoll, NewEntry, NewStory, QueuedAlert
 from monitor.state.migrations import upgrade as upgrade_module
 from monitor.state.migrations.upgrade import alembic_config
@@ -93,13 +96,15 @@ def raw_diffs(state: Path) -> list[Any]:
         engine.dispose()
 
 
-def open_logged(state: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Store, list[dict[str, Any]]]:
-    """`Store.open(state)` and the upgrade lines it logged."""
+def open_logged(
+    state: Path, monkeypatch: pytest.MonkeyPatch, database_url: str = ""
+) -> tuple[Store, list[dict[str, Any]]]:
+    """`Store.open(state, database_url)` and the upgrade lines it logged."""
     with capture_logs() as logs:
         # A logger made now: the module's own may have been cached, with its configuration,
         # by a command run in-process before this test.
         monkeypatch.setattr(upgrade_module, "log", structlog.get_logger(upgrade_module.__name__))
-        store = Store.open(state)
+        store = Store.open(state, database_url)
     return store, [dict(line) for line in logs if line["event"] == "state schema upgraded"]
 
 
@@ -158,13 +163,15 @@ def test_a_state_file_from_before_retention_is_adopted(tmp_path: Path) -> None:
     state = load("state-before-retention.sql", tmp_path / "state")
     before = rows(state)
     # What the comparison sees in such a file: the column and the two indexes it lacks (and
-    # what later revisions add: 0002's stories, 0003's feed warning, 0004's feedback).
+    # what later revisions add: 0002's stories, 0003's feed warning, 0004's feedback, 0005's
+    # leases).
     later = STORIES_0002 | FEEDBACK_0004
     assert [d for d in _summary(raw_diffs(state)) if d not in later] == [
         "add_column feeds.last_warning",
         "add_column feeds.listed",
         "add_index entries_by_age",
         "add_index ix_stories_first_seen_at",
+        "add_table leases",
     ]
 
     store = Store.open(state)
@@ -182,63 +189,62 @@ def test_a_state_file_from_before_retention_is_adopted(tmp_path: Path) -> None:
     store.close()
 
 
-def test_a_state_file_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+def test_a_state_from_a_newer_version_is_refused(tmp_path: Path, new_database_url: str) -> None:
     state = tmp_path / "state"
-    Store.open(state).close()
-    _stamp(state, "9999")
+    _stamp(state, new_database_url, "9999")
 
     with pytest.raises(StateVersionError) as refused:
-        Store.open(state)
+        Store.open(state, new_database_url)
 
     message = str(refused.value)
-    assert str(state / "monitor.db") in message
+    database = make_url(new_database_url).database if new_database_url else state / "monitor.db"
+    assert str(database) in message
     assert "revision 9999" in message
     assert "upgrade media-monitor" in message
-    assert stamped_revisions_of(state) == {"9999"}  # left as it was
+    assert _stamped(state, new_database_url) == {"9999"}  # left as it was
 
 
 @pytest.mark.parametrize("cli_command", ["history", "run"])
 def test_the_cli_and_the_daemon_refuse_a_newer_state_cleanly(
-    tmp_path: Path, cli_command: str
+    tmp_path: Path, cli_command: str, new_database_url: str
 ) -> None:
     state = tmp_path / "state"
-    Store.open(state).close()
-    _stamp(state, "9999")
+    _stamp(state, new_database_url, "9999")
 
     result = cli(
         "--config",
         str(REPO / "config"),
         cli_command,
         cwd=tmp_path,
-        env={"MONITOR_STATE_DIR": str(state)},
+        env={"MONITOR_STATE_DIR": str(state), "MONITOR_DATABASE_URL": new_database_url},
     )
 
     # 3: only an upgrade helps (systemd does not restart on it); and no exception escaped,
     # or `cli` would raise it.
     assert result.returncode == 3
-    assert f"Cannot use the state in {state}" in result.stderr
+    assert f"Cannot use the state in {redact_urls(new_database_url) or state}" in result.stderr
     assert "revision 9999" in result.stderr
     assert "upgrade media-monitor" in result.stderr
 
 
-def test_a_new_state_file_is_created_at_head(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_new_state_is_created_at_head(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, new_database_url: str
 ) -> None:
-    store, logged = open_logged(tmp_path / "state", monkeypatch)
+    store, logged = open_logged(tmp_path / "state", monkeypatch, new_database_url)
 
     assert [(line["from_revision"], line["to_revision"]) for line in logged] == [("new", HEAD)]
-    assert stamped_revisions_of(tmp_path / "state") == {HEAD}
+    assert _stamped(tmp_path / "state", new_database_url) == {HEAD}
     assert schema_diffs(store.engine) == []
     assert store.seen("wire", ["e"], ["s"]) == (set(), set())
     store.close()
 
 
-def test_opening_a_current_state_file_does_not_import_alembic(tmp_path: Path) -> None:
+def test_opening_a_current_state_file_does_not_import_alembic_nor_psycopg(tmp_path: Path) -> None:
     Store.open(tmp_path).close()  # created at head
     probe = (
         "import sys; from pathlib import Path; from monitor.state.store import Store; "
         f"Store.open(Path({str(tmp_path)!r})).close(); print(sorted(m for m in sys.modules "
-        "if m.split('.')[0] == 'alembic' or m.startswith('monitor.state.migrations')))"
+        "if m.split('.')[0] in ('alembic', 'psycopg') or m.startswith('monitor.state.migrations')))"
     )
 
     result = subprocess.run(
@@ -248,8 +254,10 @@ def test_opening_a_current_state_file_does_not_import_alembic(tmp_path: Path) ->
     assert result.stdout.strip() == "[]"
 
 
-def test_head_is_the_newest_migration_and_the_first_can_be_undone(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "state")
+def test_head_is_the_newest_migration_and_the_first_can_be_undone(
+    tmp_path: Path, new_database_url: str
+) -> None:
+    store = Store.open(tmp_path / "state", new_database_url)
     with writing(store) as conn:
         config = alembic_config(conn)
         assert ScriptDirectory.from_config(config).get_heads() == [HEAD]
@@ -257,7 +265,7 @@ def test_head_is_the_newest_migration_and_the_first_can_be_undone(tmp_path: Path
         assert inspect(conn).get_table_names() == ["alembic_version"]
     store.close()
 
-    store = Store.open(tmp_path / "state")  # created again, from nothing
+    store = Store.open(tmp_path / "state", new_database_url)  # created again, from nothing
     assert schema_diffs(store.engine) == []
     store.close()
 
@@ -272,13 +280,25 @@ def stamped_revisions_of(state: Path) -> set[str]:
         engine.dispose()
 
 
-def _stamp(state: Path, revision: str) -> None:
-    conn = sqlite3.connect(state / "monitor.db")
+def _stamp(state: Path, database_url: str, revision: str) -> None:
+    """Create the state (in `state`, or at `database_url`) and stamp it with `revision`."""
+    store = Store.open(state, database_url)
+    with writing(store) as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": revision})
+    store.close()
+
+
+def _stamped(state: Path, database_url: str) -> set[str]:
+    """The revisions the state (in `state`, or at `database_url`) is stamped with, read without
+    opening it as the app does (which would upgrade it)."""
+    if not database_url:
+        return stamped_revisions_of(state)
+    engine = create_engine(database_url)
     try:
-        with conn:
-            conn.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+        with engine.connect() as conn:
+            return stamped_revisions(conn)
     finally:
-        conn.close()
+        engine.dispose()
 
 
 def _summary(diffs: list[Any]) -> list[str]:

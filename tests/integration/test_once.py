@@ -1,8 +1,11 @@
-"""`once` end to end: a loopback feed server, the real pipeline, Apprise's json:// plugin."""
+"""`once` end to end: a loopback feed server, the real pipeline, Apprise's json:// plugin; the
+tests of the state's outbox and reports on SQLite and on PostgreSQL (`state_backend`)."""
 
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from monitor.state.tables import feeds
 from tests.support.cli import cli
@@ -21,6 +24,7 @@ from tests.support.loopback import FeedServer, hanging, server_error
 from tests.support.state import stored_column
 
 
+@pytest.mark.usefixtures("state_backend")
 def test_alert_arrives_once_across_two_runs_naming_both_rules(
     server: FeedServer, tmp_path: Path
 ) -> None:
@@ -116,6 +120,7 @@ def test_old_items_are_recorded_but_never_alert(server: FeedServer, tmp_path: Pa
     assert server.posts == []
 
 
+@pytest.mark.usefixtures("state_backend")
 def test_channel_down_keeps_alert_pending_then_delivers(server: FeedServer, tmp_path: Path) -> None:
     server.feeds["wire.xml"] = rss(SEED)
     server.sink_status = 500
@@ -134,6 +139,7 @@ def test_channel_down_keeps_alert_pending_then_delivers(server: FeedServer, tmp_
     assert len(delivered) == 2  # the refused attempt reached the sink too, then the accepted one
 
 
+@pytest.mark.usefixtures("state_backend")
 def test_feeds_command_shows_health_after_a_run(server: FeedServer, tmp_path: Path) -> None:
     server.feeds["good.xml"] = rss(SEED, UNRELATED)
     server.handlers["broken.xml"] = server_error
@@ -182,6 +188,7 @@ def test_notify_test_reports_each_url(server: FeedServer, tmp_path: Path) -> Non
     assert "Unknown channel 'nope' (configured: desk)." in unknown.stderr
 
 
+@pytest.mark.usefixtures("state_backend")
 def test_history_lists_alerts_with_status(server: FeedServer, tmp_path: Path) -> None:
     server.feeds["wire.xml"] = rss(SEED, UNRELATED)
     server.sink_status = 500

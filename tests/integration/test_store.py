@@ -1,5 +1,5 @@
-"""The state database on a real SQLite file: transactions, their locks, pruning (migrations:
-test_migrations.py)."""
+"""The state database on a real SQLite file and on a real PostgreSQL database: transactions,
+their locks, pruning (migrations: test_migrations.py)."""
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,8 +12,8 @@ from monitor.state.tables import feeds
 from tests.support.state import writing
 
 
-def test_readers_are_not_blocked_by_an_open_write(tmp_path: Path) -> None:
-    writer, reader = Store.open(tmp_path), Store.open(tmp_path)
+def test_readers_are_not_blocked_by_an_open_write(tmp_path: Path, database_url: str) -> None:
+    writer, reader = Store.open(tmp_path, database_url), Store.open(tmp_path, database_url)
     with writing(writer) as conn:
         conn.execute(
             insert(feeds).values(name="wire", url="u", consecutive_failures=0, items_seen=0)
@@ -29,9 +29,9 @@ def test_readers_are_not_blocked_by_an_open_write(tmp_path: Path) -> None:
     reader.close()
 
 
-def test_poll_schedule_knows_what_is_due_held_or_new(tmp_path: Path) -> None:
+def test_poll_schedule_knows_what_is_due_held_or_new(tmp_path: Path, database_url: str) -> None:
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-    store = Store.open(tmp_path)
+    store = Store.open(tmp_path, database_url)
     rows: dict[str, dict[str, datetime | None]] = {
         "due": {"next_poll_at": now - timedelta(seconds=1)},
         "later": {"next_poll_at": now + timedelta(minutes=5)},
@@ -81,11 +81,11 @@ def poll(
     )
 
 
-def test_pruning_keeps_what_alerting_once_still_needs(tmp_path: Path) -> None:
+def test_pruning_keeps_what_alerting_once_still_needs(tmp_path: Path, database_url: str) -> None:
     long_ago = datetime(2026, 1, 1, tzinfo=UTC)
     cutoff = datetime(2026, 6, 1, tzinfo=UTC)
     recently = cutoff + timedelta(days=1)
-    store = Store.open(tmp_path)
+    store = Store.open(tmp_path, database_url)
     old = {"still-listed": "s-listed", "dropped": "s-sent", "queued": "s-queued"}
     store.apply(poll("wire", long_ago, old, alerting=("s-sent", "s-queued")))
     store.apply(poll("wire", recently, {"new": "s-new"}, listed=("still-listed", "new")))
@@ -108,10 +108,12 @@ def test_pruning_keeps_what_alerting_once_still_needs(tmp_path: Path) -> None:
     store.close()
 
 
-def test_a_story_another_writer_recorded_first_queues_nothing_more(tmp_path: Path) -> None:
+def test_a_story_another_writer_recorded_first_queues_nothing_more(
+    tmp_path: Path, database_url: str
+) -> None:
     # Two polls that both found the story new (each read before the other wrote): whichever
     # commits second finds it recorded, and its alerts are the first one's.
-    first, second = Store.open(tmp_path), Store.open(tmp_path)
+    first, second = Store.open(tmp_path, database_url), Store.open(tmp_path, database_url)
     at = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
     queued_first = first.apply(poll("a", at, {"a-1": "s"}, alerting=("s",)))

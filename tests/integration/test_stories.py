@@ -1,10 +1,14 @@
 """Stories across outlets, end to end on loopback: one alert per story with its sources in
 `history` and in a digest, a spreading alert, rotating identities recognised by their text, and
-stories judged again when their text changes (issue 15; issue 18's identity games)."""
+stories judged again when their text changes (issue 15; issue 18's identity games). Each on
+SQLite and on PostgreSQL (`MONITOR_DATABASE_URL`): the stories' writes are most of the state's
+INSERT … ON CONFLICT paths."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from monitor.config.load import load_config
 from monitor.items import Item
@@ -24,6 +28,9 @@ OUTLETS = {  # feed path: (publisher host, text)
     "lemonde.xml": ("www.lemonde.example", REPRINT),
     "afp.xml": ("afp.example", SHORT_COPY),
 }
+
+
+pytestmark = pytest.mark.usefixtures("state_backend")  # every test on both backends
 
 
 def entry(host: str, text: Text, guid: str) -> Entry:
@@ -157,7 +164,7 @@ def test_stories_are_pruned_with_the_state_and_bands_with_the_window(tmp_path: P
             '[channels.desk]\nurls = ["console://"]\n',
         )
     )
-    store = Store.open(config.settings.state_dir)
+    store = Store.open(config.settings.state_dir, config.settings.database_url.get_secret_value())
     for day, key in ((1, "old"), (8, "new")):
         at = MORNING + timedelta(days=day)
         first = Item("Reuters", f"{key}-1", f"https://reuters.example/{key}", *WIRE, None, at)

@@ -1,0 +1,53 @@
+"""`database_url`: the PostgreSQL database that holds the state instead of the SQLite file in
+`state_dir`. Its `${NAME}`s are read as a channel URL's are (the environment, else systemd's
+credentials), so that the password can live in a credential file; the URL is checked, spelt
+for SQLAlchemy's psycopg (3) driver, and its secrets are registered for the log's redaction."""
+
+from urllib.parse import unquote, urlsplit
+
+from monitor.config.secrets import expand
+from monitor.display import redact_urls, url_secrets
+
+DRIVER = "postgresql+psycopg"
+# What users write (libpq's own spellings among them), all meaning psycopg 3.
+_SCHEMES = ("postgresql+psycopg", "postgresql", "postgres")
+
+
+def resolve_database_url(template: str, where: str, secrets: list[str], errors: list[str]) -> str:
+    """`template` with its `${NAME}`s expanded and its scheme made `postgresql+psycopg`; ""
+    (SQLite in `state_dir`) for "". A problem is appended to `errors`, prefixed by `where`,
+    and the URL's secrets (what the names expanded to, its password) to `secrets`."""
+    if not template:
+        return ""
+    expanded = expand(template)
+    if expanded.missing:
+        names = ", ".join(f"${{{name}}}" for name in expanded.missing)
+        errors.append(
+            f"{where}: database_url: {names} not set "
+            "(set it in the environment or as a file in $CREDENTIALS_DIRECTORY)"
+        )
+        return ""
+    url = expanded.url.strip()
+    secrets.extend(expanded.secrets)
+    secrets.extend(_hidden(url))
+    scheme, separator, rest = url.partition("://")
+    if not separator or scheme.lower() not in _SCHEMES or not rest:
+        errors.append(
+            f"{where}: database_url: {redact_urls(url)!r} is not a PostgreSQL URL "
+            f'("{DRIVER}://USER:PASSWORD@HOST/DATABASE"); leave it empty for the SQLite '
+            "file in state_dir"
+        )
+        return ""
+    return f"{DRIVER}://{rest}"
+
+
+def _hidden(url: str) -> tuple[str, ...]:
+    """The URL's password and secret-named query values; a user name without a password is a
+    role (`postgres`), not the token it would be in a channel URL."""
+    try:
+        user, password = urlsplit(url).username, urlsplit(url).password
+    except ValueError:
+        return ()
+    if password is None and user:
+        return tuple(v for v in url_secrets(url) if v not in (user, unquote(user)))
+    return url_secrets(url)
