@@ -6,11 +6,10 @@ from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import Connection, delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from monitor.feedback import FeedbackSource, Mute, MuteKind, Rejection
-from monitor.state.engine import Database
+from monitor.state.engine import Database, dialect_insert
 from monitor.state.tables import mutes, outbox, rejections
 
 
@@ -82,8 +81,7 @@ class Feedback(Database):
 
 def _replacing(conn: Connection) -> Insert:
     """INSERT into `mutes` that replaces the row of the same rule or channel."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(mutes)
+    statement = dialect_insert(conn, mutes)
     replacing: Insert = statement.on_conflict_do_update(
         index_elements=list(mutes.primary_key),
         set_={

@@ -1,4 +1,5 @@
-"""Mutes and rejections in a real state file: replaced, lifted, expired, and kept across opens."""
+"""Mutes and rejections in a real state, on SQLite and on PostgreSQL: replaced, lifted, expired,
+and kept across opens."""
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,8 +11,10 @@ from tests.integration.test_store import poll
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
-def test_a_mute_lasts_until_its_end_and_a_new_one_replaces_it(tmp_path: Path) -> None:
-    store = Store.open(tmp_path)
+def test_a_mute_lasts_until_its_end_and_a_new_one_replaces_it(
+    tmp_path: Path, database_url: str
+) -> None:
+    store = Store.open(tmp_path, database_url)
     store.mute(Mute("rule", "troops", NOW + timedelta(hours=1), None, NOW, "cli"))
     store.mute(Mute("channel", "desk", None, "holiday", NOW, "chat"))
 
@@ -21,7 +24,7 @@ def test_a_mute_lasts_until_its_end_and_a_new_one_replaces_it(tmp_path: Path) ->
     longer = Mute("rule", "troops", NOW + timedelta(hours=24), "noisy", NOW, "chat")
     store.mute(longer)
     store.close()
-    reopened = Store.open(tmp_path)
+    reopened = Store.open(tmp_path, database_url)
     assert reopened.active_mutes(NOW + timedelta(hours=2)) == [
         Mute("channel", "desk", None, "holiday", NOW, "chat"),
         longer,
@@ -29,8 +32,8 @@ def test_a_mute_lasts_until_its_end_and_a_new_one_replaces_it(tmp_path: Path) ->
     reopened.close()
 
 
-def test_unmuting_lifts_only_what_it_names(tmp_path: Path) -> None:
-    store = Store.open(tmp_path)
+def test_unmuting_lifts_only_what_it_names(tmp_path: Path, database_url: str) -> None:
+    store = Store.open(tmp_path, database_url)
     store.mute(Mute("rule", "troops", None, None, NOW, "cli"))
     store.mute(Mute("channel", "troops", None, None, NOW, "cli"))
 
@@ -40,8 +43,8 @@ def test_unmuting_lifts_only_what_it_names(tmp_path: Path) -> None:
     store.close()
 
 
-def test_a_rejection_names_the_alerts_story_and_rules(tmp_path: Path) -> None:
-    store = Store.open(tmp_path)
+def test_a_rejection_names_the_alerts_story_and_rules(tmp_path: Path, database_url: str) -> None:
+    store = Store.open(tmp_path, database_url)
     store.apply(poll("wire", NOW, {"e-1": "s-1", "e-2": "s-2"}, alerting=("s-1", "s-2")))
     (first, second) = store.due_alerts(NOW)
 
