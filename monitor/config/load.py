@@ -316,7 +316,7 @@ def _rules(
         if not problems:
             examples = tuple(spec.examples())
             rule = Rule(name, spec.query, node, spec.channels, spec.feeds, entry.file, examples)
-            rules[name] = replace(rule, story=spec.story_rule)
+            rules[name] = replace(rule, story=spec.story_rule, min_prominence=spec.floor)
     return rules
 
 

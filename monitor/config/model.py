@@ -20,6 +20,7 @@ from pydantic import (
 from monitor.config.durations import format_duration
 from monitor.config.settings import Duration, Name, PositiveDuration, Settings, known_timezone
 from monitor.delivery.pacing import Pacing, QuietHours
+from monitor.model import MinProminence
 from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.nodes import Node
 from monitor.stories.signals import DEFAULT_COOLDOWN, Priority, Spike, Spread, StoryRule
@@ -155,6 +156,16 @@ class RuleSpec(_Strict):
     spread: SpreadSpec | None = None
     spike: SpikeSpec | None = None
     follow_up_cooldown: Duration = DEFAULT_COOLDOWN
+    # Passing mentions (`rules/prominence`): below this score, digest only, or no alert.
+    min_prominence: int | None = Field(default=None, ge=0, le=100)
+    below_min_prominence: Literal["digest", "drop"] = "digest"
+
+    @property
+    def floor(self) -> MinProminence | None:
+        """The rule's `min_prominence` and what happens below it; None without one."""
+        if self.min_prominence is None:
+            return None
+        return MinProminence(self.min_prominence, self.below_min_prominence == "drop")
 
     @property
     def story_rule(self) -> StoryRule:
@@ -199,6 +210,7 @@ class Rule:
     file: str
     examples: tuple[tuple[bool, int, ExampleSpec], ...] = ()
     story: StoryRule = field(default_factory=StoryRule)
+    min_prominence: MinProminence | None = None
 
     def applies_to(self, feed: FeedSpec) -> bool:
         """Whether this rule matches items of `feed` (no `feeds` list: every feed)."""

@@ -47,6 +47,8 @@ class Alert:
     sources: tuple[str, ...] = ()
     story: str | None = None
     priority: str = "normal"
+    # Where and how often the rules' words occur, 0-100 (`rules/prominence`); None: not known.
+    prominence: int | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """A JSON-ready dict (stored in the outbox)."""
@@ -71,6 +73,7 @@ class Alert:
             sources=tuple(payload.get("sources", ())),
             story=payload.get("story"),
             priority=payload.get("priority", "normal"),
+            prominence=payload.get("prominence"),
         )
 
 
@@ -123,9 +126,13 @@ def cut(value: str, limit: int) -> str:
 
 
 def build_alert(
-    item: Item, rules: Sequence[str], spans: Sequence[Span], actors: Sequence[str]
+    item: Item,
+    rules: Sequence[str],
+    spans: Sequence[Span],
+    actors: Sequence[str],
+    prominence: int | None = None,
 ) -> Alert:
-    """The alert for `item`, matched by `rules` on `spans`."""
+    """The alert for `item`, matched by `rules` on `spans` with this `prominence`."""
     text, highlights = snippet(item.text, spans)
     return Alert(
         rules=tuple(rules),
@@ -137,6 +144,7 @@ def build_alert(
         highlights=highlights,
         actors=tuple(actors),
         language=language_of(item.title, item.text, item.language),
+        prominence=prominence,
     )
 
 
@@ -230,6 +238,8 @@ def render(alert: Alert, fmt: Format, tz: ZoneInfo, limit: int | None = None) ->
         lines.append(f"{_label('Actors', fmt)} {_escape(', '.join(alert.actors), fmt)}")
     if alert.language:
         lines.append(f"{_label('Language', fmt)} {_escape(alert.language, fmt)}")
+    if alert.prominence is not None:
+        lines.append(f"{_label('Prominence', fmt)} {alert.prominence}/100")
     if alert.story:
         lines.append(f"{_label('Part of', fmt)} {_escape(alert.story, fmt)}")
     if alert.sources:

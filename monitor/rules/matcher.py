@@ -39,10 +39,24 @@ from monitor.rules.evaluation import (
     evaluate,
     predicate,
 )
-from monitor.rules.nodes import And, InField, Lang, Near, Node, Not, Or, Ref, Term, refs
+from monitor.rules.nodes import (
+    And,
+    AtLeast,
+    InField,
+    Lang,
+    Near,
+    Node,
+    Not,
+    Or,
+    QueryField,
+    Ref,
+    Term,
+    refs,
+)
 from monitor.rules.patterns import patterns, word_count
+from monitor.rules.prominence import prominence
 from monitor.rules.query import QueryError
-from monitor.rules.text import Field, followed_by_mark, normalize, takes_marks
+from monitor.rules.text import followed_by_mark, normalize, takes_marks
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +83,12 @@ class Vocabulary:
 
 @dataclass(frozen=True, slots=True)
 class RuleMatch:
-    """Rule `rule` matched; `spans` are the words that made it true, sorted."""
+    """Rule `rule` matched; `spans` are the words that made it true, sorted; `prominence`
+    (0–100) is where and how often they occur (`rules/prominence`)."""
 
     rule: str
     spans: tuple[Span, ...]
+    prominence: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +166,7 @@ class Matcher:
             self._terms.append(key)
         return term_id
 
-    def _compile(self, node: Node, in_field: Field | None, vocab: Vocabulary) -> Compiled:
+    def _compile(self, node: Node, in_field: QueryField | None, vocab: Vocabulary) -> Compiled:
         match node:
             case Term(exact=None):
                 return ("t", self._intern(node), in_field)
@@ -171,6 +187,8 @@ class Matcher:
                 return ("or", tuple(self._compile(k, in_field, vocab) for k in kids))
             case Near(distance=n, children=kids):
                 return ("near", n, tuple(self._compile(k, in_field, vocab) for k in kids))
+            case AtLeast(count=n, child=child):
+                return ("atleast", n, self._compile(child, in_field, vocab))
 
     def _anchor_sets(self, node: Compiled) -> list[frozenset[int]]:
         """Sets of terms such that, whenever `node` is true, each set has a term that occurs."""
@@ -187,6 +205,8 @@ class Matcher:
                     return []  # one alternative needs no term, so the OR needs none
                 best.append(min(sets, key=self._expected_hits))
             return [frozenset().union(*best)]
+        if kind == "atleast":
+            return self._anchor_sets(node[2])  # type: ignore[arg-type]
         kids = node[1] if kind == "and" else node[2]
         return [s for kid in kids for s in self._anchor_sets(kid)]  # type: ignore[attr-defined]
 
@@ -232,7 +252,8 @@ class Matcher:
             name, compiled, _is_true = self._rules[index]
             if only is None or name in only:
                 spans = evaluate(compiled, hits) or []
-                matches.append(RuleMatch(name, tuple(sorted(set(spans)))))
+                score = prominence(compiled, hits)
+                matches.append(RuleMatch(name, tuple(sorted(set(spans))), score))
         actors: tuple[str, ...] = ()
         if matches:
             actors = tuple(n for n, ids in self._actor_terms.items() if any(i in hits for i in ids))
