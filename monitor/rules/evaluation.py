@@ -11,7 +11,7 @@ from types import CodeType, FunctionType
 from typing import NamedTuple
 
 from monitor.rules.language import language_of
-from monitor.rules.lead import lead_units
+from monitor.rules.lead import MAX_UNITS, MIN_WORDS, lead_units
 from monitor.rules.nodes import QueryField
 from monitor.rules.text import Field, NormalizedDoc
 
@@ -102,7 +102,9 @@ class Hits(set[int]):
         """Whether `span` is in `field`: the title, the text, or the lead (the title and the
         text's first sentence)."""
         if field == "lead":
-            return span.field == "title" or span.start < self.lead_end()
+            if span.field == "title" or span.start < MIN_WORDS:
+                return True  # a lead has at least MIN_WORDS units, or is all of the text
+            return span.start < MAX_UNITS and span.start < self.lead_end()
         return span.field == field
 
     def language(self) -> str | None:

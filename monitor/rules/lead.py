@@ -21,6 +21,7 @@ from monitor.rules.text import fold, starts_without_space, units
 
 MIN_WORDS = 5
 MAX_WORDS = 40
+MAX_UNITS = 2 * MAX_WORDS  # no lead is longer, in units (characters of unspaced scripts)
 # Enough characters for MAX_WORDS words of any script; the rest of the text is never read.
 _SCAN_CHARS = 600
 _SENTENCE_END = regex.compile(
@@ -46,8 +47,16 @@ def _capped(words: list[str]) -> int:
 def lead_units(text: str) -> int:
     """How many units at the start of `text` are its lead (its first sentence, capped)."""
     head = text[:_SCAN_CHARS]
+    words: list[str] = []
+    weight = 0.0
+    done = 0
+    # Sentence ends are separators, so the text's units are its sentences' units end to end:
+    # each piece is folded once, and reading stops at the lead's end.
     for end in _SENTENCE_END.finditer(head):
-        words = units(fold(head[: end.end()]))
-        if sum(map(_weight, words)) >= MIN_WORDS:
+        piece = units(fold(head[done : end.end()]))
+        done = end.end()
+        words += piece
+        weight += sum(map(_weight, piece))
+        if weight >= MIN_WORDS:
             return _capped(words)
-    return _capped(units(fold(head)))
+    return _capped(words + units(fold(head[done:])))

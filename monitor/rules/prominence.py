@@ -15,7 +15,7 @@ and the lead, said four times in all, 100.
 It is computed only for rules that matched (`Matcher.match`), never for every item.
 """
 
-from monitor.rules.evaluation import Compiled, Hits, evaluate
+from monitor.rules.evaluation import Compiled, Hits, Span, evaluate
 
 TITLE_POINTS = 50
 LEAD_POINTS = 25
@@ -39,7 +39,10 @@ def part_score(hits: Hits, part: Compiled) -> int:
         return 0
     starts = {(span.field, span.start) for span in spans}
     in_title = any(field == "title" for field, _start in starts)
-    in_lead = any(field == "text" and start < hits.lead_end() for field, start in starts)
+    in_lead = any(
+        field == "text" and hits.within(Span(field, start, start + 1), "lead")
+        for field, start in starts
+    )
     score = TITLE_POINTS * in_title + LEAD_POINTS * in_lead + REPEAT_POINTS * (len(starts) - 1)
     return min(100, score)
 
