@@ -1,11 +1,11 @@
 """The `media-monitor` command line: the typer app, its global options, and the commands,
-each in the module of its kind (`check`, `running`, `reports`, `rules`, `channels`,
+each in the module of its kind (`check`, `running`, `reports`, `rules`, `suggest`, `channels`,
 `import_opml`). Each command imports what it needs when it runs, so that `--help` and `check`
 start fast."""
 
 import typer
 
-from monitor.cli import channels, check, import_opml, reports, rules, running
+from monitor.cli import channels, check, import_opml, reports, rules, running, suggest
 from monitor.cli.options import (
     FormatOption,
     GroupConfigOption,
@@ -43,6 +43,7 @@ for name, command in (
     ("feeds", reports.feed_table),
     ("import-opml", import_opml.import_opml),
     ("test-rule", rules.try_rule),
+    ("suggest", suggest.suggest),
 ):
     app.command(name)(accepting_global_options(command))
 

@@ -39,6 +39,7 @@ class Reports(Database):
         `sources`: the other feeds that carried the story (stories across outlets)."""
         query = (
             select(
+                outbox.c.id,
                 outbox.c.created_at,
                 outbox.c.rules,
                 outbox.c.channel,
