@@ -74,12 +74,17 @@ def _group_json(group: "Group", parts: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def _days(days: float) -> str:
+    return f"{days:g} day{'s' if days != 1 else ''}"
+
+
 def effect(suggestion: "Suggestion", days: float) -> str:
     """ "+14 alerts over 30 days, 3 of them previously rejected"."""
     sign = "+" if suggestion.alerts >= 0 else "−"
-    span = f"{days:g} day{'s' if days != 1 else ''}"
-    line = f"{sign}{abs(suggestion.alerts)} alerts over {span}"
-    return line + (f", {suggestion.rejected} of them previously rejected")
+    return (
+        f"{sign}{abs(suggestion.alerts)} alerts over {_days(days)}, "
+        f"{suggestion.rejected} of them previously rejected"
+    )
 
 
 def suggest(
@@ -126,7 +131,7 @@ def suggest(
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     out.print(
-        f"Rule {rule!r} over {history:g} days: {len(found.matched)} of {len(items)} stored items "
+        f"Rule {rule!r} over {_days(history)}: {len(found.matched)} of {len(items)} stored items "
         f"match, {len(rejected)} alert(s) rejected.",
         markup=False,
         highlight=False,
