@@ -11,9 +11,10 @@ Words are counted over the whole group, all languages together (a name such as `
 written alike in many), against the history likewise, and each is shown under the language
 of most of the items that hold it.
 
-`scan` reads the items once, matching them against a matcher of the parts (the cost of
-matching one rule); words are worked out only for near misses, for the matched items, and for
-a sample of at most `SAMPLE` items, the background that specificity is measured against.
+`scan` reads the items once: those that hold none of the rule's terms are passed over by a
+cheap exact test (`rules/prefilter`), the others matched against a matcher of the parts;
+words are worked out only for near misses, for the matched items, and for a sample of at
+most `SAMPLE` items, the background that specificity is measured against.
 """
 
 from collections import Counter
@@ -23,13 +24,15 @@ from functools import cached_property
 
 from monitor.items import Item
 from monitor.rules.language import language_of
+from monitor.rules.lint import matches_without_terms
 from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.nodes import And, AtLeast, InField, Lang, Near, Node, Not, Or, Ref, Term
 from monitor.rules.patterns import first_word_forms
+from monitor.rules.prefilter import Prefilter
 from monitor.rules.text import starts_without_space
 from monitor.rules.words import Background, Specific, item_words, specific_words
 
-SAMPLE = 20_000
+SAMPLE = 5_000
 GUARD = "conditions"
 
 
@@ -107,10 +110,15 @@ def scan(node: Node, vocabulary: Vocabulary, items: Sequence[Item], sample: int 
     guard = Matcher({GUARD: And(tuple(conditions), node.pos)}, vocabulary) if conditions else None
     found = Scan(parts, total=len(items))
     every = max(1, -(-len(items) // sample))  # a systematic sample: every n-th item
+    # An item none of whose parts can hold without their terms needs one of the terms.
+    needs_terms = not any(matches_without_terms(part) for part in parts)
+    prefilter = Prefilter(terms(node, vocabulary))
     for number, item in enumerate(items):
         if number % every == 0:
             language = language_of(item.title, item.text, item.language)
             found.sample.append((language, item_words(item.title, item.text)))
+        if needs_terms and not prefilter.may_hold(item.title, item.text):
+            continue
         held = by_part.match(item.title, item.text, language=item.language).matches
         if len(held) < len(parts) - 1 or (not held and len(parts) < 2):
             continue

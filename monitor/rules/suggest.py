@@ -21,6 +21,7 @@ from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.near_miss import Scan, groups, known_words, specific_to, split, terms
 from monitor.rules.nodes import And, Node, Not, Or, Term, to_string
 from monitor.rules.patterns import first_word_forms
+from monitor.rules.prefilter import Prefilter
 from monitor.rules.query import parse_alias
 from monitor.rules.words import Background, item_words, specific_words
 
@@ -77,10 +78,11 @@ def additions(
     # One more pass over the items, with the rule as each suggestion would make it.
     added = {word: Suggestion(parse_alias(word), 0, 0, 0, score) for word, score in ranked}
     probe = Matcher({w: apply(node, [s]) for w, s in added.items()}, vocabulary)
+    prefilter = Prefilter(s.term for s in added.values())  # a new match holds a new term
     matched = {i.story_key for i in found.matched}
     hits: dict[str, list[Item]] = {word: [] for word in added}
     for item in items:
-        if item.story_key in matched:
+        if item.story_key in matched or not prefilter.may_hold(item.title, item.text):
             continue
         for match in probe.match(item.title, item.text, language=item.language).matches:
             hits[match.rule].append(item)
