@@ -185,7 +185,9 @@ def main() -> None:
         timed("filling the state", lambda: fill(store, args.days, args.per_day, now))
         since = now - timedelta(days=args.days + 1)
         start = time.process_time(), time.perf_counter()
-        items = timed("reading the stored items", lambda: store.history_since(since))
+        items = timed(
+            "reading the stored items", lambda: store.history_since(since, texts_only=True)
+        )
         rejected = {r.story_key for r in store.rejections_since(since)}
         found = timed(
             "judging them against the rule's parts", lambda: scan(RULE, VOCABULARY, items)

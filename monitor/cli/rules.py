@@ -75,7 +75,9 @@ def try_rule(
         )
         raise typer.Exit(EXIT_CONFIG)
     try:
-        items = _items_to_test(config, text=text, title=title, file=file, url=url, days=history)
+        items = _items_to_test(
+            config, text=text, title=title, file=file, url=url, days=history, lean=near_misses
+        )
     except (OSError, ValueError) as exc:
         err.print(f"Cannot read the items to test: {exc}", markup=False, highlight=False)
         raise typer.Exit(EXIT_CONFIG) from None
@@ -101,6 +103,7 @@ def _items_to_test(
     file: Path | None,
     url: str | None,
     days: float | None,
+    lean: bool = False,
 ) -> list["Item"]:
     import asyncio
 
@@ -113,7 +116,8 @@ def _items_to_test(
         return items_from_document(asyncio.run(fetch_document(config, url)), url)
     if days is not None:
         with open_store(config) as store:
-            return store.history_since(datetime.now(UTC) - timedelta(days=days))
+            since = datetime.now(UTC) - timedelta(days=days)
+            return store.history_since(since, texts_only=lean)
     return [Item("--text", "text", "text", title or "", text or "", None, None)]
 
 

@@ -109,7 +109,7 @@ def suggest(
     node = configured.node
     start = datetime.now(UTC) - timedelta(days=history)
     with open_store(config) as store:
-        items = store.history_since(start)
+        items = store.history_since(start, texts_only=True)
         rejected = {r.story_key for r in store.rejections_since(start) if rule in r.rules}
     from monitor.rules.near_miss import scan
 
