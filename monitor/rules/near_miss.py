@@ -112,12 +112,12 @@ def scan(node: Node, vocabulary: Vocabulary, items: Sequence[Item], sample: int 
     every = max(1, -(-len(items) // sample))  # a systematic sample: every n-th item
     # An item none of whose parts can hold without their terms needs one of the terms.
     needs_terms = not any(matches_without_terms(part) for part in parts)
-    prefilter = Prefilter(terms(node, vocabulary))
+    may_hold = set(Prefilter(terms(node, vocabulary)).candidates(items)) if needs_terms else None
     for number, item in enumerate(items):
         if number % every == 0:
             language = language_of(item.title, item.text, item.language)
             found.sample.append((language, item_words(item.title, item.text)))
-        if needs_terms and not prefilter.may_hold(item.title, item.text):
+        if may_hold is not None and number not in may_hold:
             continue
         held = by_part.match(item.title, item.text, language=item.language).matches
         if len(held) < len(parts) - 1 or (not held and len(parts) < 2):

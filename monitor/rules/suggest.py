@@ -81,8 +81,8 @@ def additions(
     prefilter = Prefilter(s.term for s in added.values())  # a new match holds a new term
     matched = {i.story_key for i in found.matched}
     hits: dict[str, list[Item]] = {word: [] for word in added}
-    for item in items:
-        if item.story_key in matched or not prefilter.may_hold(item.title, item.text):
+    for item in map(items.__getitem__, prefilter.candidates(items)):
+        if item.story_key in matched:
             continue
         for match in probe.match(item.title, item.text, language=item.language).matches:
             hits[match.rule].append(item)
