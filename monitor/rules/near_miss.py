@@ -32,7 +32,7 @@ from monitor.rules.prefilter import Prefilter
 from monitor.rules.text import starts_without_space
 from monitor.rules.words import Background, Specific, item_words, specific_words
 
-SAMPLE = 5_000
+SAMPLE = 3_000
 GUARD = "conditions"
 
 
@@ -109,16 +109,13 @@ def scan(node: Node, vocabulary: Vocabulary, items: Sequence[Item], sample: int 
     by_part = Matcher({str(i): part for i, part in enumerate(parts)}, vocabulary)
     guard = Matcher({GUARD: And(tuple(conditions), node.pos)}, vocabulary) if conditions else None
     found = Scan(parts, total=len(items))
-    every = max(1, -(-len(items) // sample))  # a systematic sample: every n-th item
+    for item in items[:: max(1, -(-len(items) // sample))]:  # a systematic sample
+        language = language_of(item.title, item.text, item.language)
+        found.sample.append((language, item_words(item.title, item.text)))
     # An item none of whose parts can hold without their terms needs one of the terms.
     needs_terms = not any(matches_without_terms(part) for part in parts)
-    may_hold = set(Prefilter(terms(node, vocabulary)).candidates(items)) if needs_terms else None
-    for number, item in enumerate(items):
-        if number % every == 0:
-            language = language_of(item.title, item.text, item.language)
-            found.sample.append((language, item_words(item.title, item.text)))
-        if may_hold is not None and number not in may_hold:
-            continue
+    prefilter = Prefilter(terms(node, vocabulary))
+    for item in map(items.__getitem__, prefilter.candidates(items)) if needs_terms else items:
         held = by_part.match(item.title, item.text, language=item.language).matches
         if len(held) < len(parts) - 1 or (not held and len(parts) < 2):
             continue
