@@ -69,8 +69,8 @@ class Reports(Database):
 
     def history_since(self, since: datetime, *, texts_only: bool = False) -> list[Item]:
         """Items first seen since `since`, newest first. With `texts_only`, without their
-        links and dates: what `suggest` and near misses read, 30 days of a busy instance
-        (300,000 items) at once, in half the time."""
+        links and dates, in no particular order: what `suggest` and near misses read, 30 days
+        of a busy instance (300,000 items) at once, in a third of the time."""
         known = (history.c.link, history.c.published)
         query = (
             select(
@@ -86,8 +86,9 @@ class Reports(Database):
                 (entries.c.feed == history.c.feed) & (entries.c.entry_key == history.c.entry_key),
             )
             .where(history.c.first_seen_at >= since)
-            .order_by(history.c.first_seen_at.desc())
         )
+        if not texts_only:  # (sorting costs as much as the reading)
+            query = query.order_by(history.c.first_seen_at.desc())
         with self.engine.connect() as conn:
             rows = conn.execute(query)
             if texts_only:
