@@ -35,18 +35,21 @@ Predicate = Callable[["Hits"], bool]
 class Pattern(NamedTuple):
     """What the automaton yields for a term: its id, the rules it is an anchor for, under
     their first and their second anchor set, where the term starts (the pattern's end index
-    minus `offset`), and whether a hit followed by a mark is no hit (see `rules/patterns.py`)."""
+    minus `offset`), whether a hit followed by a mark is no hit (see `rules/patterns.py`),
+    and the other terms that the same string is a hit of (`أوكرانيا` with the prefix و is
+    `وأوكرانيا`, itself a term)."""
 
     term_id: int
     first: tuple[int, ...]
     second: tuple[int, ...]
     offset: int
     edge: bool
+    also: tuple[int, ...] = ()
 
 
 # Pattern fields by position: itemgetter runs in C, so map() over hits stays in C.
 TERM_ID, FIRST, SECOND = (itemgetter(i) for i in range(3))
-EDGE = itemgetter(4)
+EDGE, ALSO = itemgetter(4), itemgetter(5)
 VALUE = itemgetter(1)  # of the automaton's (end index, value) pairs
 
 

@@ -27,6 +27,7 @@ from itertools import chain
 import ahocorasick
 
 from monitor.rules.evaluation import (
+    ALSO,
     EDGE,
     FIRST,
     SECOND,
@@ -144,16 +145,29 @@ class Matcher:
         self._runs = ahocorasick.Automaton()
         self._word_counts: list[int] = []
         self._edges = False  # whether some term must not end where the text adds a mark
+        # Terms by pattern: two terms share one only through an attached prefix (the Arabic
+        # terms `وأوكرانيا`, and `أوكرانيا` with و); the pattern's entry names both.
+        owners: defaultdict[str, list[int]] = defaultdict(list)
+        edges = []
         for term_id, (words, prefix) in enumerate(self._terms):
-            edge = takes_marks(words[-1]) and not prefix
-            self._edges |= edge
+            edges.append(takes_marks(words[-1]) and not prefix)
             for pattern in patterns(words, prefix):
-                entry = Pattern(
-                    term_id, tuple(first[term_id]), tuple(second[term_id]), len(pattern) - 1, edge
-                )
-                # Two terms can share a pattern only if identical; _intern prevents that.
-                (self._automaton if pattern[0] == " " else self._runs).add_word(pattern, entry)
+                owners[pattern].append(term_id)
             self._word_counts.append(word_count(words))
+        self._edges = any(edges)
+        self._shared = False
+        for pattern, (term_id, *also) in owners.items():
+            ids = (term_id, *also)
+            entry = Pattern(
+                term_id,
+                tuple(chain.from_iterable(first[i] for i in ids)),
+                tuple(chain.from_iterable(second[i] for i in ids)),
+                len(pattern) - 1,
+                edges[term_id],
+                tuple(also),
+            )
+            self._shared |= bool(also)
+            (self._automaton if pattern[0] == " " else self._runs).add_word(pattern, entry)
         for automaton in (self._automaton, self._runs):
             if len(automaton):
                 automaton.make_automaton()
@@ -237,6 +251,8 @@ class Matcher:
             found = [
                 (end, p) for end, p in found if not (p.edge and followed_by_mark(doc.scan, end))
             ]
+        if self._shared and any(map(ALSO, map(VALUE, found))):
+            found += [(end, p._replace(term_id=t)) for end, p in found for t in p.also]
         # Presearch: rules in both what the hits' first and second anchor sets yield.
         candidates = set(chain.from_iterable(map(FIRST, map(VALUE, found))))
         if candidates:
