@@ -5,6 +5,10 @@ items/s for normalisation alone and for matching end to end (normalise + scan + 
 scan + evaluation cost per item, and items/s of the naive loop (every rule evaluated on its own)
 that tests/support/reference.py implements.
 
+The last column compares, in the same rounds, the matcher as it runs (prominence scored for
+every rule that matched, and one rule in ten written `lead:a AND …`) with the same rules without
+`lead:` and with prominence scoring switched off: what prominence and `lead:` cost.
+
 Two corpora: `latin` (English-like text, names with diacritics) and `mixed`, where a third of
 the items (and of the names the rules use) are in scripts written without spaces (Chinese,
 Japanese, Thai) and a tenth in Arabic, with attached prefixes; the rest as `latin`.
@@ -29,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from typing import TYPE_CHECKING
 
+import monitor.rules.matcher as matcher_module
 from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.query import parse
 from monitor.rules.text import normalize
@@ -213,8 +218,11 @@ def term(entity: str) -> str:
     return f'"{entity}"' if " " in entity else entity
 
 
-def rule_queries(rng: random.Random, pool: list[str], count: int) -> list[tuple[str, str]]:
-    """`count` (name, query) pairs over names of `pool`."""
+def rule_queries(
+    rng: random.Random, pool: list[str], count: int, *, lead: bool = False
+) -> list[tuple[str, str]]:
+    """`count` (name, query) pairs over names of `pool`; with `lead`, one in ten asks for its
+    first term in the lead."""
     shapes: list[Callable[[str, str, str], str]] = [
         lambda a, b, _c: f"{a} AND {b}",
         lambda a, b, c: f"{a} AND ({b} OR {c})",
@@ -223,12 +231,36 @@ def rule_queries(rng: random.Random, pool: list[str], count: int) -> list[tuple[
     out = []
     for i in range(count):
         a, b, c = (term(e) for e in rng.sample(pool, 3))
+        if lead and i % 10 == 0:
+            a = f"lead:{a}"
         out.append((f"rule-{i}", shapes[i % 3](a, b, c)))
     return out
 
 
-def rules(rng: random.Random, pool: list[str], count: int) -> "dict[str, Node]":
-    return {name: parse(query) for name, query in rule_queries(rng, pool, count)}
+def rules(
+    rng: random.Random, pool: list[str], count: int, *, lead: bool = False
+) -> "dict[str, Node]":
+    return {name: parse(query) for name, query in rule_queries(rng, pool, count, lead=lead)}
+
+
+def _no_score(*_args: object) -> int:
+    return 0
+
+
+def unscored(matcher: Matcher) -> Callable[[str, str], object]:
+    """`matcher.match` with prominence scoring switched off (the matcher before it existed)."""
+
+    def run(title: str, text: str) -> object:
+        matcher_module.prominence = _no_score  # type: ignore[assignment]
+        try:
+            return matcher.match(title, text)
+        finally:
+            matcher_module.prominence = scored
+
+    return run
+
+
+scored = matcher_module.prominence
 
 
 def item(rng: random.Random, pool: list[str]) -> tuple[str, str]:
@@ -311,13 +343,24 @@ def load_tree(root: Path) -> tuple[ModuleType, ModuleType, ModuleType]:
     return query, matcher, text
 
 
-def row(label: str, count: int, compile_s: float, rates_: tuple[float, float, float]) -> str:
+def row(
+    label: str,
+    count: int,
+    compile_s: float,
+    rates_: tuple[float, float, float],
+    before_rate: float | None = None,
+) -> str:
     normalise_rate, match_rate, naive_rate = rates_
     scan_eval_us = 1e6 / match_rate - 1e6 / normalise_rate
+    cost = (
+        ""
+        if before_rate is None
+        else f" {before_rate:>9,.0f} {before_rate / match_rate - 1:>+15.1%}"
+    )
     return (
         f"{label}{count:>7,} {compile_s:>10.3f} {normalise_rate:>12,.0f} {match_rate:>9,.0f} "
         f"{scan_eval_us:>13.1f} {1e6 / normalise_rate:>13.1f} {naive_rate:>9,.1f} "
-        f"{match_rate / naive_rate:>8,.0f}×"
+        f"{match_rate / naive_rate:>8,.0f}×{cost}"
     )
 
 
@@ -340,17 +383,21 @@ def main() -> None:
     header = (
         ("code " if other else "")
         + f"{'rules':>7} {'compile s':>10} {'normalise/s':>12} {'match/s':>9} "
-        f"{'scan+eval µs':>13} {'normalise µs':>13} {'naive/s':>9} {'speed-up':>9}"
+        f"{'scan+eval µs':>13} {'normalise µs':>13} {'naive/s':>9} {'speed-up':>9} "
+        f"{'before/s':>9} {'lead+prominence':>16}"
     )
     print(header)
     print("-" * len(header))
     for count in RULE_COUNTS:
         state = rng.getstate()
         compiled_rules = rules(rng, pool, count)
+        rng.setstate(state)  # the same rules, one in ten with a `lead:` term
+        lead_rules = rules(rng, pool, count, lead=True)
         start = time.perf_counter()
-        matcher = Matcher(compiled_rules, Vocabulary())
+        matcher = Matcher(lead_rules, Vocabulary())
         compile_s = time.perf_counter() - start
-        fns: list[Callable[[str, str], object]] = [normalize, matcher.match]
+        before = Matcher(compiled_rules, Vocabulary())
+        fns: list[Callable[[str, str], object]] = [normalize, matcher.match, unscored(before)]
         if other is not None:
             query, old_matcher, old_text = other
             rng.setstate(state)  # the same rules, parsed by the other tree's parser
@@ -363,8 +410,9 @@ def main() -> None:
         naive_items = items[: NAIVE_ITEMS[count]]
         (naive_rate,) = rates([naive_loop(compiled_rules)], naive_items, rounds=1)
         if other is not None:
-            print(row("old  ", count, old_compile_s, (*measured[2:], naive_rate)))
-        print(row("new  " if other else "", count, compile_s, (*measured[:2], naive_rate)))
+            print(row("old  ", count, old_compile_s, (*measured[3:], naive_rate)))
+        label = "new  " if other else ""
+        print(row(label, count, compile_s, (*measured[:2], naive_rate), measured[2]))
 
 
 if __name__ == "__main__":

@@ -111,6 +111,15 @@ class ParsedFeed:
 
 
 @dataclass(frozen=True, slots=True)
+class MinProminence:
+    """A rule's `min_prominence`: its matches that score below `score` (`rules/prominence`)
+    are passing mentions, which alert in digests only, or with `drop` not at all."""
+
+    score: int
+    drop: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class FeedPolicy:
     """How a feed is polled and which of its items may alert."""
 
@@ -120,6 +129,7 @@ class FeedPolicy:
     max_item_age: timedelta
     channels_of_rule: Mapping[str, Sequence[str]]
     keep_history: bool = False
+    min_prominence: Mapping[str, MinProminence] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,21 @@
 """The `media-monitor` command line: the typer app, its global options, and the commands,
-each in the module of its kind (`check`, `running`, `reports`, `rules`, `channels`, `mute`,
-`import_opml`, `migrate_state`). Each command imports what it needs when it runs, so that
+each in the module of its kind (`check`, `running`, `reports`, `rules`, `suggest`, `channels`,
+`mute`, `import_opml`, `migrate_state`). Each command imports what it needs when it runs, so that
 `--help` and `check` start fast."""
 
 import typer
 
-from monitor.cli import channels, check, import_opml, migrate_state, mute, reports, rules, running
+from monitor.cli import (
+    channels,
+    check,
+    import_opml,
+    migrate_state,
+    mute,
+    reports,
+    rules,
+    running,
+    suggest,
+)
 from monitor.cli.options import (
     FormatOption,
     GroupConfigOption,
@@ -46,6 +56,7 @@ for name, command in (
     ("mute", mute.mute),
     ("unmute", mute.unmute),
     ("migrate-state", migrate_state.migrate_state),
+    ("suggest", suggest.suggest),
 ):
     app.command(name)(accepting_global_options(command))
 

@@ -10,7 +10,7 @@ import typer
 from rich.table import Column, Table
 from rich.text import Text
 
-from monitor.cli.common import load, open_store, out, shown, when
+from monitor.cli.common import err, load, open_store, out, shown, when
 from monitor.config.durations import parse_duration
 
 if TYPE_CHECKING:
@@ -24,9 +24,21 @@ def alert_history(
     since: Annotated[str, typer.Option(help="How far back, e.g. 2d or 12h.")] = "2d",
     rule: Annotated[str | None, typer.Option(help="Only alerts naming this rule.")] = None,
     as_json: JsonOption = False,
+    reject: Annotated[
+        int | None,
+        typer.Option(
+            help="Mark alert ID (the id column) not relevant; `suggest` learns from it.",
+            min=1,
+        ),
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why, with --reject.")] = None,
 ) -> None:
-    """Recent alerts: when, rule(s), story, channel and delivery status."""
+    """Recent alerts: when, rule(s), story, channel and delivery status. With --reject ID,
+    mark one not relevant instead."""
     config = load(ctx, sending=False)
+    if reject is not None:
+        _reject(config, reject, reason)
+        return
     try:
         start = datetime.now(UTC) - parse_duration(since)
     except ValueError as exc:  # not a duration, or longer than dates go back
@@ -38,7 +50,7 @@ def alert_history(
     if as_json:
         print(json.dumps(alerts, default=str, ensure_ascii=False, indent=2))
         return
-    table = Table("queued", "rules", "story", "channel", "status")
+    table = Table("id", "queued", "rules", "story", "channel", "status")
     for alert in alerts:
         status = alert["status"] + (
             f" ({alert['attempts']} attempts)" if alert["attempts"] > 1 else ""
@@ -46,6 +58,7 @@ def alert_history(
         if alert["last_error"] and alert["status"] != "sent":
             status += f": {alert['last_error']}"
         table.add_row(
+            str(alert["id"]),
             when(alert["created_at"]),
             shown(", ".join(alert["rules"])),
             shown(f"{alert['title']} — {alert['feed']}" + _also(alert["sources"])),
@@ -54,6 +67,19 @@ def alert_history(
         )
     out.print(table)
     out.print(f"{len(alerts)} alert(s) since {when(start)}.", highlight=False)
+
+
+def _reject(config: "Config", alert_id: int, reason: str | None) -> None:
+    """`history --reject ID`: the story of alert ID marked not relevant."""
+    with open_store(config) as store:
+        rejection = store.reject(alert_id, now=datetime.now(UTC), source="cli", reason=reason)
+    if rejection is None:
+        err.print(f"No alert {alert_id}: `media-monitor history` shows their ids.", highlight=False)
+        raise typer.Exit(1)
+    out.print(
+        shown(f"Alert {alert_id} ({', '.join(rejection.rules)}) marked not relevant."),
+        highlight=False,
+    )
 
 
 def _also(sources: list[str]) -> str:

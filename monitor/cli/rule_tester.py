@@ -33,6 +33,7 @@ class FoundItem:
     snippet_marks: tuple[tuple[int, int], ...]
     actors: tuple[str, ...]
     language: str | None
+    prominence: int
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary (offsets are into `title` and `snippet`)."""
@@ -46,6 +47,7 @@ class FoundItem:
             "snippet_highlights": [list(r) for r in self.snippet_marks],
             "actors": list(self.actors),
             "language": self.language,
+            "prominence": self.prominence,
         }
 
 
@@ -92,7 +94,8 @@ def evaluate(matcher: Matcher, items: Sequence[Item]) -> list[FoundItem]:
         )
         window, marks = snippet(item.text, spans)
         language = language_of(item.title, item.text, item.language)
-        found.append(FoundItem(item, title_marks, window, marks, result.actors, language))
+        score = result.matches[0].prominence
+        found.append(FoundItem(item, title_marks, window, marks, result.actors, language, score))
     return found
 
 

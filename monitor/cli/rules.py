@@ -36,6 +36,13 @@ def try_rule(
         typer.Option(help="Test the items stored in the last DAYS days.", min=0, max=36500),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of matches.")] = False,
+    near_misses: Annotated[
+        bool,
+        typer.Option(
+            "--near-misses",
+            help="With --history: the items that lack one required part, and their words.",
+        ),
+    ] = False,
 ) -> None:
     """Show which stories a query or rule matches, with the matched words highlighted."""
     from monitor.cli.rule_tester import compile_query, evaluate
@@ -45,6 +52,9 @@ def try_rule(
     sources = [text is not None or title is not None, file, url, history is not None]
     if sum(bool(s) for s in sources) != 1:
         err.print("Give one of --text/--title, --file, --url or --history.", highlight=False)
+        raise typer.Exit(EXIT_CONFIG)
+    if near_misses and history is None:
+        err.print("--near-misses looks at the stored items: give --history DAYS.", highlight=False)
         raise typer.Exit(EXIT_CONFIG)
     try:
         tested = compile_query(config, query_or_rule)
@@ -65,10 +75,17 @@ def try_rule(
         )
         raise typer.Exit(EXIT_CONFIG)
     try:
-        items = _items_to_test(config, text=text, title=title, file=file, url=url, days=history)
+        items = _items_to_test(
+            config, text=text, title=title, file=file, url=url, days=history, lean=near_misses
+        )
     except (OSError, ValueError) as exc:
         err.print(f"Cannot read the items to test: {exc}", markup=False, highlight=False)
         raise typer.Exit(EXIT_CONFIG) from None
+    if near_misses:
+        from monitor.cli.suggest import show_near_misses
+
+        show_near_misses(config, tested.node, items, as_json=as_json)
+        return
     found = evaluate(tested.matcher, items)
     if as_json:
         print(json.dumps([m.to_json() for m in found], ensure_ascii=False, indent=2))
@@ -86,6 +103,7 @@ def _items_to_test(
     file: Path | None,
     url: str | None,
     days: float | None,
+    lean: bool = False,
 ) -> list["Item"]:
     import asyncio
 
@@ -98,7 +116,8 @@ def _items_to_test(
         return items_from_document(asyncio.run(fetch_document(config, url)), url)
     if days is not None:
         with open_store(config) as store:
-            return store.history_since(datetime.now(UTC) - timedelta(days=days))
+            since = datetime.now(UTC) - timedelta(days=days)
+            return store.history_since(since, texts_only=lean)
     return [Item("--text", "text", "text", title or "", text or "", None, None)]
 
 
@@ -110,7 +129,9 @@ def _marked(value: str, marks: Sequence[tuple[int, int]]) -> Text:
 
 
 def _print_found(found: Sequence["FoundItem"], tested: int) -> None:
-    table = Table("source", "published", "lang", "title", "where it matched", show_lines=True)
+    table = Table(
+        "source", "published", "lang", "prominence", "title", "where it matched", show_lines=True
+    )
     for match in found:
         item = match.item
         published = item.published.strftime("%Y-%m-%d %H:%M") if item.published else ""
@@ -118,6 +139,7 @@ def _print_found(found: Sequence["FoundItem"], tested: int) -> None:
             Text(item.feed),
             published,
             match.language or "",
+            str(match.prominence),
             _marked(item.title, match.title_marks),
             _marked(match.snippet, match.snippet_marks),
         )

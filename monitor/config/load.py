@@ -344,7 +344,9 @@ def _rules(
         if not problems:
             examples = tuple(spec.examples())
             rule = Rule(name, spec.query, node, spec.channels, spec.feeds, entry.file, examples)
-            rules[name] = replace(rule, story=spec.story_rule, enabled=spec.enabled)
+            rules[name] = replace(
+                rule, story=spec.story_rule, enabled=spec.enabled, min_prominence=spec.floor
+            )
     return rules
 
 

@@ -23,6 +23,7 @@ from monitor.config.settings import Duration, Name, PositiveDuration, Settings, 
 from monitor.delivery.escaping import Format
 from monitor.delivery.pacing import Pacing, QuietHours
 from monitor.delivery.templates import Template
+from monitor.model import MinProminence
 from monitor.rules.matcher import Matcher, Vocabulary
 from monitor.rules.nodes import Node
 from monitor.stories.signals import DEFAULT_COOLDOWN, Priority, Spike, Spread, StoryRule
@@ -176,6 +177,16 @@ class RuleSpec(_Strict):
     follow_up_cooldown: Duration = DEFAULT_COOLDOWN
     # false: the rule is checked and listed, but not matched (as if commented out).
     enabled: bool = True
+    # Passing mentions (`rules/prominence`): below this score, digest only, or no alert.
+    min_prominence: int | None = Field(default=None, ge=0, le=100)
+    below_min_prominence: Literal["digest", "drop"] = "digest"
+
+    @property
+    def floor(self) -> MinProminence | None:
+        """The rule's `min_prominence` and what happens below it; None without one."""
+        if self.min_prominence is None:
+            return None
+        return MinProminence(self.min_prominence, self.below_min_prominence == "drop")
 
     @property
     def story_rule(self) -> StoryRule:
@@ -225,6 +236,7 @@ class Rule:
     examples: tuple[tuple[bool, int, ExampleSpec], ...] = ()
     story: StoryRule = field(default_factory=StoryRule)
     enabled: bool = True
+    min_prominence: MinProminence | None = None
 
     def applies_to(self, feed: FeedSpec) -> bool:
         """Whether this rule matches items of `feed` (no `feeds` list: every feed)."""

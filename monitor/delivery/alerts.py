@@ -40,6 +40,8 @@ class Alert:
     story: str | None = None
     priority: str = "normal"
     title_highlights: tuple[tuple[int, int], ...] = ()  # absent from alerts queued before
+    # Where and how often the rules' words occur, 0-100 (`rules/prominence`); None: not known.
+    prominence: int | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """A JSON-ready dict (stored in the outbox)."""
@@ -67,6 +69,7 @@ class Alert:
             title_highlights=tuple(
                 (int(a), int(b)) for a, b in payload.get("title_highlights", ())
             ),
+            prominence=payload.get("prominence"),
         )
 
 
@@ -119,9 +122,13 @@ def cut(value: str, limit: int) -> str:
 
 
 def build_alert(
-    item: Item, rules: Sequence[str], spans: Sequence[Span], actors: Sequence[str]
+    item: Item,
+    rules: Sequence[str],
+    spans: Sequence[Span],
+    actors: Sequence[str],
+    prominence: int | None = None,
 ) -> Alert:
-    """The alert for `item`, matched by `rules` on `spans`."""
+    """The alert for `item`, matched by `rules` on `spans` with this `prominence`."""
     text, highlights = snippet(item.text, spans)
     title = cut(item.title, TITLE_MAX) or "(untitled)"
     return Alert(
@@ -135,6 +142,7 @@ def build_alert(
         actors=tuple(actors),
         language=language_of(item.title, item.text, item.language),
         title_highlights=title_highlights(title, spans),
+        prominence=prominence,
     )
 
 

@@ -69,9 +69,7 @@ def context(alert: Alert, fmt: Format, tz: ZoneInfo) -> dict[str, Any]:
         "sources": list(alert.sources),
         "story": alert.story,
         "priority": alert.priority,
-        # A per-alert prominence score is coming (issue 16's sibling work): until the Alert
-        # carries one, templates see None here, and may test `{% if prominence %}` already.
-        "prominence": None,
+        "prominence": alert.prominence,
     }
 
 

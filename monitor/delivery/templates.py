@@ -76,6 +76,9 @@ Actors: {{ actors|join(", ") }}
 {% if language %}
 Language: {{ language }}
 {% endif %}
+{% if prominence is not none %}
+Prominence: {{ prominence }}/100
+{% endif %}
 {% if story %}
 Part of: {{ story }}
 {% endif %}
@@ -101,6 +104,9 @@ _DEFAULT_MARKDOWN = """\
 {% endif %}
 {% if language %}
 **Language:** {{ language }}
+{% endif %}
+{% if prominence is not none %}
+**Prominence:** {{ prominence }}/100
 {% endif %}
 {% if story %}
 **Part of:** {{ story }}
@@ -136,6 +142,9 @@ _DEFAULT_HTML = """\
 {% endif %}
 {% if language %}
 <b>Language:</b> {{ language }}<br>
+{% endif %}
+{% if prominence is not none %}
+<b>Prominence:</b> {{ prominence }}/100<br>
 {% endif %}
 {% if story %}
 <b>Part of:</b> {{ story }}<br>

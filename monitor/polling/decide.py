@@ -107,16 +107,26 @@ def _freshness(fetched: FetchResult, parsed: ParsedFeed | None) -> timedelta | N
 
 
 def _alerts(item: Item, result: MatchResult, policy: FeedPolicy) -> tuple[QueuedAlert, ...]:
-    """One alert per channel, naming every rule that matched and sends to that channel."""
+    """One alert per channel, naming every rule that matched and sends to that channel. A
+    rule's passing mentions (below its `min_prominence`) are left out with `drop`; an alert
+    made only of passing mentions goes to digests (priority low)."""
+    floors = policy.min_prominence
+    passing = {
+        m.rule for m in result.matches if m.rule in floors and m.prominence < floors[m.rule].score
+    }
+    matches = [m for m in result.matches if not (m.rule in passing and floors[m.rule].drop)]
     rules_by_channel: dict[str, list[str]] = {}
-    for match in result.matches:
+    for match in matches:
         for channel in policy.channels_of_rule.get(match.rule, ()):
             rules_by_channel.setdefault(channel, []).append(match.rule)
     alerts = []
     for channel, rules in rules_by_channel.items():
-        spans = [s for m in result.matches if m.rule in rules for s in m.spans]
-        alert = build_alert(item, rules, spans, result.actors)
-        alerts.append(QueuedAlert(channel, rules, alert.to_payload()))
+        spans = [s for m in matches if m.rule in rules for s in m.spans]
+        score = max(m.prominence for m in matches if m.rule in rules)
+        payload = build_alert(item, rules, spans, result.actors, score).to_payload()
+        if passing.issuperset(rules):
+            payload["priority"] = "low"
+        alerts.append(QueuedAlert(channel, rules, payload))
     return tuple(alerts)
 
 

@@ -158,6 +158,7 @@ class Poller:
             max_item_age=settings.max_item_age,
             channels_of_rule={r.name: r.channels for r in rules},
             keep_history=bool(settings.history_retention),
+            min_prominence={r.name: r.min_prominence for r in rules if r.min_prominence},
         )
 
     def _decide(self, feed: FeedSpec, state: FeedState | None, read: "_Read") -> Decision:

@@ -11,6 +11,8 @@ from types import CodeType, FunctionType
 from typing import NamedTuple
 
 from monitor.rules.language import language_of
+from monitor.rules.lead import MAX_UNITS, MIN_WORDS, lead_units
+from monitor.rules.nodes import QueryField
 from monitor.rules.text import Field, NormalizedDoc
 
 
@@ -25,6 +27,7 @@ class Span(NamedTuple):
 # Compiled evaluation nodes: plain tuples keep evaluation fast and the code small.
 # ("t", term_id, field|None) | ("x", term_id, field|None, exact words, prefix) (exact case)
 # | ("lang", codes) | ("and", kids) | ("or", kids) | ("not", kid) | ("near", n, kids)
+# | ("atleast", n, kid); a field is "title", "text" or "lead" (`QueryField`).
 Compiled = tuple[object, ...]
 Predicate = Callable[["Hits"], bool]
 
@@ -32,18 +35,21 @@ Predicate = Callable[["Hits"], bool]
 class Pattern(NamedTuple):
     """What the automaton yields for a term: its id, the rules it is an anchor for, under
     their first and their second anchor set, where the term starts (the pattern's end index
-    minus `offset`), and whether a hit followed by a mark is no hit (see `rules/patterns.py`)."""
+    minus `offset`), whether a hit followed by a mark is no hit (see `rules/patterns.py`),
+    and the other terms that the same string is a hit of (`أوكرانيا` with the prefix و is
+    `وأوكرانيا`, itself a term)."""
 
     term_id: int
     first: tuple[int, ...]
     second: tuple[int, ...]
     offset: int
     edge: bool
+    also: tuple[int, ...] = ()
 
 
 # Pattern fields by position: itemgetter runs in C, so map() over hits stays in C.
 TERM_ID, FIRST, SECOND = (itemgetter(i) for i in range(3))
-EDGE = itemgetter(4)
+EDGE, ALSO = itemgetter(4), itemgetter(5)
 VALUE = itemgetter(1)  # of the automaton's (end index, value) pairs
 
 
@@ -51,7 +57,7 @@ class Hits(set[int]):
     """The ids of the terms that occur in one document. Where they occur is worked out only
     when asked, which is for the few rules that are candidates or matched."""
 
-    __slots__ = ("_found", "_language", "_spans", "_word_counts", "doc")
+    __slots__ = ("_found", "_language", "_lead", "_spans", "_word_counts", "doc")
 
     def __init__(
         self, doc: NormalizedDoc, found: list[tuple[int, Pattern]], word_counts: Sequence[int]
@@ -62,6 +68,7 @@ class Hits(set[int]):
         self._word_counts = word_counts  # term id → how many words it spans
         self._spans: dict[int, list[Span]] = {}
         self._language: list[str | None] = []
+        self._lead = -1  # units of the text in its lead; worked out on first use
 
     def spans(self, term_id: int) -> list[Span]:
         """Where term `term_id` occurs, in words (empty if nowhere)."""
@@ -79,7 +86,7 @@ class Hits(set[int]):
         _, term_id, in_field, exact, prefix = node
         found = []
         for span in self.spans(term_id):  # type: ignore[arg-type]
-            if in_field is not None and span.field != in_field:
+            if in_field is not None and not self.within(span, in_field):  # type: ignore[arg-type]
                 continue
             words = self.doc.cased_units(span.field)[span.start : span.end]
             if words[:-1] == list(exact[:-1]) and (  # type: ignore[index]
@@ -87,6 +94,21 @@ class Hits(set[int]):
             ):
                 found.append(span)
         return found
+
+    def lead_end(self) -> int:
+        """How many units of the text are in its lead (`rules/lead`), worked out on first use."""
+        if self._lead < 0:
+            self._lead = lead_units(self.doc.text)
+        return self._lead
+
+    def within(self, span: Span, field: QueryField) -> bool:
+        """Whether `span` is in `field`: the title, the text, or the lead (the title and the
+        text's first sentence)."""
+        if field == "lead":
+            if span.field == "title" or span.start < MIN_WORDS:
+                return True  # a lead has at least MIN_WORDS units, or is all of the text
+            return span.start < MAX_UNITS and span.start < self.lead_end()
+        return span.field == field
 
     def language(self) -> str | None:
         """The story's language, worked out on first use (see `rules/language.py`)."""
@@ -129,9 +151,9 @@ def _predicate_source(node: Compiled, values: list[object]) -> str:
         return f"_in_field(h, {term}, v{len(values) - 1})"
     if kind == "not":
         return f"(not {_predicate_source(node[1], values)})"  # type: ignore[arg-type]
-    if kind == "near":
+    if kind in ("near", "atleast"):
         values.append(node)
-        return f"_near_true(h, v{len(values) - 1})"
+        return f"_{kind}_true(h, v{len(values) - 1})"
     # A story's language is worked out only for rules whose other conditions hold.
     children: tuple[Compiled, ...] = node[1]  # type: ignore[assignment]
     kids = sorted(children, key=lambda kid: kid[0] == "lang")
@@ -140,12 +162,15 @@ def _predicate_source(node: Compiled, values: list[object]) -> str:
     return f"({joined})" if parts else ("True" if kind == "and" else "False")
 
 
-def _in_field(hits: "Hits", term_id: int, in_field: Field) -> bool:
-    return any(span.field == in_field for span in hits.spans(term_id))
+def _in_field(hits: "Hits", term_id: int, in_field: QueryField) -> bool:
+    return any(hits.within(span, in_field) for span in hits.spans(term_id))
 
 
 def _near_true(hits: "Hits", node: Compiled) -> bool:
     return evaluate(node, hits) is not None
+
+
+_atleast_true = _near_true
 
 
 def _x_true(hits: "Hits", node: Compiled) -> bool:
@@ -159,6 +184,7 @@ def _lang_true(hits: "Hits", node: Compiled) -> bool:
 _PREDICATE_GLOBALS = {
     "_in_field": _in_field,
     "_near_true": _near_true,
+    "_atleast_true": _atleast_true,
     "_x_true": _x_true,
     "_lang_true": _lang_true,
     "__builtins__": {},
@@ -190,6 +216,13 @@ def evaluate(node: Compiled, hits: Hits) -> list[Span] | None:
         return spans if true else None
     if kind == "not":
         return None if evaluate(node[1], hits) is not None else []  # type: ignore[arg-type]
+    if kind == "atleast":
+        _, count, kid = node
+        found = evaluate(kid, hits)  # type: ignore[arg-type]
+        # Occurrences are counted by where they start: `ukrain*` and `ukraine` in one word
+        # are one occurrence.
+        starts = {(s.field, s.start) for s in found or ()}
+        return found if len(starts) >= count else None  # type: ignore[operator]
     _, distance, kids = node
     operands = [evaluate(k, hits) for k in kids]  # type: ignore[attr-defined]
     if any(not spans for spans in operands):
@@ -210,7 +243,7 @@ def _evaluate_leaf(node: Compiled, hits: Hits) -> list[Span] | None:
         return None
     if in_field is None:
         return list(found)
-    spans = [s for s in found if s.field == in_field]
+    spans = [s for s in found if hits.within(s, in_field)]  # type: ignore[arg-type]
     return spans or None
 
 

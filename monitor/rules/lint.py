@@ -10,7 +10,7 @@
 from collections.abc import Callable, Iterator
 from itertools import product
 
-from monitor.rules.nodes import And, InField, Lang, Near, Node, Not, Or, Ref, Term
+from monitor.rules.nodes import And, AtLeast, InField, Lang, Near, Node, Not, Or, Ref, Term
 from monitor.rules.query import QueryError, tokenize
 
 _LOWER_OPERATORS = {"and": "AND", "or": "OR", "not": "NOT"}
@@ -39,7 +39,7 @@ def _languages(node: Node) -> set[str]:
     match node:
         case Lang(codes=codes):
             return set(codes)
-        case InField(child=child) | Not(child=child):
+        case InField(child=child) | Not(child=child) | AtLeast(child=child):
             return _languages(child)
         case And(children=kids) | Or(children=kids) | Near(children=kids):
             return set().union(*map(_languages, kids))
@@ -48,7 +48,7 @@ def _languages(node: Node) -> set[str]:
 
 def _value(node: Node, present: Callable[[Node], bool], language: str | None) -> bool:
     match node:
-        case Term() | Ref() | InField() | Near():
+        case Term() | Ref() | InField() | Near() | AtLeast():
             return present(node)
         case Lang(codes=codes):
             return language in codes
@@ -77,7 +77,7 @@ def _atoms(node: Node) -> Iterator[Node]:
     match node:
         case Term() | Ref():
             yield node
-        case InField(child=child):
+        case InField(child=child) | AtLeast(child=child):
             yield node
             yield from _atoms(child)
         case Near(children=kids):
@@ -102,15 +102,18 @@ def _key(node: Node) -> object:
             return ("in", field, _key(child))
         case Near(distance=distance, children=kids):
             return ("near", distance, tuple(map(_key, kids)))
+        case AtLeast(count=count, child=child):
+            return ("atleast", count, _key(child))
         case Or(children=kids):
             return ("or", tuple(map(_key, kids)))
     return ("other", id(node))
 
 
 def _implied(node: Node) -> Iterator[Node]:
-    """The conditions a true `title:X` or `NEAR(…)` makes true (X, each operand)."""
+    """The conditions a true `title:X`, `atleast:n(X)` or `NEAR(…)` makes true (X, each
+    operand)."""
     match node:
-        case InField(child=child):
+        case InField(child=child) | AtLeast(child=child):
             yield child
         case Near(children=kids):
             yield from kids

@@ -27,6 +27,7 @@ from itertools import chain
 import ahocorasick
 
 from monitor.rules.evaluation import (
+    ALSO,
     EDGE,
     FIRST,
     SECOND,
@@ -39,10 +40,24 @@ from monitor.rules.evaluation import (
     evaluate,
     predicate,
 )
-from monitor.rules.nodes import And, InField, Lang, Near, Node, Not, Or, Ref, Term, refs
+from monitor.rules.nodes import (
+    And,
+    AtLeast,
+    InField,
+    Lang,
+    Near,
+    Node,
+    Not,
+    Or,
+    QueryField,
+    Ref,
+    Term,
+    refs,
+)
 from monitor.rules.patterns import patterns, word_count
+from monitor.rules.prominence import prominence
 from monitor.rules.query import QueryError
-from monitor.rules.text import Field, followed_by_mark, normalize, takes_marks
+from monitor.rules.text import followed_by_mark, normalize, takes_marks
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +84,12 @@ class Vocabulary:
 
 @dataclass(frozen=True, slots=True)
 class RuleMatch:
-    """Rule `rule` matched; `spans` are the words that made it true, sorted."""
+    """Rule `rule` matched; `spans` are the words that made it true, sorted; `prominence`
+    (0–100) is where and how often they occur (`rules/prominence`)."""
 
     rule: str
     spans: tuple[Span, ...]
+    prominence: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,28 +147,32 @@ class Matcher:
         self._runs = ahocorasick.Automaton()
         self._word_counts: list[int] = []
         self._edges = False  # whether some term must not end where the text adds a mark
-        # Terms whose pattern another term already has: an attached prefix can make two terms
-        # spell the same word (Arabic ل + الحريات is للحريات), and the automaton keeps one value
-        # per pattern. The first term's pattern stands for both, its twins added to its hits.
-        self._twins: defaultdict[Pattern, list[Pattern]] = defaultdict(list)
+        # Terms by pattern: two terms share one only through an attached prefix (the Arabic
+        # terms `وأوكرانيا`, and `أوكرانيا` with و); the pattern's entry names both.
+        owners: defaultdict[str, list[int]] = defaultdict(list)
+        edges = []
         for term_id, (words, prefix) in enumerate(self._terms):
-            edge = takes_marks(words[-1]) and not prefix
-            self._edges |= edge
+            edges.append(takes_marks(words[-1]) and not prefix)
             for pattern in patterns(words, prefix):
-                entry = Pattern(
-                    term_id, tuple(first[term_id]), tuple(second[term_id]), len(pattern) - 1, edge
-                )
-                automaton, key = (
-                    (self._automaton, pattern)
-                    if pattern[0] == " "
-                    else (self._runs, _by_halves(pattern))
-                )
-                holder = automaton.get(key, None)
-                if holder is None:
-                    automaton.add_word(key, entry)
-                elif holder.term_id != term_id:
-                    self._twins[holder].append(entry)
+                owners[pattern].append(term_id)
             self._word_counts.append(word_count(words))
+        self._edges = any(edges)
+        self._shared = False
+        for pattern, (term_id, *also) in owners.items():
+            ids = (term_id, *also)
+            entry = Pattern(
+                term_id,
+                tuple(chain.from_iterable(first[i] for i in ids)),
+                tuple(chain.from_iterable(second[i] for i in ids)),
+                len(pattern) - 1,
+                edges[term_id],
+                tuple(also),
+            )
+            self._shared |= bool(also)
+            if pattern[0] == " ":
+                self._automaton.add_word(pattern, entry)
+            else:
+                self._runs.add_word(_by_halves(pattern), entry)
         for automaton in (self._automaton, self._runs):
             if len(automaton):
                 automaton.make_automaton()
@@ -164,7 +185,7 @@ class Matcher:
             self._terms.append(key)
         return term_id
 
-    def _compile(self, node: Node, in_field: Field | None, vocab: Vocabulary) -> Compiled:
+    def _compile(self, node: Node, in_field: QueryField | None, vocab: Vocabulary) -> Compiled:
         match node:
             case Term(exact=None):
                 return ("t", self._intern(node), in_field)
@@ -185,6 +206,8 @@ class Matcher:
                 return ("or", tuple(self._compile(k, in_field, vocab) for k in kids))
             case Near(distance=n, children=kids):
                 return ("near", n, tuple(self._compile(k, in_field, vocab) for k in kids))
+            case AtLeast(count=n, child=child):
+                return ("atleast", n, self._compile(child, in_field, vocab))
 
     def _anchor_sets(self, node: Compiled) -> list[frozenset[int]]:
         """Sets of terms such that, whenever `node` is true, each set has a term that occurs."""
@@ -201,6 +224,8 @@ class Matcher:
                     return []  # one alternative needs no term, so the OR needs none
                 best.append(min(sets, key=self._expected_hits))
             return [frozenset().union(*best)]
+        if kind == "atleast":
+            return self._anchor_sets(node[2])  # type: ignore[arg-type]
         kids = node[1] if kind == "and" else node[2]
         return [s for kid in kids for s in self._anchor_sets(kid)]  # type: ignore[attr-defined]
 
@@ -227,13 +252,12 @@ class Matcher:
         found = list(self._automaton.iter(doc.scan)) if len(self._automaton) else []
         if doc.no_space and len(self._runs):
             found += _in_runs(self._runs, doc.scan)
-        if self._twins:
-            twins = self._twins
-            found += [(end, twin) for end, p in found if p in twins for twin in twins[p]]
         if self._edges and any(map(EDGE, map(VALUE, found))):
             found = [
                 (end, p) for end, p in found if not (p.edge and followed_by_mark(doc.scan, end))
             ]
+        if self._shared and any(map(ALSO, map(VALUE, found))):
+            found += [(end, p._replace(term_id=t)) for end, p in found for t in p.also]
         # Presearch: rules in both what the hits' first and second anchor sets yield.
         candidates = set(chain.from_iterable(map(FIRST, map(VALUE, found))))
         if candidates:
@@ -249,7 +273,8 @@ class Matcher:
             name, compiled, _is_true = self._rules[index]
             if only is None or name in only:
                 spans = evaluate(compiled, hits) or []
-                matches.append(RuleMatch(name, tuple(sorted(set(spans)))))
+                score = prominence(compiled, hits)
+                matches.append(RuleMatch(name, tuple(sorted(set(spans))), score))
         actors: tuple[str, ...] = ()
         if matches:
             actors = tuple(n for n, ids in self._actor_terms.items() if any(i in hits for i in ids))

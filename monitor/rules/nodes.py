@@ -6,8 +6,11 @@ parsing the printed query yields an equal tree.
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
-from monitor.rules.text import Field
+# Where `title:X`, `text:X` and `lead:X` look: the lead is the title and the text's first
+# sentence (`rules/lead`).
+QueryField = Literal["title", "text", "lead"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +36,9 @@ class Ref:
 
 @dataclass(frozen=True, slots=True)
 class InField:
-    """`title:X` / `text:X`: `child` must occur in that field."""
+    """`title:X` / `text:X` / `lead:X`: `child` must occur in that field."""
 
-    field: Field
+    field: QueryField
     child: "Node"
     pos: int
 
@@ -81,7 +84,16 @@ class Near:
     pos: int
 
 
-Node = Term | Ref | InField | Lang | Not | And | Or | Near
+@dataclass(frozen=True, slots=True)
+class AtLeast:
+    """`atleast:N(X)`: X (a term, `@Name` or OR-group of those) occurs at least `count` times."""
+
+    count: int
+    child: "Node"
+    pos: int
+
+
+Node = Term | Ref | InField | Lang | Not | And | Or | Near | AtLeast
 
 
 def refs(node: Node) -> Iterator[Ref]:
@@ -89,7 +101,7 @@ def refs(node: Node) -> Iterator[Ref]:
     match node:
         case Ref():
             yield node
-        case InField(child=child) | Not(child=child):
+        case InField(child=child) | Not(child=child) | AtLeast(child=child):
             yield from refs(child)
         case And(children=children) | Or(children=children) | Near(children=children):
             for child in children:
@@ -127,10 +139,14 @@ def to_string(node: Node) -> str:
             return " OR ".join(_wrap(c) for c in children)
         case Near(distance=distance, children=children):
             return f"NEAR/{distance}(" + ", ".join(to_string(c) for c in children) + ")"
+        case AtLeast(count=count, child=child):
+            return f"atleast:{count}({to_string(child)})"
 
 
 def _wrap(node: Node, *, bare_not: bool = True) -> str:
     """`node` as an operand: groups in parentheses, so printing never regroups or flattens."""
-    if isinstance(node, Term | Ref | Near | InField | Lang) or (bare_not and isinstance(node, Not)):
+    if isinstance(node, Term | Ref | Near | InField | Lang | AtLeast) or (
+        bare_not and isinstance(node, Not)
+    ):
         return to_string(node)
     return f"({to_string(node)})"

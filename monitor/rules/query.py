@@ -1,4 +1,5 @@
-"""The query language: tokenizer and recursive-descent parser (the tree is in `rules/nodes`).
+"""The query language's recursive-descent parser (the tokens are in `rules/tokens`, the tree
+in `rules/nodes`).
 
 Grammar (NOT binds tightest, then AND — written or implied by juxtaposition — then OR)::
 
@@ -7,115 +8,48 @@ Grammar (NOT binds tightest, then AND — written or implied by juxtaposition �
     and_expr := not_expr (["AND"] not_expr)*
     not_expr := ("NOT" | "-") not_expr | primary
     primary  := "(" or_expr ")" | FIELD ":" primary | "lang:" code | "lang:(" code (OR code)* ")"
-              | "NEAR/" n "(" or_expr ("," or_expr)+ ")" | ["="] word | prefix* | ["="] "phrase"
-              | @Name
+              | "NEAR/" n "(" or_expr ("," or_expr)+ ")" | "atleast:" n "(" or_expr ")"
+              | ["="] word | prefix* | ["="] "phrase" | @Name
+
+FIELD is `title`, `text` or `lead` (the title and the text's first sentence, `rules/lead`).
 
 Operators are upper case; `and`, `or`, `not` in lower case are ordinary words (`check` warns).
 Limits keep a hostile or mistyped config from exhausting the parser or the automaton:
 `MAX_DEPTH` levels of nesting, terms of `MAX_TERM_CHARS` characters, queries of
-`MAX_QUERY_CHARS`, `NEAR` distances up to `MAX_DISTANCE` words.
+`MAX_QUERY_CHARS`, `NEAR` distances up to `MAX_DISTANCE` words, `atleast:` counts up to
+`MAX_COUNT`.
 """
 
-from dataclasses import dataclass
 from difflib import get_close_matches
-from typing import Literal
 
 import regex
 
 from monitor.rules.language import CODES
-from monitor.rules.nodes import And, InField, Lang, Near, Node, Not, Or, Ref, Term, has_lang
+from monitor.rules.nodes import (
+    And,
+    AtLeast,
+    InField,
+    Lang,
+    Near,
+    Node,
+    Not,
+    Or,
+    Ref,
+    Term,
+    has_lang,
+)
 from monitor.rules.text import ends_without_space, fold_cased, folded_words, units
+from monitor.rules.tokens import QueryError, Token, TokenKind, tokenize
+
+# QueryError and tokenize live in `rules/tokens`; callers take them from here, with the parser.
+__all__ = ["QueryError", "parse", "parse_alias", "tokenize"]
 
 MAX_DEPTH = 32
 MAX_TERM_CHARS = 200
-MAX_QUERY_CHARS = 10_000
 MAX_DISTANCE = 1_000
-
-
-class QueryError(ValueError):
-    """A query that cannot be parsed; `pos` is the offending character offset."""
-
-    def __init__(self, message: str, pos: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.pos = pos
-
-    def render(self, query: str) -> str:
-        """The message, the query, and a caret under the offending column."""
-        start = 0 if len(query) <= 120 else max(0, self.pos - 60)  # a window on a long query
-        shown = ("…" if start else "") + query[start : start + 120]
-        caret = self.pos - start + (1 if start else 0)
-        return f"{self.message} at column {self.pos + 1}\n    {shown}\n    {' ' * caret}^"
-
-
-# --- tokenizer -----------------------------------------------------------------------------
-
-TokenKind = Literal[
-    "(", ")", ",", "AND", "OR", "NOT", "-", "=", "FIELD", "NEAR", "WORD", "PHRASE", "REF"
-]
-_OPERATORS = {"AND", "OR", "NOT"}
-_DELIMITERS = set('()," ') | {"\t", "\n", "\r"}
-_NOT_NEGATABLE = _DELIMITERS - {"(", '"'}
-_FIELD = regex.compile(r"(?i)(title|text|lang):")
-_BARE = regex.compile(r'[^()," \t\n\r]*')
-_NEAR_TYPO = regex.compile(r"(?i)near/?([0-9]*)")
+MAX_COUNT = 100
 _CODE = regex.compile(r"[a-z]{2,3}")
-
-
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One lexical token: its kind, its text (phrase contents unquoted) and its offset."""
-
-    kind: TokenKind
-    text: str
-    pos: int
-
-
-def tokenize(query: str) -> list[Token]:
-    """Split a query into tokens; raises `QueryError` on an unterminated phrase."""
-    if len(query) > MAX_QUERY_CHARS:
-        raise QueryError(f"query longer than {MAX_QUERY_CHARS:,} characters", MAX_QUERY_CHARS)
-    tokens: list[Token] = []
-    i = 0
-    while i < len(query):
-        char = query[i]
-        if char.isspace():
-            i += 1
-        elif char in "(),":
-            tokens.append(Token(char, char, i))  # type: ignore[arg-type]
-            i += 1
-        elif char == '"':
-            close = query.find('"', i + 1)
-            if close < 0:
-                raise QueryError('unterminated phrase (missing closing ")', i)
-            tokens.append(Token("PHRASE", query[i + 1 : close], i))
-            i = close + 1
-        elif char in "-=" and i + 1 < len(query) and query[i + 1] not in _NOT_NEGATABLE:
-            tokens.append(Token(char, char, i))  # type: ignore[arg-type]
-            i += 1
-        elif field := _FIELD.match(query, i):
-            # `title:` is a token of its own; what follows it is lexed afresh.
-            tokens.append(Token("FIELD", field[1].lower(), i))
-            i = field.end()
-        else:
-            end = _BARE.match(query, i).end()  # type: ignore[union-attr]
-            end = end if end > i else i + 1
-            tokens.append(_classify(query[i:end], i))
-            i = end
-    return tokens
-
-
-def _classify(text: str, start: int) -> Token:
-    if text in _OPERATORS:
-        return Token(text, text, start)  # type: ignore[arg-type]
-    if text.upper().startswith("NEAR/"):
-        return Token("NEAR", text[5:], start)
-    if text.startswith("@"):
-        return Token("REF", text[1:], start)
-    return Token("WORD", text, start)
-
-
-# --- parser --------------------------------------------------------------------------------
+_NEAR_TYPO = regex.compile(r"(?i)near/?([0-9]*)")
 
 
 class _Parser:
@@ -210,8 +144,8 @@ class _Parser:
                 if has_lang(child):
                     raise QueryError("lang: is about the whole story, not a field", token.pos)
                 return InField(token.text, child, token.pos)  # type: ignore[arg-type]
-            case "NEAR":
-                return self.near(self.take())
+            case "NEAR" | "ATLEAST":
+                return (self.near if token.kind == "NEAR" else self.atleast)(self.take())
             case "REF":
                 self.take()
                 if not token.text:
@@ -289,15 +223,29 @@ class _Parser:
             raise QueryError("NEAR needs at least two operands, separated by commas", token.pos)
         return Near(distance, tuple(operands), token.pos)
 
-    def near_operand(self) -> Node:
+    def near_operand(self, what: str = "NEAR operands are") -> Node:
         node = self.or_expr()
         for leaf in node.children if isinstance(node, Or) else (node,):
             if not isinstance(leaf, Term | Ref):
                 raise QueryError(
-                    "NEAR operands are words, prefixes, phrases, @Names or OR-groups of those",
-                    leaf.pos,
+                    f"{what} words, prefixes, phrases, @Names or OR-groups of those", leaf.pos
                 )
         return node
+
+    def atleast(self, token: Token) -> AtLeast:
+        text = token.text
+        if not text.isascii() or not text.isdigit() or not 1 <= int(text[:4]) <= MAX_COUNT:
+            raise QueryError(
+                f"atleast: needs a count from 1 to {MAX_COUNT}: atleast:3( … )", token.pos
+            )
+        self.expect("(", "'(' after atleast:n")
+        if self.peek() is None:
+            raise QueryError("unbalanced parenthesis: atleast's '(' is never closed", token.pos)
+        child = self.near_operand("atleast: counts")
+        if self.peek() is None:
+            raise QueryError("unbalanced parenthesis: atleast's '(' is never closed", token.pos)
+        self.expect(")", "')' closing atleast: (it counts one term or OR-group)")
+        return AtLeast(int(text), child, token.pos)
 
 
 def _term(token: Token, *, exact: bool = False) -> Term:

@@ -180,7 +180,9 @@ class _Planner:
 
     def _paced(self, alert: QueuedAlert) -> QueuedAlert:
         """`alert` with its priority; low when every rule of it is in its cooldown."""
-        level = priority_of(self.ctx.rules, alert.rules)
+        # An alert of passing mentions (`min_prominence`) came low from `decide`: it stays low.
+        lowered = alert.payload.get("priority") == "low"
+        level = "low" if lowered else priority_of(self.ctx.rules, alert.rules)
         settings = [self.ctx.rules.get(r, StoryRule()) for r in alert.rules]
         cooling = all(
             s.cooldown is not None

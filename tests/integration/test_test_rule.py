@@ -42,6 +42,8 @@ def test_text_and_title_with_highlights(tmp_path: Path) -> None:
             "snippet_highlights": [[3, 11]],
             "actors": ["France"],
             "language": "en",
+            # @France in the title (50), the weakest part @troops in the text's lead (25).
+            "prominence": 25,
         }
     ]
     assert run_json("text:@France", "--title", "Élysée statement", cwd=cwd) == []

@@ -1,6 +1,6 @@
 """Query trees as plain tuples, for compact expectations in tests."""
 
-from monitor.rules.nodes import And, InField, Lang, Near, Not, Or, Ref, Term
+from monitor.rules.nodes import And, AtLeast, InField, Lang, Near, Not, Or, Ref, Term
 
 
 def shape(node: object) -> object:
@@ -23,4 +23,6 @@ def shape(node: object) -> object:
             return ("or", *map(shape, kids))
         case Near(distance=n, children=kids):
             return ("near", n, *map(shape, kids))
+        case AtLeast(count=n, child=child):
+            return ("atleast", n, shape(child))
     raise AssertionError(node)

@@ -16,8 +16,21 @@ from functools import cache
 
 import regex
 
+from monitor.rules.lead import lead_units
 from monitor.rules.matcher import Vocabulary
-from monitor.rules.nodes import And, InField, Lang, Near, Node, Not, Or, Ref, Term
+from monitor.rules.nodes import (
+    And,
+    AtLeast,
+    InField,
+    Lang,
+    Near,
+    Node,
+    Not,
+    Or,
+    QueryField,
+    Ref,
+    Term,
+)
 from monitor.rules.patterns import first_word_forms
 from monitor.rules.text import Field, fold, fold_cased, units
 
@@ -27,10 +40,12 @@ RUN = "\x01"  # between two units of one run of a script without spaces
 
 @dataclass(frozen=True)
 class Words:
-    """One field: its units framed by spaces, `RUN` between touching ones; and their case."""
+    """One field: its units framed by spaces, `RUN` between touching ones; and their case;
+    how many of its first units are in the lead (all of a title's)."""
 
     joined: str
     cased: list[str]
+    lead: int
 
 
 def _joined(words: list[str]) -> str:
@@ -53,22 +68,26 @@ def _same_case(found: list[str], term: Term) -> bool:
     return list(found[:-1]) == list(exact[:-1]) and last
 
 
-def _occurrences(term: Term, fields: Mapping[Field, Words], only: Field | None) -> list[Occurrence]:
+def _occurrences(
+    term: Term, fields: Mapping[Field, Words], only: QueryField | None
+) -> list[Occurrence]:
     n_words = len(units(" ".join(term.words)))
     found = []
     for name, words in fields.items():
-        if only not in (None, name):
+        if only not in (None, name, "lead"):
             continue
         for m in _pattern(term.words, term.prefix).finditer(words.joined, overlapped=True):
             start = words.joined.count(" ", 0, m.start()) + words.joined.count(RUN, 0, m.start())
             start -= 1  # the field starts with a space
+            if only == "lead" and start >= words.lead:
+                continue
             if term.exact is None or _same_case(words.cased[start : start + n_words], term):
                 found.append((name, start, start + n_words))
     return found
 
 
 def _atoms(
-    node: Node, vocab: Vocabulary, fields: Mapping[Field, Words], only: Field | None
+    node: Node, vocab: Vocabulary, fields: Mapping[Field, Words], only: QueryField | None
 ) -> list[Occurrence]:
     match node:
         case Term():
@@ -86,7 +105,7 @@ class _Story:
     language: str | None
 
 
-def _true(node: Node, vocab: Vocabulary, story: _Story, only: Field | None) -> bool:
+def _true(node: Node, vocab: Vocabulary, story: _Story, only: QueryField | None) -> bool:
     match node:
         case Term() | Ref():
             return bool(_atoms(node, vocab, story.fields, only))
@@ -107,16 +126,18 @@ def _true(node: Node, vocab: Vocabulary, story: _Story, only: Field | None) -> b
                 and max(o[1] for o in combo) - min(o[2] for o in combo) <= n
                 for combo in itertools.product(*options)
             )
+        case AtLeast(count=n, child=child):
+            return len({o[:2] for o in _atoms(child, vocab, story.fields, only)}) >= n
     raise AssertionError(node)
 
 
-def _words(value: str) -> Words:
-    return Words(" " + _joined(fold(value).split()) + " ", units(fold_cased(value)))
+def _words(value: str, lead: int) -> Words:
+    return Words(" " + _joined(fold(value).split()) + " ", units(fold_cased(value)), lead)
 
 
 def reference_fields(title: str, text: str) -> dict[Field, Words]:
     """The words of each field."""
-    return {"title": _words(title), "text": _words(text)}
+    return {"title": _words(title, len(units(fold(title)))), "text": _words(text, lead_units(text))}
 
 
 def reference_true(

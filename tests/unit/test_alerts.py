@@ -178,3 +178,16 @@ def test_an_alert_names_its_story_and_the_other_outlets_escaped() -> None:
     assert "Wire &lt;1&gt; (+6 sources: Le Monde, AFP, BBC, DW, NHK, …)" in digest
     assert digest.count("Troops in Ukraine") == 2
     assert sources_line(["AFP"]) == "+1 source: AFP"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_the_prominence_is_one_line_of_the_alert_and_in_its_payload(fmt: Format) -> None:
+    item = Item("Wire", "k", "s", "Troops", "Troops left.", None, None)
+    scored = build_alert(item, ["rule-1"], [Span("title", 0, 1)], [], 75)
+    assert Alert.from_payload(scored.to_payload()) == scored
+    assert scored.to_payload()["prominence"] == 75
+    assert "Prominence" in render(scored, fmt, ZoneInfo("UTC")).body
+    assert "75/100" in render(scored, fmt, ZoneInfo("UTC")).body
+    payload = scored.to_payload()
+    del payload["prominence"]  # queued before alerts were scored
+    assert "Prominence" not in render(Alert.from_payload(payload), fmt, ZoneInfo("UTC")).body

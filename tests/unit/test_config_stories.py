@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config.load import load_config
+from monitor.model import MinProminence
 from monitor.stories.signals import Spike, Spread, StoryRule
 from tests.unit.test_config import CHANNEL, FEED, errors, make
 
@@ -70,3 +71,23 @@ def test_a_story_window_cannot_outlast_the_stories_it_groups(tmp_path: Path) -> 
     found = errors(make(tmp_path, monitor=monitor))
 
     assert any("story_window" in e and "state_retention (10d)" in e for e in found), found
+
+
+def test_min_prominence_is_read_and_checked(tmp_path: Path) -> None:
+    rules = (
+        f"{RULE}min_prominence = 25\n"
+        '[[rules]]\nname = "r2"\nquery = "Paris"\nchannels = ["desk"]\n'
+        'min_prominence = 50\nbelow_min_prominence = "drop"\n'
+    )
+    config = load_config(make(tmp_path, monitor=f"[monitor]\n{CHANNEL}", feeds=FEED, rules=rules))
+
+    assert config.rules["r1"].min_prominence == MinProminence(25, drop=False)
+    assert config.rules["r2"].min_prominence == MinProminence(50, drop=True)
+    for setting, said in [
+        ("min_prominence = 101", "min_prominence"),
+        ('below_min_prominence = "hide"', "below_min_prominence"),
+    ]:
+        found = errors(
+            make(tmp_path, monitor=f"[monitor]\n{CHANNEL}", feeds=FEED, rules=f"{RULE}{setting}\n")
+        )
+        assert any(said in error for error in found), found

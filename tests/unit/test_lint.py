@@ -53,6 +53,9 @@ def test_queries_that_match_without_any_term_are_refused(query: str, refused: bo
         ("troops -title:troops", False),
         ("troops lang:(fr OR de) lang:de", False),
         ("a OR (b -b)", False),
+        ("atleast:2(troops) -troops", True),
+        ("lead:troops -troops", True),
+        ("atleast:2(troops) -atleast:3(troops)", False),
     ],
 )
 def test_queries_that_can_never_match(query: str, never: bool) -> None:

@@ -115,3 +115,12 @@ def test_exact_case_in_title_field() -> None:
     assert matcher.match("World Health Organization warns", "").matches
     assert not matcher.match("world health organization warns", "").matches
     assert not matcher.match("x", "World Health Organization warns").matches
+
+
+def test_a_term_that_is_another_terms_prefixed_form_matches_in_one_automaton() -> None:
+    # `أوكرانيا` with و attached is the string of the term `وأوكرانيا`: both occur.
+    rules = {"and-ukraine": parse("وأوكرانيا"), "near": parse("NEAR/1(paris, أوكرانيا)")}
+    together = Matcher(rules, Vocabulary()).match("", "وأوكرانيا ")
+    assert [m.rule for m in together.matches] == ["and-ukraine"]
+    both = Matcher({"a": parse("وأوكرانيا"), "b": parse("أوكرانيا")}, Vocabulary())
+    assert [m.rule for m in both.match("", "قالت وأوكرانيا").matches] == ["a", "b"]

@@ -63,7 +63,7 @@ plain_atoms = st.one_of(
 )
 atoms = st.one_of(
     plain_atoms,
-    st.tuples(st.sampled_from(["title:", "text:"]), plain_atoms).map("".join),
+    st.tuples(st.sampled_from(["title:", "text:", "lead:"]), plain_atoms).map("".join),
 )
 near_operands = st.one_of(
     plain_atoms, st.tuples(plain_atoms, plain_atoms).map(lambda p: f"({p[0]} OR {p[1]})")
@@ -89,10 +89,12 @@ def _combine(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         inner.map(lambda q: f"NOT {q}"),
         inner.map(lambda q: f"-({q})"),
         inner.map(lambda q: f"title:({q})"),
+        inner.map(lambda q: f"lead:({q})"),
     )
 
 
-queries = st.recursive(st.one_of(atoms, nears), _combine, max_leaves=6)
+atleasts = st.tuples(st.integers(1, 3), near_operands).map(lambda t: f"atleast:{t[0]}({t[1]})")
+queries = st.recursive(st.one_of(atoms, nears, atleasts), _combine, max_leaves=6)
 
 
 @settings(max_examples=400, deadline=None)

@@ -34,6 +34,12 @@ from tests.support.queries import shape
         ("G7峰会", ("term", "g7", "峰会")),
         ("lang:fr", ("lang", "fr")),
         ("LANG:(ru OR UK) x", ("and", ("lang", "ru", "uk"), ("term", "x"))),
+        ("lead:@France", ("lead", ("@", "France"))),
+        ("Lead:(a b)", ("lead", ("and", ("term", "a"), ("term", "b")))),
+        ("atleast:3(troops)", ("atleast", 3, ("term", "troops"))),
+        ("ATLEAST:2(@T OR x*)", ("atleast", 2, ("or", ("@", "T"), ("prefix", "x")))),
+        ("title:atleast:2(x) y", ("and", ("title", ("atleast", 2, ("term", "x"))), ("term", "y"))),
+        ("atleast", ("term", "atleast")),
     ],
 )
 def test_parses(query: str, expected: object) -> None:
@@ -48,6 +54,7 @@ def test_parses(query: str, expected: object) -> None:
         'title:(x OR "y z") NEAR/2(a, b OR c*)',
         "NOT NOT a OR -b",
         '=WHO ="US Army" lang:(ru OR uk) 乌克兰 -lang:fr',
+        'lead:(@France OR "x y") atleast:3(a OR b*) -atleast:2(c)',
     ],
 )
 def test_printing_round_trips(query: str) -> None:
@@ -96,6 +103,17 @@ def test_printing_round_trips(query: str) -> None:
         ("a*b", "'*' is allowed only at the end of a word", 0),
         ("!!!", "'!!!' has no letters or digits to match", 0),
         ("@", "'@' must be followed by an actor or topic name", 0),
+        ("atleast:0(x)", "atleast: needs a count from 1 to 100: atleast:3( … )", 0),
+        ("atleast:101(x)", "atleast: needs a count from 1 to 100: atleast:3( … )", 0),
+        ("atleast:two(x)", "atleast: needs a count from 1 to 100: atleast:3( … )", 0),
+        ("atleast:2 x", "expected '(' after atleast:n", 10),
+        ("atleast:2(x", "unbalanced parenthesis: atleast's '(' is never closed", 0),
+        (
+            "atleast:2(a b)",
+            "atleast: counts words, prefixes, phrases, @Names or OR-groups of those",
+            10,
+        ),
+        ("lead:lang:fr", "lang: is about the whole story, not a field", 0),
     ],
 )
 def test_errors_point_at_the_problem(query: str, message: str, pos: int) -> None:

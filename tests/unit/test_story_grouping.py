@@ -263,3 +263,18 @@ def test_short_texts_that_differ_in_a_number_are_two_stories() -> None:
     decided = plan_stories(poll(first, second, again), [first, second, again], [], context())
 
     assert [len(s.alerts) for s in decided.stories] == [1, 1, 0]
+
+
+def test_an_alert_of_passing_mentions_stays_in_the_digest_whatever_the_priority() -> None:
+    # `decide` lowered it (every rule below its min_prominence): not even "high" lifts it,
+    # and it starts no cooldown.
+    ctx = context(france=StoryRule(priority="high", cooldown=timedelta(hours=1)))
+    passing = arrival(item("Reuters", "a", WIRE), "france")
+    lowered = replace(
+        passing.story.alerts[0], payload=passing.story.alerts[0].payload | {"priority": "low"}
+    )
+    passing = replace(passing, story=replace(passing.story, alerts=(lowered,)))
+    decided = plan_stories(poll(passing), [passing], [], ctx)
+    assert decided.stories[0].alerts[0].payload["priority"] == "low"
+    assert decided.story_changes is not None
+    assert decided.story_changes.marks == ()
