@@ -137,6 +137,12 @@ class Matcher:
         self._actor_terms = {
             name: [self._intern(t) for t in aliases] for name, aliases in vocabulary.actors.items()
         }
+        self._build_automata(first, second)
+
+    def _build_automata(
+        self, first: Mapping[int, list[int]], second: Mapping[int, list[int]]
+    ) -> None:
+        """Every term's patterns in the automata, each with the rules it anchors."""
         # Patterns that start inside a run of a script without spaces go in an automaton of
         # their own, scanned only over stories with such runs: in the main one, whose patterns
         # all start with a space, a letter outside a pattern costs one look-up (the root has one
@@ -146,7 +152,6 @@ class Matcher:
         self._automaton = ahocorasick.Automaton()
         self._runs = ahocorasick.Automaton()
         self._word_counts: list[int] = []
-        self._edges = False  # whether some term must not end where the text adds a mark
         # Terms by pattern: two terms share one only through an attached prefix (the Arabic
         # terms `وأوكرانيا`, and `أوكرانيا` with و); the pattern's entry names both.
         owners: defaultdict[str, list[int]] = defaultdict(list)
@@ -156,7 +161,7 @@ class Matcher:
             for pattern in patterns(words, prefix):
                 owners[pattern].append(term_id)
             self._word_counts.append(word_count(words))
-        self._edges = any(edges)
+        self._edges = any(edges)  # whether some term must not end where the text adds a mark
         self._shared = False
         for pattern, (term_id, *also) in owners.items():
             ids = (term_id, *also)
