@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from monitor.display import redact_urls
+from monitor.feedback import Mute
 from monitor.state.copy import CopyMismatchError, copy_state
 from monitor.state.leases import take_lease
 from monitor.state.store import Store
-from monitor.state.tables import metadata
+from monitor.state.tables import metadata, outbox
 from tests.support.cli import cli
 from tests.support.config import RULES, desk, feeds_toml, once, write_config
 from tests.support.feeds import Entry, rss
@@ -61,6 +62,10 @@ def test_a_sqlite_state_is_copied_whole_and_the_service_goes_on_there(
     config = populated(server, tmp_path)
     sqlite = Store.open(tmp_path / "state")
     take_lease(sqlite, "prune", "node-a", now=MORNING, ttl=timedelta(minutes=5))  # not used yet
+    sqlite.mute(Mute("rule", "spreading", MORNING + timedelta(hours=1), "noisy", MORNING, "cli"))
+    with sqlite.engine.connect() as conn:
+        alert_id = conn.execute(select(outbox.c.id).limit(1)).scalar_one()
+    sqlite.reject(alert_id, now=MORNING, source="cli")
     before = every_row(sqlite)
     sqlite.close()
     assert [name for name, rows in before.items() if not rows] == []  # every table has rows

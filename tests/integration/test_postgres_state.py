@@ -9,7 +9,15 @@ from sqlalchemy.engine import make_url
 
 from monitor.config.load import ConfigError, load_config
 from tests.support.cli import cli, console_script
-from tests.support.config import RULES, SEED, UNRELATED, desk, feeds_toml, write_config
+from tests.support.config import (
+    RULES,
+    SEED,
+    SEED_HEADLINE,
+    UNRELATED,
+    desk,
+    feeds_toml,
+    write_config,
+)
 from tests.support.feeds import rss
 from tests.support.loopback import FeedServer
 
@@ -44,7 +52,7 @@ def test_once_writes_to_postgresql_with_a_password_from_the_credentials(
     stored = cli(*args, "test-rule", "@France", "--history", "1", cwd=tmp_path, env=env)
 
     assert polled.returncode == 0, polled.stderr
-    assert [SEED.title in post["message"] for post in server.posts] == [True]  # once, not twice
+    assert [SEED_HEADLINE in post["message"] for post in server.posts] == [True]  # once, not twice
     assert again.returncode == 0, again.stderr
     assert "state in postgresql+psycopg://postgres:***@/test_" in checked.stdout
     assert "wire.xml" in health.stdout

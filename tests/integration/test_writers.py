@@ -45,9 +45,13 @@ def media_monitor(*args: str, env: dict[str, str], stderr: Path) -> subprocess.P
 
 
 def sent(server: FeedServer) -> Counter[str]:
-    """How many times each story's alert reached the desk."""
+    """How many times each story's alert reached the desk (by the webhook's plain `title`: the
+    message's headline has the matched words emphasised)."""
     return Counter(
-        entry.guid for post in server.posts for entry in STORIES if entry.title in post["message"]
+        entry.guid
+        for post in server.posts
+        for entry in STORIES
+        if post["title"].endswith(f"] {entry.title}")
     )
 
 
