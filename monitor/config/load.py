@@ -7,39 +7,29 @@ collected, named by file and object, and raised together as one `ConfigError`.
 
 import os
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from textwrap import shorten
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import SecretStr, ValidationError
 
 from monitor.config.database_url import resolve_database_url
+from monitor.config.entries import Entry, describe, validate_named
 from monitor.config.feed_urls import resolve_feed_url
 from monitor.config.model import (
-    ActorSpec,
     Channel,
     ChannelSpec,
     Config,
     FeedSpec,
-    Rule,
-    RuleSpec,
-    TopicSpec,
 )
+from monitor.config.rule_set import checked_rules, failed_examples, read_vocabulary
 from monitor.config.secrets import usable_urls
 from monitor.config.settings import Settings
 from monitor.delivery.render import template_problems
 from monitor.display import url_secrets
-from monitor.rules.lint import matches_without_terms
-from monitor.rules.matcher import Matcher, Vocabulary
-from monitor.rules.nodes import Term
-from monitor.rules.query import QueryError, parse, parse_alias
+from monitor.rules.matcher import Matcher
 
-_Model = TypeVar("_Model", bound=BaseModel)
 _SECTIONS = ("monitor", "channels", "feeds", "actors", "topics", "rules")
-# Rules compile into one automaton in well under a second up to here (docs/performance.md).
-MAX_RULES = 20_000
 
 
 class ConfigError(Exception):
@@ -51,17 +41,10 @@ class ConfigError(Exception):
 
 
 @dataclass
-class _Entry:
-    file: str
-    name: str
-    body: Any
-
-
-@dataclass
 class _Merged:
     monitor: dict[str, tuple[str, Any]]
-    tables: dict[str, dict[str, _Entry]]
-    arrays: dict[str, list[_Entry]]
+    tables: dict[str, dict[str, Entry]]
+    arrays: dict[str, list[Entry]]
 
 
 def load_config(directory: Path, *, channel_urls: bool = True) -> Config:
@@ -80,7 +63,7 @@ def load_config(directory: Path, *, channel_urls: bool = True) -> Config:
     secrets: list[str] = []
     merged = _read_directory(directory, errors)
     settings = _settings(merged, directory, secrets, errors)
-    feeds = _validate_named(merged.arrays["feeds"], "feed", FeedSpec, errors)
+    feeds = validate_named(merged.arrays["feeds"], "feed", FeedSpec, errors)
     feeds = {
         name: (resolve_feed_url(feed, directory, f"{entry.file}: feed '{name}'", errors), entry)
         for name, (feed, entry) in feeds.items()
@@ -90,13 +73,13 @@ def load_config(directory: Path, *, channel_urls: bool = True) -> Config:
     channels = _channels(
         merged.tables["channels"], secrets if channel_urls else None, timezone, errors
     )
-    vocabulary = _vocabulary(merged, errors)
-    rules = _rules(merged.arrays["rules"], feeds, channels, vocabulary, errors)
+    vocabulary = read_vocabulary(merged.tables, errors)
+    rules = checked_rules(merged.arrays["rules"], feeds, channels, vocabulary, errors)
     if errors or settings is None:
         raise ConfigError(errors)
     enabled = {name: rule for name, rule in rules.items() if rule.enabled}
     matcher = Matcher({name: rule.node for name, rule in enabled.items()}, vocabulary)
-    failures = _check_examples(enabled, matcher)
+    failures = failed_examples(enabled, matcher)
     if failures:
         raise ConfigError(failures)
     return Config(
@@ -150,23 +133,14 @@ def _merge_section(merged: _Merged, file: str, section: str, value: Any, errors:
             earlier = merged.tables[section].get(name)
             if earlier is not None:
                 errors.append(f"{file}: {section[:-1]} '{name}' is also defined in {earlier.file}")
-            merged.tables[section][name] = _Entry(file, name, body)
+            merged.tables[section][name] = Entry(file, name, body)
     elif not isinstance(value, list):
         errors.append(f"{file}: {section} must be written as [[{section}]] entries")
     else:
         for index, body in enumerate(value, 1):
             name = body.get("name") if isinstance(body, dict) else None
             label = name if isinstance(name, str) else f"#{index}"
-            merged.arrays[section].append(_Entry(file, label, body))
-
-
-def _describe(exc: ValidationError) -> list[str]:
-    out = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"])
-        message = err["msg"].removeprefix("Value error, ")
-        out.append(f"{where}: {message}" if where else message)
-    return out
+            merged.arrays[section].append(Entry(file, label, body))
 
 
 def _settings(
@@ -203,7 +177,7 @@ def _settings_error(exc: ValidationError, files: list[str]) -> list[str]:
     """Each error named by where its value came from: `MONITOR_<KEY>` if the environment set
     it (the environment beats the files), else the files."""
     out = []
-    for err, message in zip(exc.errors(), _describe(exc), strict=True):
+    for err, message in zip(exc.errors(), describe(exc), strict=True):
         variable = f"MONITOR_{str(err['loc'][0]).upper()}" if err["loc"] else ""
         where = f"environment {variable}" if variable in os.environ else ", ".join(files)
         out.append(f"{where}: [monitor] {message}")
@@ -225,29 +199,8 @@ def _state_left_behind(written: Path, resolved: Path) -> str | None:
     )
 
 
-def _validate_named(
-    entries: list[_Entry], kind: str, model: type[_Model], errors: list[str]
-) -> dict[str, tuple[_Model, _Entry]]:
-    """Validate `[[feeds]]`/`[[rules]]` entries; names must be unique across files."""
-    valid: dict[str, tuple[_Model, _Entry]] = {}
-    for entry in entries:
-        try:
-            obj = model.model_validate(entry.body)
-        except ValidationError as exc:
-            errors.extend(f"{entry.file}: {kind} '{entry.name}': {m}" for m in _describe(exc))
-            continue
-        earlier = valid.get(entry.name)
-        if earlier is not None:
-            errors.append(
-                f"{entry.file}: {kind} '{entry.name}' is also defined in {earlier[1].file}"
-            )
-            continue
-        valid[entry.name] = (obj, entry)
-    return valid
-
-
 def _channels(
-    entries: dict[str, _Entry], secrets: list[str] | None, timezone: str, errors: list[str]
+    entries: dict[str, Entry], secrets: list[str] | None, timezone: str, errors: list[str]
 ) -> dict[str, Channel]:
     """The channels; with `secrets` None, without their URLs (see `load_config`), else with
     every URL expanded and checked, and the secrets it holds added to `secrets`; templates
@@ -258,7 +211,7 @@ def _channels(
         try:
             spec = ChannelSpec.model_validate(entry.body)
         except ValidationError as exc:
-            errors.extend(f"{where}: {m}" for m in _describe(exc))
+            errors.extend(f"{where}: {m}" for m in describe(exc))
             continue
         urls, shown = (
             usable_urls(where, spec.urls, secrets, errors) if secrets is not None else ((), ())
@@ -280,90 +233,3 @@ def _channels(
             spec.interactive,
         )
     return channels
-
-
-def _aliases(entry: _Entry, kind: str, words: tuple[str, ...], errors: list[str]) -> list[Term]:
-    terms = []
-    for alias in words:
-        try:
-            terms.append(parse_alias(alias))
-        except QueryError as exc:
-            shown = alias if len(alias) <= 60 else f"{alias[:60]}…"
-            errors.append(f"{entry.file}: {kind} '{entry.name}': alias {shown!r}: {exc.message}")
-    return terms
-
-
-def _vocabulary(merged: _Merged, errors: list[str]) -> Vocabulary:
-    actors: dict[str, list[Term]] = {}
-    topics: dict[str, list[Term]] = {}
-    for kind, model, target in (("actor", ActorSpec, actors), ("topic", TopicSpec, topics)):
-        for name, entry in merged.tables[f"{kind}s"].items():
-            try:
-                spec = model.model_validate(entry.body)
-            except ValidationError as exc:
-                errors.extend(f"{entry.file}: {kind} '{name}': {m}" for m in _describe(exc))
-                continue
-            target[name] = _aliases(entry, kind, spec.words, errors)
-    for name in actors.keys() & topics.keys():
-        errors.append(
-            f"{merged.tables['topics'][name].file}: topic '{name}' has the name of actor "
-            f"'{name}' in {merged.tables['actors'][name].file}; @{name} must name one thing"
-        )
-    return Vocabulary(actors=actors, topics=topics)
-
-
-def _rules(
-    entries: list[_Entry],
-    feeds: Mapping[str, tuple[FeedSpec, _Entry]],
-    channels: Mapping[str, Channel],
-    vocabulary: Vocabulary,
-    errors: list[str],
-) -> dict[str, Rule]:
-    tags = {tag for feed, _entry in feeds.values() for tag in feed.tags}
-    if len(entries) > MAX_RULES:
-        errors.append(f"{len(entries):,} rules: at most {MAX_RULES:,} can be configured")
-        return {}
-    rules = {}
-    for name, (spec, entry) in _validate_named(entries, "rule", RuleSpec, errors).items():
-        where = f"{entry.file}: rule '{name}'"
-        problems = [f"{where}: unknown channel '{c}'" for c in spec.channels if c not in channels]
-        for scope in spec.feeds:
-            known = scope[4:] in tags if scope.startswith("tag:") else scope in feeds
-            if not known:
-                problems.append(
-                    f"{where}: feeds: no feed {'has' if ':' in scope else 'is'} {scope!r}"
-                )
-        try:
-            node = parse(spec.query)
-            refused = vocabulary.unknown(node) or matches_without_terms(node)
-            if refused is not None:
-                raise refused
-        except QueryError as exc:
-            problems.append(f"{where}: {exc.render(spec.query)}")
-        errors.extend(problems)
-        if not problems:
-            examples = tuple(spec.examples())
-            rule = Rule(name, spec.query, node, spec.channels, spec.feeds, entry.file, examples)
-            rules[name] = replace(
-                rule, story=spec.story_rule, enabled=spec.enabled, min_prominence=spec.floor
-            )
-    return rules
-
-
-def _check_examples(rules: Mapping[str, Rule], matcher: Matcher) -> list[str]:
-    """Every rule example that the rule does not judge as its author said it would."""
-    failures = []
-    for rule in rules.values():
-        only = {rule.name}
-        for expected, number, example in rule.examples:
-            matched = bool(matcher.match(example.title, example.text, only=only).matches)
-            if matched != expected:
-                kind, verdict = (
-                    ("must_match", "does not match") if expected else ("must_not_match", "matches")
-                )
-                shown = " | ".join(part for part in (example.title, example.text) if part)
-                failures.append(
-                    f"{rule.file}: rule '{rule.name}': {kind} example {number} {verdict}: "
-                    f"{shorten(shown, 80)!r}"
-                )
-    return failures

@@ -1,0 +1,49 @@
+"""A config file's named entries (`[channels.NAME]`, `[[feeds]]`, …) and how their validation
+errors are told: each names its file and object."""
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@dataclass
+class Entry:
+    """One named object of a config file, as written."""
+
+    file: str
+    name: str
+    body: Any
+
+
+def describe(exc: ValidationError) -> list[str]:
+    """Pydantic's errors as lines: where, then what."""
+    out = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        out.append(f"{where}: {message}" if where else message)
+    return out
+
+
+def validate_named(
+    entries: list[Entry], kind: str, model: type[Model], errors: list[str]
+) -> dict[str, tuple[Model, Entry]]:
+    """Validate `[[feeds]]`/`[[rules]]` entries; names must be unique across files."""
+    valid: dict[str, tuple[Model, Entry]] = {}
+    for entry in entries:
+        try:
+            obj = model.model_validate(entry.body)
+        except ValidationError as exc:
+            errors.extend(f"{entry.file}: {kind} '{entry.name}': {m}" for m in describe(exc))
+            continue
+        earlier = valid.get(entry.name)
+        if earlier is not None:
+            errors.append(
+                f"{entry.file}: {kind} '{entry.name}' is also defined in {earlier[1].file}"
+            )
+            continue
+        valid[entry.name] = (obj, entry)
+    return valid
