@@ -63,6 +63,7 @@ def test_a_template_writes_the_alert_in_the_users_words_with_feed_text_escaped(
         r"\<b\>**Macron**\</b\> \*sends\* **troops** to **Ukraine**, says **Russia** **warns**",
         "**Source :** wire\\.xml (news\\.example\\.org), 2026\\-12\\-01 07:00 CET",
         "**Lien :** [lire l'article](<https://news.example.org/a?id=7>)",
+        "**Poids :** 50",  # the match's prominence: the rules' words in the title
     ]
 
 
