@@ -22,7 +22,7 @@ title = "{{ rules|join(', ') }} : {{ title }}"
 body = """
 {{ headline }}
 **Source :** {{ feed }} ({{ publisher }}), {{ published_at or "date inconnue" }}
-{% if link %}**Lien :** {{ link_to(link, "lire l'article") }}{% endif %}
+{% if link %}**Lien :** {{ link_to(link, "lire l'article") }}{% endif +%}
 {% if prominence is not none %}**Poids :** {{ prominence }}{% endif %}
 """
 '''
