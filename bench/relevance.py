@@ -18,6 +18,9 @@ that use none of the rule's words.
   are mostly (over half) stories they want; having rejected the false alerts of that half, they
   accept the first exclusion that removes more rejected alerts than wanted ones.
 
+Last, the same rules at other `min_prominence` values (one for every rule), macro-averaged over
+the whole set: the trade of precision for recall a user makes by choosing it.
+
     python bench/relevance.py
 """
 
@@ -38,6 +41,7 @@ from monitor.rules.suggest import Suggestion, additions, apply, exclusions
 
 DATA = Path(__file__).resolve().parent / "data"
 ACCEPTED = 3
+SWEEP = (0, 10, 20, 25, 30, 40, 50, 60)
 
 
 def load() -> tuple[Vocabulary, dict[str, Node], dict[str, int], list[Item], list[set[str]]]:
@@ -159,6 +163,15 @@ def main() -> None:
         f"{'macro average':<17} {m[0]:>8.2f} {m[1]:>5.2f} {m[2]:>13.2f} {m[3]:>5.2f} "
         f"{m[4]:>11.2f} {m[5]:>5.2f} {m[6]:>12.2f} {m[7]:>5.2f}"
     )
+    print(f"\n{'min_prominence':>14} {'macro P':>8} {'R':>5}")
+    for floor in SWEEP:
+        swept = [
+            scores(alerts(node, vocabulary, items, floor), [name in label for label in labels])
+            for name, node in rules.items()
+        ]
+        print(
+            f"{floor:>14} {mean([p for p, _ in swept]):>8.2f} {mean([r for _, r in swept]):>5.2f}"
+        )
 
 
 if __name__ == "__main__":
