@@ -49,9 +49,12 @@ _TRUSTED = re.compile(
 )
 # ISO 8601's basic form (`20200110T143300Z`), whose time feedparser drops.
 _BASIC_ISO = re.compile(r"\A\d{8}T\d{4}(?:\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\Z")
-# Day and month in either order, then the year, anywhere in the text; not part of a longer
-# number or of a time (`2020/1/10`, `10 01 14:33`).
-_NUMERIC = re.compile(r"(?<![\d:])(\d{1,2})(\s*[/.-]\s*|\s+)(\d{1,2})\2\d{2,4}(?![\d:])")
+# Day and month in either order, then the year, anywhere in the text, apart by any
+# punctuation or spaces (`01/12 2026`, `01_12_2026`: dateparser reads them all); not part of a
+# longer number, an ISO date or a time (`2020/1/10`, `2020-01-10 14h33`, `10 01 14:33`).
+_NUMERIC = re.compile(
+    r"(?<![\d:])(?<!\d[-/.])(\d{1,2})((?:[^\w:]|_){1,3})(\d{1,2})(?:[^\w:]|_){1,3}\d{2,4}(?![\d:])"
+)
 _SETTINGS = {
     "TO_TIMEZONE": "UTC",
     "RETURN_AS_TIMEZONE_AWARE": True,

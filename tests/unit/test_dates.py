@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from monitor.polling.dates import parse_date
 from monitor.polling.parse import parse_feed
 
 JAN_10 = datetime(2020, 1, 10, tzinfo=UTC)
@@ -116,17 +117,28 @@ def test_a_numeric_date_is_read_in_the_order_of_the_feeds_language(
         ("10 01 2020", "de", JAN_10),
         ("01 10 2020", "en-us", JAN_10),
         ("10 / 01 / 2020", "fr", JAN_10),
+        # or by any punctuation, which dateparser reads month first all the same
+        ("10/01 2020", "de", JAN_10),
+        ("10_01_2020", "fr", JAN_10),
         # a language that does not tell, with or without a weekday: undated
         ("Fri, 10/01/2020", None, None),
         ("Fri, 10/01/2020", "en", None),
         ("10 01 2020", None, None),
         ("Fri, 10 01 2020 14:33", None, None),
+        ("10,01,2020", None, None),
+        ("10-01 2020", "en", None),
     ],
 )
 def test_a_numeric_date_is_found_wherever_it_stands(
     text: str, language: str | None, expected: datetime | None
 ) -> None:
     assert published(text, language) == expected
+
+
+def test_an_iso_date_is_not_taken_for_a_numeric_one() -> None:
+    # `01-10 14` in it is no day, month and year: read, not left undated for its order
+    assert parse_date("2020-01-10 14h33") == JAN_10_1433
+    assert parse_date("2020/1/10 14h33") == JAN_10_1433
 
 
 _LANGUAGES = (None, "en", "en-us", "en-gb", "de", "fr", "pt-br", "ru", "ja", "xx")
@@ -138,7 +150,7 @@ _LANGUAGES = (None, "en", "en-us", "en-gb", "de", "fr", "pt-br", "ru", "ja", "xx
     month=st.integers(1, 12),
     year=st.integers(1990, 2030),
     language=st.sampled_from(_LANGUAGES),
-    separator=st.sampled_from(["/", "-", ".", " ", " / "]),
+    separator=st.sampled_from(["/", "-", ".", " ", " / ", ",", "_"]),
     weekday=st.sampled_from(["", "Tue, ", "Di., ", "mar. ", "Thursday "]),
     time=st.sampled_from(["", "09:00", "9:00 AM"]),
     time_first=st.booleans(),
