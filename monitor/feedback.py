@@ -1,5 +1,6 @@
 """The user's feedback on alerts, as plain values: a rule or channel muted for a while (`mute`,
-the chat's buttons), and an alert the user marked "not relevant" (`history --reject`, the chat).
+the chat's buttons), and an alert the user marked "not relevant" (`history --reject`, the chat),
+which `suggest` learns from and `test-rule --history` shows on the story.
 
 Like `model`, a bottom module: no project imports, no I/O.
 """

@@ -27,7 +27,8 @@ def alert_history(
     reject: Annotated[
         int | None,
         typer.Option(
-            help="Mark alert ID (the id column) not relevant; `suggest` learns from it.",
+            help="Mark alert ID (the id column) not relevant; `suggest` learns from it, "
+            "`test-rule --history` shows it.",
             min=1,
         ),
     ] = None,

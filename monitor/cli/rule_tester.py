@@ -6,12 +6,13 @@ them: testing a sentence needs none of them.
 """
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from monitor.config.model import Config
 from monitor.delivery.alerts import merge_ranges, snippet
+from monitor.feedback import Rejection
 from monitor.items import Item
 from monitor.rules.language import language_of
 from monitor.rules.lint import matches_without_terms, never_matches
@@ -25,7 +26,8 @@ QUERY_RULE = "query"
 
 @dataclass(frozen=True, slots=True)
 class FoundItem:
-    """An item the query matched, with the matched words located for display."""
+    """An item the query matched, with the matched words located for display, and the user's
+    "not relevant" mark on its story's alert, if any."""
 
     item: Item
     title_marks: tuple[tuple[int, int], ...]
@@ -34,6 +36,7 @@ class FoundItem:
     actors: tuple[str, ...]
     language: str | None
     prominence: int
+    rejected: Rejection | None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary (offsets are into `title` and `snippet`)."""
@@ -48,7 +51,19 @@ class FoundItem:
             "actors": list(self.actors),
             "language": self.language,
             "prominence": self.prominence,
+            "rejected": _rejection_json(self.rejected),
         }
+
+
+def _rejection_json(rejection: Rejection | None) -> dict[str, Any] | None:
+    if rejection is None:
+        return None
+    return {
+        "rejected_at": rejection.rejected_at.isoformat(),
+        "source": rejection.source,
+        "rules": list(rejection.rules),
+        "reason": rejection.reason,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +91,11 @@ def compile_query(config: Config, query_or_rule: str) -> Tested:
     return Tested(node, matcher, meant, never_matches(node))
 
 
-def evaluate(matcher: Matcher, items: Sequence[Item]) -> list[FoundItem]:
-    """The items the query's matcher matches, in the order given."""
+def evaluate(
+    matcher: Matcher, items: Sequence[Item], rejected: Mapping[str, Rejection]
+) -> list[FoundItem]:
+    """The items the query's matcher matches, in the order given, each with the rejection of
+    its story (`rejected`, by story key) if the user marked its alert not relevant."""
     found = []
     for item in items:
         result = matcher.match(item.title, item.text, language=item.language)
@@ -95,7 +113,18 @@ def evaluate(matcher: Matcher, items: Sequence[Item]) -> list[FoundItem]:
         window, marks = snippet(item.text, spans)
         language = language_of(item.title, item.text, item.language)
         score = result.matches[0].prominence
-        found.append(FoundItem(item, title_marks, window, marks, result.actors, language, score))
+        found.append(
+            FoundItem(
+                item,
+                title_marks,
+                window,
+                marks,
+                result.actors,
+                language,
+                score,
+                rejected.get(item.story_key),
+            )
+        )
     return found
 
 

@@ -1,8 +1,9 @@
 """`test-rule`: show which stories a query or configured rule matches (the logic is in
-`rule_tester`). Testing a sentence loads neither the network stack nor the feed parser."""
+`rule_tester`), and, over the stored items, which of their alerts the user rejected as not
+relevant. Testing a sentence loads neither the network stack nor the feed parser."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -11,11 +12,12 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from monitor.cli.common import EXIT_CONFIG, err, load, open_store, out
+from monitor.cli.common import EXIT_CONFIG, err, load, open_store, out, shown
 
 if TYPE_CHECKING:
     from monitor.cli.rule_tester import FoundItem
     from monitor.config.model import Config
+    from monitor.feedback import Rejection
     from monitor.items import Item
 
 
@@ -33,7 +35,12 @@ def try_rule(
     history: Annotated[
         float | None,
         # Bounded: a date that far back is out of range (and `inf` would be a traceback).
-        typer.Option(help="Test the items stored in the last DAYS days.", min=0, max=36500),
+        typer.Option(
+            help="Test the items stored in the last DAYS days (alerts rejected as not "
+            "relevant are marked).",
+            min=0,
+            max=36500,
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of matches.")] = False,
     near_misses: Annotated[
@@ -75,7 +82,7 @@ def try_rule(
         )
         raise typer.Exit(EXIT_CONFIG)
     try:
-        items = _items_to_test(
+        items, rejected = _items_to_test(
             config, text=text, title=title, file=file, url=url, days=history, lean=near_misses
         )
     except (OSError, ValueError) as exc:
@@ -86,7 +93,7 @@ def try_rule(
 
         show_near_misses(config, tested.node, items, as_json=as_json)
         return
-    found = evaluate(tested.matcher, items)
+    found = evaluate(tested.matcher, items, rejected)
     if as_json:
         print(json.dumps([m.to_json() for m in found], ensure_ascii=False, indent=2))
     else:
@@ -104,21 +111,25 @@ def _items_to_test(
     url: str | None,
     days: float | None,
     lean: bool = False,
-) -> list["Item"]:
+) -> tuple[list["Item"], Mapping[str, "Rejection"]]:
+    """The items to test, and (from the state) the rejections of their stories' alerts, by
+    story key."""
     import asyncio
 
     from monitor.cli.rule_tester import fetch_document, items_from_document
     from monitor.items import Item
 
     if file is not None:
-        return items_from_document(file.read_bytes(), str(file))
+        return items_from_document(file.read_bytes(), str(file)), {}
     if url is not None:
-        return items_from_document(asyncio.run(fetch_document(config, url)), url)
+        return items_from_document(asyncio.run(fetch_document(config, url)), url), {}
     if days is not None:
         with open_store(config) as store:
             since = datetime.now(UTC) - timedelta(days=days)
-            return store.history_since(since, texts_only=lean)
-    return [Item("--text", "text", "text", title or "", text or "", None, None)]
+            # An alert is rejected after its item was first seen: since `since` too.
+            rejected = {} if lean else {r.story_key: r for r in store.rejections_since(since)}
+            return store.history_since(since, texts_only=lean), rejected
+    return [Item("--text", "text", "text", title or "", text or "", None, None)], {}
 
 
 def _marked(value: str, marks: Sequence[tuple[int, int]]) -> Text:
@@ -135,14 +146,29 @@ def _print_found(found: Sequence["FoundItem"], tested: int) -> None:
     for match in found:
         item = match.item
         published = item.published.strftime("%Y-%m-%d %H:%M") if item.published else ""
+        title = _marked(item.title, match.title_marks)
+        if match.rejected is not None:  # its reason as the user typed it: shown safe
+            note = shown(_rejection_line(match.rejected))
+            note.stylize("bold")
+            title.append("\n").append_text(note)
         table.add_row(
             Text(item.feed),
             published,
             match.language or "",
             str(match.prominence),
-            _marked(item.title, match.title_marks),
+            title,
             _marked(match.snippet, match.snippet_marks),
         )
     if found:
         out.print(table)
-    out.print(f"{len(found)} of {tested} item(s) match.", highlight=False)
+    rejected = sum(match.rejected is not None for match in found)
+    also = f" {rejected} of them rejected as not relevant." if rejected else ""
+    out.print(f"{len(found)} of {tested} item(s) match.{also}", highlight=False)
+
+
+def _rejection_line(rejection: "Rejection") -> str:
+    """ "rejected 2026-12-01 11:02 UTC from chat (rules: r1): why": the mark under a title."""
+    at = rejection.rejected_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    why = f": {rejection.reason}" if rejection.reason else ""
+    rules = ", ".join(rejection.rules)
+    return f"rejected {at} UTC from {rejection.source} (rules: {rules}){why}"

@@ -1,7 +1,11 @@
 """`database_url`: the PostgreSQL database that holds the state instead of the SQLite file in
 `state_dir`. Its `${NAME}`s are read as a channel URL's are (the environment, else systemd's
 credentials), so that the password can live in a credential file; the URL is checked, spelt
-for SQLAlchemy's psycopg (3) driver, and its secrets are registered for the log's redaction."""
+for SQLAlchemy's psycopg (3) driver, and its secrets are registered for the log's redaction.
+
+The check reads the URL as SQLAlchemy will (`make_url`, and its port): a URL that SQLAlchemy
+cannot read (a port that is not a number, an IPv6 host without its `]`) is a config error
+here, not a traceback when the state is first opened."""
 
 from urllib.parse import unquote, urlsplit
 
@@ -38,7 +42,28 @@ def resolve_database_url(template: str, where: str, secrets: list[str], errors: 
             "file in state_dir"
         )
         return ""
-    return f"{DRIVER}://{rest}"
+    spelt = f"{DRIVER}://{rest}"
+    if not _readable(spelt):
+        errors.append(
+            f"{where}: database_url: {redact_urls(url)!r} cannot be read: its host or port is "
+            'malformed ("HOST:PORT" with a port from 1 to 65535; an IPv6 host in brackets, '
+            '"[::1]:5432")'
+        )
+        return ""
+    return spelt
+
+
+def _readable(url: str) -> bool:
+    """Whether SQLAlchemy reads `url`, and its port, if any, is one a server can listen on."""
+    # Here: only a config that names a database pays for their import (~0.2 s).
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+    from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
+
+    try:
+        port = make_url(url).port
+    except (ArgumentError, ValueError):  # ValueError: `int()` of the port as written
+        return False
+    return port is None or 0 < port < 65536
 
 
 def _hidden(url: str) -> tuple[str, ...]:

@@ -14,7 +14,9 @@ renamed in the bytes, where it can be seen:
   video feed whose items have no other text: `media:about`, kept as `MEDIA_ABOUT` and read
   only when the entry has no content and no summary.
 
-The Media RSS prefix is whatever the document binds to its namespace (`media` nearly always).
+The Media RSS prefix is whatever the document binds to its namespace (`media` nearly always),
+and `media` itself when the document binds that prefix to nothing: feedparser's loose parser,
+which reads a document that is not well-formed XML, reads `media:description` all the same.
 """
 
 import re
@@ -26,6 +28,8 @@ _NAMESPACE = b"search.yahoo.com/mrss"
 _PREFIXES = re.compile(
     rb"""xmlns:([A-Za-z_][\w.-]*)\s*=\s*["']http://search\.yahoo\.com/mrss/?["']"""
 )
+_USUAL = b"media"
+_USUAL_BOUND = re.compile(rb"xmlns:media\s*=")
 
 
 def _renamed(body: bytes, prefix: bytes, name: bytes) -> bytes:
@@ -57,12 +61,22 @@ def _captions_renamed(body: bytes, prefix: bytes) -> bytes:
     return b"".join([*parts, body[position:]])
 
 
+def _media_prefixes(body: bytes) -> set[bytes]:
+    """The prefixes `body` uses for Media RSS: those bound to its namespace, and `media` if it
+    is used (for a description) without being bound to any."""
+    prefixes = set(_PREFIXES.findall(body)) if _NAMESPACE in body else set()
+    if b"<" + _USUAL + b":description" in body and not _USUAL_BOUND.search(body):
+        prefixes.add(_USUAL)
+    return prefixes
+
+
 def captions_apart(body: bytes) -> bytes:
     """`body` (XML) with its Media RSS descriptions renamed (see the module's docstring);
-    as it is when it uses no Media RSS, which is found without a regular expression."""
-    if _NAMESPACE not in body:
+    as it is when it has no prefixed description, which is found without a regular
+    expression."""
+    if b":description" not in body:
         return body
-    for prefix in set(_PREFIXES.findall(body)):
+    for prefix in _media_prefixes(body):
         if prefix + b":description" in body:
             body = _renamed(_captions_renamed(body, prefix), prefix, b"about")
     return body

@@ -9,9 +9,11 @@ month and year in the text itself and never reads the clock. It costs ~1 s to lo
 languages at first use and 1 – 30 ms a date, so its answers are cached (a feed lists the same
 dates poll after poll).
 
-A numeric date such as `1/10/2020` is read only when its order is known: by a part past 12,
-or by the feed's language (`en-us` writes the month first; other languages the day). With
-neither, it is left undated. Dotted dates (`10.01.2020`) are day first wherever they are used.
+A numeric date such as `1/10/2020` (or `1 10 2020`, after a weekday, before or after a time)
+is read only when its order is known: by a part past 12, or by the feed's language (`en-us`
+writes the month first; other languages the day). With neither, it is left undated rather than
+handed to dateparser, which would read it month first. Dotted dates (`10.01.2020`) are day
+first wherever they are used.
 
 A date without a zone is in the feed's own zone when the feed's `timezone` setting names one
 (feedparser reads it as UTC: QQ's dates came out 8 hours off), else UTC.
@@ -33,7 +35,8 @@ NEWS_LANGUAGES = (
 _MONTH_FIRST = frozenset({"en-us"})
 # A zone at the end of a date: `Z`, `+03:00`, `-0300`, `GMT`, `EST`…
 _ZONED = re.compile(r"(?:[zZ]|[+-]\d{2}:?\d{2}|\b[A-Z]{1,5})\s*\Z")
-_WEEKDAY = re.compile(r"\A\w+\.?,?\s+")
+# A leading weekday (`Tue,`, `Di.`), which dateparser may fail to read in the feed's language.
+_WEEKDAY = re.compile(r"\A[^\W\d]+\.?,?\s+")
 # The shapes feedparser reads whole: RFC 822 (`Fri, 10 Jan 2020 14:33:00 +0100`, in any of
 # the languages it knows), asctime (`Fri Jan 10 14:33:00 2020`), an ISO 8601 calendar date.
 _TRUSTED = re.compile(
@@ -46,7 +49,12 @@ _TRUSTED = re.compile(
 )
 # ISO 8601's basic form (`20200110T143300Z`), whose time feedparser drops.
 _BASIC_ISO = re.compile(r"\A\d{8}T\d{4}(?:\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\Z")
-_NUMERIC = re.compile(r"\A\s*(\d{1,2})([/.-])(\d{1,2})\2\d{2,4}(?:\s|\Z)")
+# Day and month in either order, then the year, anywhere in the text, apart by any
+# punctuation or spaces (`01/12 2026`, `01_12_2026`: dateparser reads them all); not part of a
+# longer number, an ISO date or a time (`2020/1/10`, `2020-01-10 14h33`, `10 01 14:33`).
+_NUMERIC = re.compile(
+    r"(?<![\d:])(?<!\d[-/.])(\d{1,2})((?:[^\w:]|_){1,3})(\d{1,2})(?:[^\w:]|_){1,3}\d{2,4}(?![\d:])"
+)
 _SETTINGS = {
     "TO_TIMEZONE": "UTC",
     "RETURN_AS_TIMEZONE_AWARE": True,
@@ -67,11 +75,11 @@ def _in_zone(when: datetime, text: str, zone: ZoneInfo | None) -> datetime:
 def _date_order(text: str, language: str | None) -> str | None:
     """The order of a numeric date's parts (`DMY`, `MDY`); `""` if the text is not a numeric
     date; None if it is one whose order cannot be known."""
-    numeric = _NUMERIC.match(text)
+    numeric = _NUMERIC.search(text)
     if numeric is None:
         return ""
     first, separator, second = int(numeric[1]), numeric[2], int(numeric[3])
-    if separator == "." or first > 12:
+    if separator.strip() == "." or first > 12:
         return "DMY"
     if second > 12 or first == second:
         return "MDY"

@@ -1,5 +1,6 @@
 """The user's feedback in the state: mutes (`mute`, `unmute`, the chat's buttons) and alerts
-rejected as not relevant (`history --reject`, the chat's button)."""
+rejected as not relevant (`history --reject`, the chat's button), read back by `suggest` and
+`test-rule --history` (`rejections_since`)."""
 
 import json
 from dataclasses import asdict
@@ -14,8 +15,8 @@ from monitor.state.tables import mutes, outbox, rejections
 
 
 class Feedback(Database):
-    """Mutes and rejections: written by the CLI and the chat, read by delivery and the rules'
-    tools."""
+    """Mutes and rejections: written by the CLI and the chat, read by delivery (the mutes) and
+    the rules' tools, `suggest` and `test-rule --history` (the rejections)."""
 
     def mute(self, mute: Mute) -> None:
         """Mute a rule or channel; muting it again replaces the earlier mute."""

@@ -172,8 +172,8 @@ mutes = Table(
     Column("source", String, nullable=False),  # "cli" or "chat"
 )
 
-# Alerts the user marked "not relevant", by story: what `test-rule --history` and `suggest`
-# learn from.
+# Alerts the user marked "not relevant", by story: what `suggest` learns from, and what
+# `test-rule --history` marks.
 rejections = Table(
     "rejections",
     metadata,

@@ -1,6 +1,6 @@
 """Where the CLI finds the state, and what it says when it cannot: a state an earlier version
-left relative to the current directory, a command that reads a state that is not there, dates
-too far back to mean anything."""
+left relative to the current directory, a command that reads a state that is not there, a
+`database_url` that cannot be read, dates too far back to mean anything."""
 
 import shutil
 from pathlib import Path
@@ -52,6 +52,27 @@ def test_a_command_that_reads_the_state_says_where_there_is_none(
     assert f"No state in {Path('config') / 'state'}" in result.stderr
     assert "STATE_DIRECTORY" in result.stderr
     assert not (tmp_path / "config" / "state").exists()  # none was made there
+
+
+@pytest.mark.parametrize("command", ["check", "once", "run", "history"])
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://u:secret-pass@127.0.0.1:notaport/db", "postgres://u:secret-pass@[::1/db"],
+)
+def test_a_database_url_that_cannot_be_read_is_a_config_error(
+    tmp_path: Path, command: str, url: str
+) -> None:
+    example(tmp_path)
+
+    # `cli` raises an exception that escapes the command: none did (no traceback)
+    result = cli("--config", "config", command, cwd=tmp_path, env={"MONITOR_DATABASE_URL": url})
+
+    assert result.returncode == 2
+    assert "database_url" in result.stderr
+    assert "its host or port is malformed" in result.stderr
+    assert "u:***@" in result.stderr
+    assert "secret-pass" not in result.stderr + result.stdout
+    assert not (tmp_path / "config" / "state").exists()
 
 
 @pytest.mark.parametrize(

@@ -141,6 +141,8 @@ def test_a_copy_whose_counts_differ_writes_nothing(tmp_path: Path, postgres_url:
     [
         ("mysql://u:secret-pass@db/monitor", "is not a PostgreSQL URL"),
         ("postgresql://u:${NO_SUCH_PASSWORD}@db/monitor", "${NO_SUCH_PASSWORD} not set"),
+        ("postgresql://u:secret-pass@127.0.0.1:notaport/db", "its host or port is malformed"),
+        ("postgresql://u:secret-pass@[::1/db", "its host or port is malformed"),
         ("", "Nothing to copy into"),
     ],
 )

@@ -44,6 +44,7 @@ def test_text_and_title_with_highlights(tmp_path: Path) -> None:
             "language": "en",
             # @France in the title (50), the weakest part @troops in the text's lead (25).
             "prominence": 25,
+            "rejected": None,  # a story typed in has no alert
         }
     ]
     assert run_json("text:@France", "--title", "Élysée statement", cwd=cwd) == []
@@ -86,6 +87,39 @@ def test_history_backtests_stored_items(tmp_path: Path) -> None:
         "Parisian cafés brace for a quiet winter",
         "Ukraine's grain exports rise for a third month",
     ]
+
+
+def test_history_marks_the_alerts_the_user_rejected(tmp_path: Path) -> None:
+    cwd = example(tmp_path)
+    assert cli("--config", "config", "once", cwd=cwd).returncode == 0
+    history = cli("--config", "config", "history", "--json", cwd=cwd)
+    (alert,) = [a for a in json.loads(history.stdout) if "france-troops-ukraine" in a["rules"]]
+    rejected = cli(
+        "--config", "config", "history", "--reject", str(alert["id"]), "--reason", "old news",
+        cwd=cwd,
+    )  # fmt: skip
+    assert rejected.returncode == 0, rejected.stderr
+
+    found = run_json("france-troops-ukraine", "--history", "1", cwd=cwd)
+    wide = run_json("Kyiv OR Ukraine", "--history", "1", cwd=cwd)
+    table = cli("--config", "config", "test-rule", "Kyiv OR Ukraine", "--history", "1", cwd=cwd)
+
+    (match,) = found
+    assert match["title"] == alert["title"]
+    mark = match["rejected"]
+    assert isinstance(mark, dict)
+    assert (mark["source"], mark["rules"], mark["reason"]) == ("cli", alert["rules"], "old news")
+    day = str(mark["rejected_at"])[:10]
+    # only the rejected story is marked, whichever query finds it
+    assert [(f["title"], f["rejected"] == mark) for f in wide if f["rejected"]] == [
+        (alert["title"], True)
+    ]
+    assert len(wide) > 1
+    assert table.returncode == 0, table.stderr
+    assert f"rejected {day}" in table.stdout
+    assert "old news" in table.stdout
+    assert f"{len(wide)} of " in table.stdout
+    assert "1 of them rejected as not relevant." in table.stdout
 
 
 def test_bad_query_and_missing_source_exit_2(tmp_path: Path) -> None:

@@ -3,11 +3,14 @@
 Each shape goes through the whole path (feedparser's reading, then the fallback), in an RSS
 item as a feed sends it."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from xml.sax.saxutils import escape
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from monitor.polling.dates import parse_date
 from monitor.polling.parse import parse_feed
 
 JAN_10 = datetime(2020, 1, 10, tzinfo=UTC)
@@ -98,6 +101,81 @@ def test_a_numeric_date_is_read_in_the_order_of_the_feeds_language(
     language: str, expected: datetime | None
 ) -> None:
     assert published("1/10/2020", language) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # a weekday first, a time after: the order is the language's all the same
+        ("Tue, 01/12/2026 09:00", "de", datetime(2026, 12, 1, 9, tzinfo=UTC)),
+        ("01/12/2026 09:00", "de", datetime(2026, 12, 1, 9, tzinfo=UTC)),
+        ("Tue, 01/12/2026 09:00", "en-gb", datetime(2026, 12, 1, 9, tzinfo=UTC)),
+        ("Tue, 01/12/2026 09:00", "en-us", datetime(2026, 1, 12, 9, tzinfo=UTC)),
+        ("Di., 01.12.2026", "de", datetime(2026, 12, 1, tzinfo=UTC)),
+        ("09:00 01/12/2026", "fr", datetime(2026, 12, 1, 9, tzinfo=UTC)),
+        # separated by spaces
+        ("10 01 2020", "de", JAN_10),
+        ("01 10 2020", "en-us", JAN_10),
+        ("10 / 01 / 2020", "fr", JAN_10),
+        # or by any punctuation, which dateparser reads month first all the same
+        ("10/01 2020", "de", JAN_10),
+        ("10_01_2020", "fr", JAN_10),
+        # a language that does not tell, with or without a weekday: undated
+        ("Fri, 10/01/2020", None, None),
+        ("Fri, 10/01/2020", "en", None),
+        ("10 01 2020", None, None),
+        ("Fri, 10 01 2020 14:33", None, None),
+        ("10,01,2020", None, None),
+        ("10-01 2020", "en", None),
+    ],
+)
+def test_a_numeric_date_is_found_wherever_it_stands(
+    text: str, language: str | None, expected: datetime | None
+) -> None:
+    assert published(text, language) == expected
+
+
+def test_an_iso_date_is_not_taken_for_a_numeric_one() -> None:
+    # `01-10 14` in it is no day, month and year: read, not left undated for its order
+    assert parse_date("2020-01-10 14h33") == JAN_10_1433
+    assert parse_date("2020/1/10 14h33") == JAN_10_1433
+
+
+_LANGUAGES = (None, "en", "en-us", "en-gb", "de", "fr", "pt-br", "ru", "ja", "xx")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    day=st.integers(1, 12),
+    month=st.integers(1, 12),
+    year=st.integers(1990, 2030),
+    language=st.sampled_from(_LANGUAGES),
+    separator=st.sampled_from(["/", "-", ".", " ", " / ", ",", "_"]),
+    weekday=st.sampled_from(["", "Tue, ", "Di., ", "mar. ", "Thursday "]),
+    time=st.sampled_from(["", "09:00", "9:00 AM"]),
+    time_first=st.booleans(),
+    either_way=st.booleans(),
+)
+def test_a_numeric_date_is_read_right_or_left_undated_never_swapped(
+    day: int,
+    month: int,
+    year: int,
+    language: str | None,
+    separator: str,
+    weekday: str,
+    time: str,
+    time_first: bool,
+    either_way: bool,
+) -> None:
+    """Written as the language writes it (`en-us` month first, any other day first; `en` and
+    no language either way; dots day first everywhere), it is read right or not at all."""
+    undecided = language in (None, "en")
+    month_first = separator != "." and (language == "en-us" or (undecided and either_way))
+    first, second = (month, day) if month_first else (day, month)
+    numeric = f"{first:02d}{separator}{second:02d}{separator}{year}"
+    text = weekday + " ".join(filter(None, [time, numeric] if time_first else [numeric, time]))
+    found = published(text, language)
+    assert found is None or found.date() == date(year, month, day)
 
 
 def test_zoneless_dates_of_every_path_are_in_the_feeds_zone() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.items import Item
+from monitor.polling.captions import captions_apart
 from monitor.polling.parse import parse_feed
 
 FEEDS = Path(__file__).resolve().parents[1] / "data" / "feeds"
@@ -68,6 +69,31 @@ def test_media_captions_are_never_the_text() -> None:
     for number, item in enumerate(found):
         # the photo is before the description in every fourth item: it still is the text
         assert SENTENCE.fullmatch(item.text) or (number == 5 and item.text == ""), number
+
+
+MEDIA_RSS = 'xmlns:media="http://search.yahoo.com/mrss/"'
+CAPTIONED = """<?xml version="1.0"?><rss version="2.0" {namespace}><channel><title>Wire</title>
+<item><title>Cafe opens</title><guid isPermaLink="false">a</guid>{before}
+<media:content url="https://img.example.org/cafe.jpg" medium="image">
+<media:description>French troops parade in Kyiv (file photo)</media:description>
+</media:content>{after}</item></channel></rss>"""
+OWN = "<description>A new cafe opened downtown.</description>"
+
+
+@pytest.mark.parametrize("namespace", [MEDIA_RSS, ""])  # "": feedparser's loose parser
+@pytest.mark.parametrize("photo_first", [False, True])
+def test_a_caption_is_not_the_text_whether_its_prefix_is_declared_or_not(
+    namespace: str, photo_first: bool
+) -> None:
+    places = {"before": "", "after": OWN} if photo_first else {"before": OWN, "after": ""}
+    body = CAPTIONED.format(namespace=namespace, **places).encode()
+    (item,) = parse_feed("feed", body, "https://wire.example.org/feed", {}).items
+    assert item.text == "A new cafe opened downtown."
+
+
+def test_a_media_prefix_bound_to_another_namespace_is_not_media_rss() -> None:
+    other = CAPTIONED.format(namespace='xmlns:media="https://example.org/ns"', before=OWN, after="")
+    assert captions_apart(other.encode()) == other.encode()
 
 
 def test_an_empty_content_falls_back_to_the_summary() -> None:
