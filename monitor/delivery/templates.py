@@ -3,8 +3,10 @@ format (pure).
 
 A template is the user's: literal text in it is markup of the channel's format (`<b>` in
 `html`, `**` in `markdown`), written as it stands. Every `{{ value }}` is escaped for that format
-(`escaping.escape`) unless it is markup media-monitor made (`headline`, `snippet`, `link_to`),
-so a feed cannot inject markup through any variable, whatever filters the template applies.
+(`escaping.escape`) unless it is markup media-monitor made (`headline`, `snippet`, `link_to`, of
+a private type checked exactly: `_made`), so a feed cannot inject markup through any variable,
+whatever filters the template applies: the markup of Jinja2's own filters (`|safe`, `|e`,
+`|tojson`) is read back as text and escaped like any value.
 The title is plain text in every format: it is an email's Subject, or a webhook's `title`.
 Undefined names are errors (`StrictUndefined`), and the sandbox refuses Python internals.
 
@@ -168,16 +170,43 @@ DEFAULT_BODIES: Mapping[Format, str] = {
 }
 
 
-def _finalizer(fmt: Format) -> Callable[[Any], Any]:
+@lru_cache(maxsize=4)
+def _made(fmt: Format) -> type:
+    """The markup media-monitor writes in `fmt` (`markup`): the only markup a template prints
+    as it stands, known by its exact type. Whatever is added to it, joined with it or put into
+    it (`%`, `format`, `replace`: markupsafe passes each through `escape`) is escaped for `fmt`,
+    not for HTML as markupsafe's own `Markup` would do."""
     from markupsafe import Markup  # noqa: PLC0415 (with Jinja2, on first use)
+
+    class Made(Markup):
+        __slots__ = ()
+
+        @classmethod
+        def escape(cls, s: Any) -> "Made":
+            return s if type(s) is cls else cls(escape(plain(s), fmt))
+
+    return Made
+
+
+def plain(value: Any) -> str:
+    """A value as the plain text it stands for: markup that is not media-monitor's (a
+    template's `|e`, `|safe`, `|tojson`) is not trusted, and its HTML entities are read back
+    (`|e` then shows `<`, not `&lt;`, once escaped for the format)."""
+    from markupsafe import Markup  # noqa: PLC0415
+
+    return str(value.unescape()) if isinstance(value, Markup) else str(value)
+
+
+def _finalizer(fmt: Format) -> Callable[[Any], Any]:
+    made = _made(fmt)
 
     def finalize(value: Any) -> Any:
         if value is None:
             return ""
-        if isinstance(value, Markup):
-            return value if fmt == "html" else str(value)
+        if type(value) is made:
+            return value
         # In html, autoescaping follows; elsewhere this is the escaping.
-        return visible(str(value)) if fmt == "html" else escape(str(value), fmt)
+        return visible(plain(value)) if fmt == "html" else escape(plain(value), fmt)
 
     return finalize
 
@@ -216,11 +245,10 @@ def compiled(source: str, fmt: Format) -> "jinja2.Template":
     return env.from_string(source)
 
 
-def markup(value: str) -> Any:
-    """`value`, already written in the format, marked so that it is not escaped again."""
-    from markupsafe import Markup  # noqa: PLC0415
-
-    return Markup(value)  # noqa: S704 (written by `escaping`, feed text escaped)
+def markup(value: str, fmt: Format) -> Any:
+    """`value`, already written in `fmt` (feed text escaped by `escaping`), marked so that it
+    is not escaped again."""
+    return _made(fmt)(value)
 
 
 def fill(source: str, fmt: Format, context: Mapping[str, Any]) -> str:

@@ -39,11 +39,22 @@ def body(source: str, fmt: Format = "markdown", alert: Alert = ALERT) -> str:
         "{{ [feed]|first }}",
         "{% set f = feed %}{{ f }}",
         "{{ '%s'|format(feed) }}",
+        "{{ feed|e }}",
+        "{{ feed|safe }}",
+        "{{ feed|tojson }}",
+        "{{ link_to('x', '%s')|format(feed) }}",  # into media-monitor's own markup
+        "{{ headline|replace('x', feed|safe) }}",
+        "{{ [headline, feed|safe]|join(' ') }}",
     ],
 )
 def test_a_value_is_escaped_whatever_the_template_does_with_it(source: str) -> None:
     assert "<b>" not in body(source, "html").lower()
     assert re.search(r"(?<!\\)\[l\]", body(source, "markdown").lower()) is None
+
+
+@pytest.mark.parametrize("source", ["{{ title|e }}", "{{ title|safe }}", "{{ title }}"])
+def test_an_escaped_value_shows_as_written_in_text(source: str) -> None:
+    assert body(source, "text") == EVIL  # `|e` does not show `&lt;`
 
 
 def test_the_templates_own_markup_is_kept_and_a_missing_value_prints_nothing() -> None:
