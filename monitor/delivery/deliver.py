@@ -232,7 +232,8 @@ async def _dispatch_page(  # noqa: PLR0917 (the pass's context, passed on)
         waiting = [u for u in url_ids if any(u not in taken for taken in before)]
         try:
             alerts = [Alert.from_payload(r.payload) for r in newest_first(batch.rows)]
-            rendered = notifier.render(batch.channel, alerts, tz)
+            # Off the loop: a template's work, bounded as it is, holds no other lane.
+            rendered = await off_loop(notifier.render, batch.channel, alerts, tz, name="render")
         except Exception as exc:
             # One alert that cannot be rendered must not hold up the others.
             log.exception("alert delivery crashed", channel=batch.channel)

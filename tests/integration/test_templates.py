@@ -158,3 +158,28 @@ def test_a_channels_unknown_time_zone_is_a_config_error_naming_it(
 
     assert refused.returncode == 2
     assert "channel 'desk': timezone: unknown time zone 'Mars/Olympus'" in refused.stderr
+
+
+def test_check_ends_with_an_error_on_a_template_that_would_never_finish(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    endless = (
+        "\n[channels.desk.template]\n"
+        'body = "{% for i in range(100000) %}{% for j in range(100000) %}.{% endfor %}'
+        '{% endfor %}"\n'
+    )
+    huge = '\n[channels.desk.template]\nbody = "{{ title * 1000000000 }}"\n'
+    looping = config_with(tmp_path / "a", server, desk(server) + endless)
+    repeating = config_with(tmp_path / "b", server, desk(server) + huge)
+
+    refused = cli("--config", str(looping), "check", cwd=tmp_path)
+    refused_too = cli("--config", str(repeating), "check", cwd=tmp_path)
+
+    assert refused.returncode == 2
+    assert "Traceback" not in refused.stderr + refused.stdout
+    assert (
+        "channel 'desk': template body: the loops went through more than 10,000 items"
+        in refused.stderr
+    )
+    assert refused_too.returncode == 2
+    assert "channel 'desk': template body: a repetition longer than 100,000" in (refused_too.stderr)

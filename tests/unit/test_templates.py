@@ -90,6 +90,15 @@ def test_every_variable_is_in_the_context() -> None:
         ("{{ ''.__class__.__mro__ }}", "body: not allowed in the template sandbox"),
         ("{{ rules.append('x') }}", "body: not allowed in the template sandbox"),
         ("{{ 1 // 0 }}", "body: ZeroDivisionError"),
+        (
+            "{% for a in title %}{% for b in title %}{% for c in title %}{{ c }}{% endfor %}"
+            "{% endfor %}{% endfor %}",
+            "body: the loops went through more than 10,000 items",
+        ),
+        ("{% for i in range(99999) %}{% endfor %}", "body: the loops went through more than"),
+        ("{{ 'x' * 1000000000 }}", "body: a repetition longer than 100,000"),
+        ("{{ rules * 1000000000 }}", "body: a repetition longer than 100,000"),
+        ("{{ 2 ** 1000000 }}", "body: 2 ** 1000000 is too large"),
     ],
 )
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -98,6 +107,17 @@ def test_a_broken_template_is_a_problem_saying_where(
 ) -> None:
     (found,) = template_problems(Template(body=source), fmt, "UTC")
     assert found.startswith(problem), found
+
+
+def test_loops_and_repetitions_within_the_bounds_render() -> None:
+    source = (
+        "{% for r in rules * 2 %}{{ loop.index }}{{ r }} {% else %}none{% endfor %}{{ 2 ** 8 }}"
+    )
+    assert body(source, "text") == "1r-1 2r-1 256"
+    assert (
+        body("{% for i in range(9999) %}{% endfor %}{% for i in [] %}{% else %}-{% endfor %}")
+        == "-"
+    )
 
 
 def test_a_working_template_has_no_problem_and_renders_the_sample() -> None:
