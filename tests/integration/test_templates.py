@@ -183,3 +183,18 @@ def test_check_ends_with_an_error_on_a_template_that_would_never_finish(
     )
     assert refused_too.returncode == 2
     assert "channel 'desk': template body: a repetition longer than 100,000" in (refused_too.stderr)
+
+
+def test_a_template_given_as_a_string_is_the_body(server: FeedServer, tmp_path: Path) -> None:
+    server.feeds["wire.xml"] = rss(SEED)
+    body = '\ntemplate = """\n{{ headline }}\nvia {{ feed }}\n"""\n'
+    config = config_with(tmp_path, server, desk(server) + body)
+
+    checked = cli("--config", str(config), "check", cwd=tmp_path)
+    report = once(config)
+
+    assert checked.returncode == 0, checked.stderr
+    assert report.delivery.sent == 1
+    (post,) = server.posts
+    assert post["message"].splitlines() == [SEED_HEADLINE, "via wire.xml"]
+    assert post["title"].endswith(SEED.title)  # the default title
