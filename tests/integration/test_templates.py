@@ -126,9 +126,13 @@ def test_the_readmes_channel_examples_load(tmp_path: Path, monkeypatch: pytest.M
         for n, block in enumerate(blocks)
     ]
 
-    assert len(loaded) == 5
+    assert len(loaded) == 6
     templated = [c for config in loaded for c in config.channels.values() if c.template]
-    assert [c.timezone for c in templated] == ["Europe/Paris"]
+    assert [c.timezone for c in templated] == ["Europe/Paris", None]
+    assert [c.template.title for c in templated if c.template] == [
+        "{{ rules|join(', ') }} : {{ title }}",
+        None,  # a string: the body alone
+    ]
 
 
 def test_an_alert_the_template_fails_on_goes_out_in_the_default_layout(
