@@ -99,15 +99,16 @@ def new_state_if_asked(config: "Config", new_state: bool) -> None:
 
 
 @contextmanager
-def open_store(config: "Config") -> Iterator["Store"]:
+def open_store(config: "Config", *, create: bool = False) -> Iterator["Store"]:
     """The state database, for commands that read it, closed afterwards; problems reported as
     by `state_errors`. Where there is none yet, they say so and exit 1 (an empty state made
-    there would only show nothing, and hide where the real one is)."""
+    there would only show nothing, and hide where the real one is), unless `create`: a command
+    that writes what the daemon will read (`mute`) makes it, as `once` would."""
     from monitor.state.store import Store
 
     state_dir, url = config.settings.state_dir, config.settings.database_url.get_secret_value()
     with state_errors(config):
-        present = Store.present(state_dir, url)
+        present = create or Store.present(state_dir, url)
     if not present:
         err.print(
             shown(

@@ -50,7 +50,7 @@ def mute(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--for") from None
     until = None if period is None else now + period
-    with open_store(config) as store:
+    with open_store(config, create=True) as store:  # before the first run too
         store.mute(Mute(kind, name, until, reason, now, "cli"))
     lasting = f"until {when(until)} ({format_duration(period)})" if period else "until unmuted"
     out.print(

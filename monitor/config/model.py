@@ -85,6 +85,12 @@ class ChannelSpec(_Strict):
     # Telegram: each alert carries buttons to mute its rule or mark it not relevant.
     interactive: bool = False
 
+    @field_validator("template", mode="before")
+    @classmethod
+    def _body_alone(cls, value: object) -> object:
+        # `template = """…"""`, a string: the body, with the default title.
+        return {"body": value} if isinstance(value, str) else value
+
     @field_validator("digest")
     @classmethod
     def _whole_seconds(cls, value: timedelta) -> timedelta:

@@ -16,7 +16,7 @@ at once; each URL takes its channel's messages in order.
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -228,11 +228,12 @@ async def _dispatch_page(  # noqa: PLR0917 (the pass's context, passed on)
             await lanes.done(batch, error, [])
             continue
         url_ids = notifier.url_ids[batch.channel]
-        before = [_accepted_before(r, url_ids) for r in batch.rows]
+        before = [notifier.accepted(r.channel, r.delivered) for r in batch.rows]
         waiting = [u for u in url_ids if any(u not in taken for taken in before)]
         try:
             alerts = [Alert.from_payload(r.payload) for r in newest_first(batch.rows)]
-            rendered = notifier.render(batch.channel, alerts, tz)
+            # Off the loop: a template's work, bounded as it is, holds no other lane.
+            rendered = await off_loop(notifier.render, batch.channel, alerts, tz, name="render")
         except Exception as exc:
             # One alert that cannot be rendered must not hold up the others.
             log.exception("alert delivery crashed", channel=batch.channel)
@@ -251,7 +252,7 @@ def _outcome(
     report: DeliveryReport,
 ) -> _Attempt:
     """How one row's attempt went: logged, counted in `report`, and the record to write."""
-    delivered = sorted(_accepted_before(row, notifier.url_ids.get(row.channel, ())) | {*accepted})
+    delivered = sorted(notifier.accepted(row.channel, row.delivered) | {*accepted})
     values: dict[str, Any] = {"now": moment, "error": error, "delivered": delivered}
     if error is None:
         log.info("alert sent", channel=row.channel, rule=row.rules, item=row.story_key)
@@ -272,13 +273,3 @@ def _outcome(
     )
     report.retrying += 1
     return _Attempt(row.id, {**values, "retry_at": retry_at})
-
-
-def _accepted_before(row: OutboxRow, url_ids: Sequence[str]) -> set[str]:
-    """The URLs (by `url_id`) that took `row` in earlier attempts. Versions before URL ids
-    recorded positions in the channel's `urls`: those name the URL at that position now."""
-    return {
-        url_ids[d] if isinstance(d, int) else d
-        for d in row.delivered
-        if not isinstance(d, int) or d < len(url_ids)
-    }

@@ -23,6 +23,7 @@ from monitor.delivery.templates import (
     fill,
     fill_title,
     markup,
+    plain,
 )
 
 
@@ -53,9 +54,11 @@ def context(alert: Alert, fmt: Format, tz: ZoneInfo) -> dict[str, Any]:
     """The template variables for `alert` in `fmt` (README, "Templates")."""
     return {
         "title": alert.title,
-        "headline": markup(highlighted(one_line(alert.title), alert.title_highlights, fmt)),
+        "headline": markup(highlighted(one_line(alert.title), alert.title_highlights, fmt), fmt),
         "link": safe_url(alert.link) if alert.link else None,
-        "link_to": lambda url, label=None: markup(link_to(str(url), fmt, label)),
+        "link_to": lambda url, label=None: markup(
+            link_to(plain(url), fmt, None if label is None else plain(label)), fmt
+        ),
         "feed": alert.feed,
         "publisher": publisher(alert.link),
         "published": alert.published.astimezone(tz) if alert.published else None,
@@ -63,7 +66,7 @@ def context(alert: Alert, fmt: Format, tz: ZoneInfo) -> dict[str, Any]:
         "timezone": tz.key,
         "rules": list(alert.rules),
         "actors": list(alert.actors),
-        "snippet": markup(highlighted(alert.snippet, alert.highlights, fmt)),
+        "snippet": markup(highlighted(alert.snippet, alert.highlights, fmt), fmt),
         "snippet_text": alert.snippet,
         "language": alert.language,
         "sources": list(alert.sources),

@@ -8,13 +8,19 @@ before: a healthy channel delivered 0 of 10 while slow endpoints held the pool).
 abandoned send still hangs is not sent to again until that thread ends: a slow endpoint costs
 one thread, however long it drips.
 
+A URL that names several targets (Telegram chats, Slack channels, ntfy topics, email
+recipients…) is split into one URL per target, each a URL of its own with its own id
+(`per_target`): a target that refuses an alert is retried alone, and the targets that took it
+never get it again. An alert recorded as taken by the whole URL (before the split) counts as
+taken by each of its targets (`Notifier.accepted`).
+
 An interactive channel's Telegram URLs are sent through the Bot API directly, with buttons
 (`delivery/telegram`): Apprise's plugin cannot add them.
 """
 
 import asyncio
 import hashlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -58,6 +64,40 @@ def url_id(url: SecretStr) -> str:
     return hashlib.sha256(url.get_secret_value().encode()).hexdigest()[:16]
 
 
+# The attributes in which Apprise's services keep the targets of a URL.
+_TARGET_LISTS = ("targets", "channels", "topics", "rooms")
+
+
+def per_target(url: SecretStr) -> list[tuple[SecretStr, str]]:
+    """`url` as one URL per target it names, each with its `url_id`: itself alone if it names
+    one target (or its service keeps them in a way not known here)."""
+    whole = url.get_secret_value()
+    plugin = apprise.Apprise.instantiate(whole)
+    # An email's copies (cc, bcc) would get one message per recipient: such a URL stays whole.
+    if (
+        plugin is None
+        or len(plugin) < 2
+        or getattr(plugin, "cc", None)
+        or getattr(plugin, "bcc", None)
+    ):
+        return [(url, url_id(url))]
+    listed = next(
+        (a for a in _TARGET_LISTS if len(getattr(plugin, a, None) or ()) == len(plugin)), None
+    )
+    if listed is None:
+        return [(url, url_id(url))]
+    parts = []
+    for target in list(getattr(plugin, listed)):
+        setattr(plugin, listed, [target])
+        part = plugin.url(privacy=False)  # type: ignore[no-untyped-call]
+        alone = apprise.Apprise.instantiate(part)
+        if alone is None or len(alone) != 1:  # the service does not take it apart
+            return [(url, url_id(url))]
+        # Named by the whole URL and the target, not by Apprise's rendering of the part.
+        parts.append((SecretStr(part), url_id(SecretStr(f"{whole}#{target!r}"))))
+    return parts
+
+
 def _url_tag(url_name: str) -> str:
     return f"url-{url_name}"
 
@@ -88,15 +128,21 @@ class Notifier:
         self._apprise: dict[str, apprise.Apprise] = {}
         self._limits: dict[str, int | None] = {}
         self._shown: dict[str, str] = {}  # url_id → the URL in Apprise's privacy form
-        self.url_ids: dict[str, tuple[str, ...]] = {}
+        self.url_ids: dict[str, tuple[str, ...]] = {}  # of each target, see `per_target`
+        self._whole: dict[str, tuple[str, ...]] = {}  # channel → the id of each of its URLs
+        self._parts: dict[str, tuple[str, ...]] = {}  # a split URL's id → its targets' ids
         # (channel, url_id) → how that URL's service takes the channel's messages
         self._targets: dict[tuple[str, str], Target] = {}
         # No deadline of Apprise's own: with one, it runs each send in its shared pool.
         asset = apprise.AppriseAsset(service_timeout=0)
         for name, channel in channels.items():
             apobj = apprise.Apprise(asset=asset)
-            self.url_ids[name] = tuple(url_id(url) for url in channel.urls)
-            for url, url_name in zip(channel.urls, self.url_ids[name], strict=True):
+            self._whole[name] = tuple(url_id(url) for url in channel.urls)
+            split = [per_target(url) for url in channel.urls]
+            self.url_ids[name] = tuple(part_id for parts in split for _, part_id in parts)
+            for whole, parts in zip(self._whole[name], split, strict=True):
+                self._parts[whole] = tuple(part_id for _, part_id in parts)
+            for url, url_name in (part for parts in split for part in parts):
                 apobj.add(url.get_secret_value(), tag=_url_tag(url_name))
                 bot = Bot.from_url(url.get_secret_value()) if channel.interactive else None
                 if bot is not None:
@@ -124,6 +170,18 @@ class Notifier:
             hanging=hanging,
             concurrency=settings.delivery_concurrency,
         )
+
+    def accepted(self, channel: str, delivered: Iterable[str | int]) -> set[str]:
+        """The targets (by `url_id`) that an outbox row's `delivered` says took it. Versions
+        before URL ids recorded positions in the channel's `urls`; versions before the split
+        the id of a whole URL: each names every target of that URL (all of them took it)."""
+        whole = self._whole.get(channel, ())
+        named = {
+            whole[d] if isinstance(d, int) else d
+            for d in delivered
+            if not isinstance(d, int) or d < len(whole)
+        }
+        return {part for d in named for part in self._parts.get(d, (d,))}
 
     def shown_url(self, name: str) -> str:
         """A URL (by `url_id`) in Apprise's privacy form, as logs and errors show it."""

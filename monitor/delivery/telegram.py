@@ -78,7 +78,8 @@ def read_callback(data: str, token: str) -> tuple[Action, int] | None:
     """The action and outbox id a button's data names; None if it is not ours or is forged."""
     code, _, rest = data.partition(":")
     number, _, signature = rest.partition(":")
-    if code not in _CODES or not number.isdigit() or len(number) > 18:
+    # ASCII digits only: `isdigit` is also true of "²", which `int` refuses.
+    if code not in _CODES or not (number.isascii() and number.isdigit()) or len(number) > 18:
         return None
     alert_id = int(number)
     if not hmac.compare_digest(signature, _sign(code, alert_id, token)):

@@ -2,7 +2,8 @@
 
 For each bot of the interactive channels (`interactive = true`), the job long-polls the Bot
 API's `getUpdates` (no public URL needed), and for each button pressed checks, in this order,
-that the chat is one configured on an interactive channel of that bot, that the button's data
+that the chat is one configured on an interactive channel of that bot (by its id, or by its
+"@username" for a public chat or channel), that the button's data
 is ours (signed with the bot's token, see `delivery/telegram`), and that its alert exists and
 went to a channel that sends to that chat. Then it mutes the alert's rules for 1 h or 24 h, or
 records the alert as not relevant (`Store.reject`, for the rules' review), acknowledges the
@@ -51,6 +52,16 @@ class _Listened:
         return frozenset().union(*self.channels.values())
 
 
+def _names(message: dict[str, Any]) -> frozenset[str]:
+    """The names a `tgram://` URL may give the chat of `message`: its numeric id, and
+    "@username" (lower case, as `interactive_bots` keeps them) for a public one."""
+    chat = message.get("chat") or {}
+    names = {str(chat.get("id", ""))}
+    if isinstance(chat.get("username"), str):
+        names.add(f"@{chat['username'].lower()}")
+    return frozenset(names)
+
+
 def interactive_bots(config: Config) -> dict[str, _Listened]:
     """The bots of the interactive channels, by token."""
     bots: dict[str, _Listened] = {}
@@ -61,7 +72,8 @@ def interactive_bots(config: Config) -> dict[str, _Listened]:
             bot = Bot.from_url(url.get_secret_value())
             if bot is not None:
                 listened = bots.setdefault(bot.token, _Listened(bot))
-                listened.channels[channel.name] = bot.chats | listened.channels.get(
+                chats = frozenset(chat.lower() for chat in bot.chats)  # "@Name" any case
+                listened.channels[channel.name] = chats | listened.channels.get(
                     channel.name, frozenset()
                 )
     return bots
@@ -85,6 +97,7 @@ class ChatListener:
         self.stopping = stopping
         self.long_poll = long_poll
         self._offsets: dict[str, int] = {}  # bot token → the next update to ask for
+        self._resting: dict[str, datetime] = {}  # bot token → when to ask again, after a failure
 
     async def listen(self) -> None:
         """Round after round until the stop; a failed round is logged and tried again later."""
@@ -92,7 +105,7 @@ class ChatListener:
             try:
                 if await self.poll():
                     continue
-                pause = IDLE
+                pause = self._idle()
             except (TelegramError, SQLAlchemyError, OSError) as exc:
                 log.warning("chat actions: listening failed; trying again", error=str(exc))
                 pause = RETRY
@@ -103,13 +116,38 @@ class ChatListener:
 
     async def poll(self) -> bool:
         """One round: one `getUpdates` per bot, and the presses it brings applied. False when
-        there was nothing to listen to (no interactive channel)."""
-        bots = interactive_bots(self.config())
+        there was nothing to listen to (no interactive channel, or only bots resting after a
+        failure). A bot whose round fails is logged and rests `RETRY` seconds: the others go
+        on."""
+        now = self.now()
+        bots = {
+            token: listened
+            for token, listened in interactive_bots(self.config()).items()
+            if self._resting.get(token, now) <= now
+        }
         if not bots:
             return False
         async with aiohttp.ClientSession() as session:
-            await asyncio.gather(*(self._round(session, listened) for listened in bots.values()))
+            rounds = [self._round(session, listened) for listened in bots.values()]
+            outcomes = await asyncio.gather(*rounds, return_exceptions=True)
+        for token, outcome in zip(bots, outcomes, strict=True):
+            if not isinstance(outcome, BaseException):
+                continue
+            if not isinstance(outcome, Exception):  # a cancellation, an exit: not ours
+                raise outcome
+            self._resting[token] = now + timedelta(seconds=RETRY)
+            if isinstance(outcome, TelegramError | SQLAlchemyError | OSError):
+                log.warning("chat actions: listening failed; trying again", error=str(outcome))
+            else:  # a bug, or an update not as documented: the other bots must go on
+                log.error("chat actions: listening crashed; trying again", exc_info=outcome)
         return True
+
+    def _idle(self) -> float:
+        """Seconds to wait when no bot was asked: `IDLE`, or less if a resting bot is due
+        sooner."""
+        now = self.now()
+        due = [(until - now).total_seconds() for until in self._resting.values() if until > now]
+        return min([IDLE, *due])
 
     async def _round(self, session: aiohttp.ClientSession, listened: _Listened) -> None:
         bot = listened.bot
@@ -126,8 +164,14 @@ class ChatListener:
         for update in updates or ():
             press = update.get("callback_query")
             if isinstance(press, dict) and not self.stopping():
-                await self._press(session, listened, press)
-            # Confirmed only once applied: a press the state could not take comes again.
+                try:
+                    await self._press(session, listened, press)
+                except (SQLAlchemyError, OSError):
+                    raise  # the state could not take it: the press comes again
+                except Exception:  # this press only (malformed, a bug): the others go on
+                    log.exception("chat action crashed; refused")
+                    await self._answer(session, bot, press, "Refused: this press failed.")
+            # Confirmed once applied or refused: a press the state could not take comes again.
             self._offsets[bot.token] = update["update_id"] + 1
 
     async def _press(
@@ -136,7 +180,7 @@ class ChatListener:
         message = press.get("message") or {}
         chat = str((message.get("chat") or {}).get("id", ""))
         who = (press.get("from") or {}).get("username") or (press.get("from") or {}).get("id")
-        verdict = await self._verdict(listened, chat, str(press.get("data", "")))
+        verdict = await self._verdict(listened, _names(message), str(press.get("data", "")))
         if isinstance(verdict, str):
             log.warning("chat action refused", chat=chat, user=who, reason=verdict)
             await self._answer(session, listened.bot, press, f"Refused: {verdict}.")
@@ -149,10 +193,11 @@ class ChatListener:
         await self._say(session, listened.bot, chat, message.get("message_id"), reply)
 
     async def _verdict(
-        self, listened: _Listened, chat: str, data: str
+        self, listened: _Listened, chat: frozenset[str], data: str
     ) -> str | tuple[Action, int, list[str], str]:
-        """What a press asks, checked; else why it is refused."""
-        if chat not in listened.chats():
+        """What a press asks, checked; else why it is refused. `chat`: the names of the chat
+        pressed in (`_names`)."""
+        if not chat & listened.chats():
             return "this chat is not one of the channel's"
         asked = read_callback(data, listened.bot.token)
         if asked is None:
@@ -161,7 +206,7 @@ class ChatListener:
         row = await off_loop(self.store.alert, alert_id, name="chat")
         if row is None:
             return "that alert is no longer known"
-        if chat not in listened.channels.get(row.channel, frozenset()):
+        if not chat & listened.channels.get(row.channel, frozenset()):
             return "that alert did not go to this chat"
         return action, alert_id, row.rules, str(row.payload.get("title", row.story_key))
 

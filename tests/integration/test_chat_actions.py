@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from sqlalchemy import select
 
 from monitor.config.load import load_config
@@ -195,3 +196,106 @@ def test_the_listener_outlives_an_outage_of_the_bot_api(
     # (The fake Bot API's own access log, in this process too, names its URLs.)
     ours = [line for line in log.stream.getvalue().splitlines() if "aiohttp.access" not in line]
     assert TELEGRAM_TOKEN not in "\n".join(ours)
+
+
+OTHER_TOKEN = "987654321:ZZyyXXwwVVuuTTssRRqqPPooNNmmLLkkJJ"
+
+
+def _listened(
+    server: FeedServer, tmp_path: Path, channels_toml: str
+) -> tuple[Path, Callable[[Store], ChatListener]]:
+    """A config of the rule and `channels_toml`, polled once; a listener of it for a state."""
+    server.feeds["wire.xml"] = rss(SEED)
+    config_dir = write_config(
+        tmp_path / "config",
+        tmp_path / "state",
+        feeds_toml(server, "wire.xml"),
+        RULE.replace('["tg", "plain"]', '["tg"]'),
+        channels_toml,
+    )
+    once(config_dir)
+    config = load_config(config_dir)
+    now = datetime.now(UTC)
+    return config_dir, lambda store: ChatListener(
+        lambda: config, store, lambda: now, lambda: False, long_poll=1
+    )
+
+
+def test_a_malformed_press_is_refused_alone_and_the_next_press_applied(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    telegram = FakeTelegram(server, monkeypatch)
+    tg = f'[channels.tg]\nurls = ["{telegram.url}"]\nformat = "html"\ninteractive = true\n'
+    _, listener = _listened(server, tmp_path, tg)
+    alert = telegram.messages[0]
+    telegram.press_data("m1:\u00b2:0000000000", message_id=1)  # "²".isdigit(), int("²") fails
+    telegram.press_data(
+        alert["reply_markup"]["inline_keyboard"][0][1]["callback_data"], message_id=1
+    )
+    telegram.updates[-1]["callback_query"]["from"] = "not an object"  # raises in the press
+    telegram.press(alert, 0)  # then a real press: mute 1 h
+    with opened(tmp_path / "state") as store:
+        listening = listener(store)
+        with json_log() as log:
+            for _ in range(3):  # three rounds: none raises, and each press is read once
+                asyncio.run(listening.poll())
+        mutes = store.active_mutes(datetime.now(UTC))
+
+    assert [m.name for m in mutes] == ["france-troops-ukraine"]
+    assert [m.until - m.muted_at for m in mutes if m.until] == [timedelta(hours=1)]  # not 24 h
+    assert [a["callback_query_id"] for a in telegram.answers] == ["press-1", "press-2", "press-3"]
+    assert [a["text"].split(":")[0] for a in telegram.answers[:2]] == ["Refused"] * 2
+    assert len(log.logged("chat action crashed; refused")) == 1
+
+
+def test_a_failing_bot_does_not_stop_the_presses_of_the_others(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    telegram = FakeTelegram(server, monkeypatch)
+
+    async def conflict(_request: web.Request) -> web.Response:  # another getUpdates consumer
+        return web.json_response(
+            {"ok": False, "description": "Conflict: terminated by other getUpdates request"},
+            status=409,
+        )
+
+    server.handlers[f"bot{OTHER_TOKEN}/getUpdates"] = conflict
+    tg = (
+        f'[channels.tg]\nurls = ["{telegram.url}"]\nformat = "html"\ninteractive = true\n\n'
+        f'[channels.other]\nurls = ["tgram://{OTHER_TOKEN}/5555"]\nformat = "html"\n'
+        "interactive = true\n"
+    )
+    _, listener = _listened(server, tmp_path, tg)
+    telegram.press(telegram.messages[0], 0)  # mute 1 h, on the healthy bot
+    with opened(tmp_path / "state") as store:
+        listening = listener(store)
+        with json_log() as log:
+            for _ in range(3):  # the failing bot rests; the healthy one answers once
+                asyncio.run(listening.poll())
+        mutes = store.active_mutes(datetime.now(UTC))
+
+    assert [m.name for m in mutes] == ["france-troops-ukraine"]
+    assert len(telegram.answers) == 1
+    failures = log.logged("chat actions: listening failed; trying again")
+    assert [f["error"] for f in failures] == [
+        "getUpdates: HTTP 409: Conflict: terminated by other getUpdates request"
+    ]
+
+
+def test_a_chat_named_by_its_username_may_press(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    telegram = FakeTelegram(server, monkeypatch)
+    url = f"tgram://{TELEGRAM_TOKEN}/@NewsDesk"
+    tg = f'[channels.tg]\nurls = ["{url}"]\nformat = "html"\ninteractive = true\n'
+    _, listener = _listened(server, tmp_path, tg)
+    alert = telegram.messages[0]
+    telegram.press(alert, 0, chat="-1001234", username="newsdesk")  # its id is not in the URL
+    telegram.press(alert, 2, chat="-1009999", username="elsewhere")
+    with opened(tmp_path / "state") as store:
+        asyncio.run(listener(store).poll())
+        mutes = store.active_mutes(datetime.now(UTC))
+
+    assert alert["chat_id"] == "@NewsDesk"
+    assert [m.name for m in mutes] == ["france-troops-ukraine"]
+    assert [a["text"].split(" ")[0] for a in telegram.answers] == ["Muted", "Refused:"]

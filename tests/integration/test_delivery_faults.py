@@ -1,6 +1,7 @@
 """Delivery under faults, on loopback: a send whose recording fails (the disk full) is not sent
 again, and `/healthz` says so; endpoints that answer a byte at a time hold their own threads,
-not the other channels' sends; alerts for a renamed channel wait for it."""
+not the other channels' sends; alerts for a renamed channel wait for it; a chat that refuses
+an alert is retried alone, never the other chats of its URL."""
 
 import asyncio
 import sqlite3
@@ -12,18 +13,24 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import pytest
+from aiohttp import web
+from pydantic import SecretStr
 
 from monitor.delivery.deliver import DeliveryReport, Unrecorded, deliver_due
-from monitor.delivery.sender import Notifier
+from monitor.delivery.sender import Notifier, url_id
 from monitor.service.health import HealthServer
 from monitor.service.metrics import Metrics
 from monitor.state.store import Store
 from tests.support import faults
+from tests.support.config import RULES, SEED, feeds_toml, once, write_config
 from tests.support.daemon import free_port
+from tests.support.feeds import rss
 from tests.support.loopback import FeedServer
 from tests.support.outbox import channel, queue
 from tests.support.outbox import statuses as read_statuses
-from tests.support.state import failing
+from tests.support.services import TELEGRAM_CHAT, TELEGRAM_TOKEN, FakeTelegram
+from tests.support.state import failing, opened
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 UTC_ZONE = ZoneInfo("UTC")
@@ -200,3 +207,70 @@ def test_unrecorded_attempts_filling_a_page_do_not_hide_the_alerts_after_them(
     assert report.sent == 3
     titles = [post["title"] for post in server.posts]
     assert sorted(titles) == [f"[russia-warns] Kremlin warns Kyiv, bulletin {n}" for n in range(5)]
+
+
+def _kicked_from(server: FeedServer, chat: str) -> list[str]:
+    """The Bot API's `sendMessage` refusing `chat` (the bot was removed from it); the chats
+    of the messages it took."""
+    received: list[str] = []
+
+    async def send(request: web.Request) -> web.Response:
+        to = str((await request.json())["chat_id"])
+        if to == chat:
+            return web.json_response(
+                {"ok": False, "description": "Forbidden: bot was kicked"}, status=403
+            )
+        received.append(to)
+        return web.json_response({"ok": True, "result": {"message_id": len(received)}})
+
+    server.handlers[f"bot{TELEGRAM_TOKEN}/sendMessage"] = send
+    return received
+
+
+@pytest.mark.parametrize("interactive", ["false", "true"])
+def test_a_refused_chat_does_not_resend_to_the_other_chats_of_its_url(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interactive: str
+) -> None:
+    FakeTelegram(server, monkeypatch)
+    received = _kicked_from(server, "666")
+    server.feeds["wire.xml"] = rss(SEED)
+    channels = (
+        f'[channels.tg]\nurls = ["tgram://{TELEGRAM_TOKEN}/{TELEGRAM_CHAT}/666"]\n'
+        f'format = "html"\ninteractive = {interactive}\n'
+    )
+    rules = RULES.replace('channels = ["desk"]', 'channels = ["tg"]')
+    config_dir = write_config(
+        tmp_path / "config", tmp_path / "state", feeds_toml(server, "wire.xml"), rules, channels
+    )
+    start = datetime.now(UTC)
+    for minutes in (0, 2, 5, 10):  # `once` by a timer: the retries of chat 666 fall due
+        once(config_dir, start + timedelta(minutes=minutes))
+    with opened(tmp_path / "state") as store:
+        pending = read_statuses(store)
+
+    assert received == [TELEGRAM_CHAT]
+    assert set(pending.values()) == {"pending"}  # chat 666 is still retried
+
+
+def test_an_alert_a_whole_url_took_before_the_split_is_not_sent_to_its_chats_again(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    FakeTelegram(server, monkeypatch)
+    received = _kicked_from(server, "none")
+    url = f"tgram://{TELEGRAM_TOKEN}/{TELEGRAM_CHAT}/555"
+    store = Store.open(tmp_path)
+    queue(store, 2, ["tg"], NOW)
+    # Story 0 was taken by the whole URL before the upgrade (its id recorded); story 1 was not.
+    first = store.due_alerts(NOW)[0].id
+    store.add_delivered([first], url_id(SecretStr(url)))
+    notifier = Notifier({"tg": channel("tg", url)})
+    try:
+        report = asyncio.run(deliver_due(store, notifier, UTC_ZONE, lambda: NOW))
+        statuses = read_statuses(store)
+    finally:
+        store.close()
+
+    assert len(notifier.url_ids["tg"]) == 2  # one target per chat
+    assert report.sent == 2
+    assert statuses == {"tg#0": "sent", "tg#1": "sent"}
+    assert sorted(received) == sorted([TELEGRAM_CHAT, "555"])  # story 1 only, to each chat

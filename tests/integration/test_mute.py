@@ -133,3 +133,20 @@ def test_enabled_false_disables_a_rule_and_mutes_a_channel(
     ]
     assert [p["path"] for p in server.posts] == ["sink/desk"]
     assert "disabled in the config" in listed.stdout
+
+
+def test_a_mute_before_the_first_run_makes_the_state_and_is_obeyed(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.feeds["wire.xml"] = rss(SEED)
+    config = desk_config(server, tmp_path, "wire.xml")
+
+    muted = cli("mute", "desk", "--config", str(config), cwd=tmp_path)  # no state yet
+    report = once(config)
+    listed = cli("mute", "--list", "--config", str(config), cwd=tmp_path)
+
+    assert muted.returncode == 0, muted.stderr
+    assert "Muted channel 'desk' until unmuted" in muted.stdout
+    assert (report.delivery.sent, report.delivery.muted) == (0, 1)
+    assert server.posts == []
+    assert "desk" in listed.stdout

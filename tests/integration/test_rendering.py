@@ -164,3 +164,17 @@ def test_matrix_shows_feed_text_as_written(server: FeedServer, fmt: Format) -> N
         assert event["format"] == "org.matrix.custom.html"
         assert_as_written(shown.html(event["formatted_body"]))
     assert_as_written(shown.Shown(event["body"]))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("filtered", ["e", "escape", "forceescape", "safe", "tojson"])
+def test_no_filter_of_a_template_lets_feed_text_through_as_markup(
+    server: FeedServer, monkeypatch: pytest.MonkeyPatch, fmt: Format, filtered: str
+) -> None:
+    telegram = FakeTelegram(server, monkeypatch)
+    send(telegram.url, fmt, Template(body=f"{{{{ title|{filtered} }}}}"))
+    (message,) = telegram.messages
+    seen = shown.telegram(message)
+    assert (seen.links, seen.emphasised) == ([], [])
+    if filtered != "tojson":  # as written: no `&lt;` from `|e`, no backslash
+        assert seen.text.strip() == TITLE

@@ -126,9 +126,13 @@ def test_the_readmes_channel_examples_load(tmp_path: Path, monkeypatch: pytest.M
         for n, block in enumerate(blocks)
     ]
 
-    assert len(loaded) == 5
+    assert len(loaded) == 6
     templated = [c for config in loaded for c in config.channels.values() if c.template]
-    assert [c.timezone for c in templated] == ["Europe/Paris"]
+    assert [c.timezone for c in templated] == ["Europe/Paris", None]
+    assert [c.template.title for c in templated if c.template] == [
+        "{{ rules|join(', ') }} : {{ title }}",
+        None,  # a string: the body alone
+    ]
 
 
 def test_an_alert_the_template_fails_on_goes_out_in_the_default_layout(
@@ -158,3 +162,43 @@ def test_a_channels_unknown_time_zone_is_a_config_error_naming_it(
 
     assert refused.returncode == 2
     assert "channel 'desk': timezone: unknown time zone 'Mars/Olympus'" in refused.stderr
+
+
+def test_check_ends_with_an_error_on_a_template_that_would_never_finish(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    endless = (
+        "\n[channels.desk.template]\n"
+        'body = "{% for i in range(100000) %}{% for j in range(100000) %}.{% endfor %}'
+        '{% endfor %}"\n'
+    )
+    huge = '\n[channels.desk.template]\nbody = "{{ title * 1000000000 }}"\n'
+    looping = config_with(tmp_path / "a", server, desk(server) + endless)
+    repeating = config_with(tmp_path / "b", server, desk(server) + huge)
+
+    refused = cli("--config", str(looping), "check", cwd=tmp_path)
+    refused_too = cli("--config", str(repeating), "check", cwd=tmp_path)
+
+    assert refused.returncode == 2
+    assert "Traceback" not in refused.stderr + refused.stdout
+    assert (
+        "channel 'desk': template body: the loops went through more than 10,000 items"
+        in refused.stderr
+    )
+    assert refused_too.returncode == 2
+    assert "channel 'desk': template body: a repetition longer than 100,000" in (refused_too.stderr)
+
+
+def test_a_template_given_as_a_string_is_the_body(server: FeedServer, tmp_path: Path) -> None:
+    server.feeds["wire.xml"] = rss(SEED)
+    body = '\ntemplate = """\n{{ headline }}\nvia {{ feed }}\n"""\n'
+    config = config_with(tmp_path, server, desk(server) + body)
+
+    checked = cli("--config", str(config), "check", cwd=tmp_path)
+    report = once(config)
+
+    assert checked.returncode == 0, checked.stderr
+    assert report.delivery.sent == 1
+    (post,) = server.posts
+    assert post["message"].splitlines() == [SEED_HEADLINE, "via wire.xml"]
+    assert post["title"].endswith(SEED.title)  # the default title

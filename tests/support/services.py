@@ -44,22 +44,35 @@ class FakeTelegram:
         monkeypatch.setattr(NotifyTelegram, "notify_url", server.url("bot"))
         self.url = f"tgram://{TELEGRAM_TOKEN}/{TELEGRAM_CHAT}"
 
-    def press(self, message: dict[str, Any], button: int, chat: str = TELEGRAM_CHAT) -> None:
+    def press(
+        self,
+        message: dict[str, Any],
+        button: int,
+        chat: str = TELEGRAM_CHAT,
+        username: str | None = None,
+    ) -> None:
         """Queue a press of the `button`-th button under `message` (one `messages` holds), as
-        seen in `chat` (another chat than the message's: a forged press)."""
+        seen in `chat` (another chat than the message's: a forged press), a public chat if it
+        has a `username`."""
         data = message["reply_markup"]["inline_keyboard"][0][button]["callback_data"]
-        self.press_data(data, message_id=self.messages.index(message) + 1, chat=chat)
+        message_id = self.messages.index(message) + 1
+        self.press_data(data, message_id=message_id, chat=chat, username=username)
 
-    def press_data(self, data: str, *, message_id: int, chat: str = TELEGRAM_CHAT) -> None:
+    def press_data(
+        self, data: str, *, message_id: int, chat: str = TELEGRAM_CHAT, username: str | None = None
+    ) -> None:
         """Queue a press carrying `data`, as if from a button under message `message_id`."""
         number = len(self.updates) + 1
+        seen_in: dict[str, Any] = {"id": int(chat)}
+        if username is not None:
+            seen_in["username"] = username
         self.updates.append(
             {
                 "update_id": 1000 + number,
                 "callback_query": {
                     "id": f"press-{number}",
                     "from": {"id": 77, "username": "desk_editor"},
-                    "message": {"message_id": message_id, "chat": {"id": int(chat)}},
+                    "message": {"message_id": message_id, "chat": seen_in},
                     "data": data,
                 },
             }

@@ -67,3 +67,5 @@ def test_callback_data_made_up_or_altered_is_refused() -> None:
     assert read_callback(data, "987654321:OTHERtokenOTHERtokenOTHERtokenOTH") is None
     assert read_callback("nr:41", TOKEN) is None
     assert read_callback("hello", TOKEN) is None
+    assert read_callback("m1:\u00b2:0000000000", TOKEN) is None  # "²".isdigit(), not ASCII
+    assert read_callback("m1:\u0664\u0661:0000000000", TOKEN) is None  # Arabic-Indic 41

@@ -39,11 +39,22 @@ def body(source: str, fmt: Format = "markdown", alert: Alert = ALERT) -> str:
         "{{ [feed]|first }}",
         "{% set f = feed %}{{ f }}",
         "{{ '%s'|format(feed) }}",
+        "{{ feed|e }}",
+        "{{ feed|safe }}",
+        "{{ feed|tojson }}",
+        "{{ link_to('x', '%s')|format(feed) }}",  # into media-monitor's own markup
+        "{{ headline|replace('x', feed|safe) }}",
+        "{{ [headline, feed|safe]|join(' ') }}",
     ],
 )
 def test_a_value_is_escaped_whatever_the_template_does_with_it(source: str) -> None:
     assert "<b>" not in body(source, "html").lower()
     assert re.search(r"(?<!\\)\[l\]", body(source, "markdown").lower()) is None
+
+
+@pytest.mark.parametrize("source", ["{{ title|e }}", "{{ title|safe }}", "{{ title }}"])
+def test_an_escaped_value_shows_as_written_in_text(source: str) -> None:
+    assert body(source, "text") == EVIL  # `|e` does not show `&lt;`
 
 
 def test_the_templates_own_markup_is_kept_and_a_missing_value_prints_nothing() -> None:
@@ -79,6 +90,15 @@ def test_every_variable_is_in_the_context() -> None:
         ("{{ ''.__class__.__mro__ }}", "body: not allowed in the template sandbox"),
         ("{{ rules.append('x') }}", "body: not allowed in the template sandbox"),
         ("{{ 1 // 0 }}", "body: ZeroDivisionError"),
+        (
+            "{% for a in title %}{% for b in title %}{% for c in title %}{{ c }}{% endfor %}"
+            "{% endfor %}{% endfor %}",
+            "body: the loops went through more than 10,000 items",
+        ),
+        ("{% for i in range(99999) %}{% endfor %}", "body: the loops went through more than"),
+        ("{{ 'x' * 1000000000 }}", "body: a repetition longer than 100,000"),
+        ("{{ rules * 1000000000 }}", "body: a repetition longer than 100,000"),
+        ("{{ 2 ** 1000000 }}", "body: 2 ** 1000000 is too large"),
     ],
 )
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -87,6 +107,17 @@ def test_a_broken_template_is_a_problem_saying_where(
 ) -> None:
     (found,) = template_problems(Template(body=source), fmt, "UTC")
     assert found.startswith(problem), found
+
+
+def test_loops_and_repetitions_within_the_bounds_render() -> None:
+    source = (
+        "{% for r in rules * 2 %}{{ loop.index }}{{ r }} {% else %}none{% endfor %}{{ 2 ** 8 }}"
+    )
+    assert body(source, "text") == "1r-1 2r-1 256"
+    assert (
+        body("{% for i in range(9999) %}{% endfor %}{% for i in [] %}{% else %}-{% endfor %}")
+        == "-"
+    )
 
 
 def test_a_working_template_has_no_problem_and_renders_the_sample() -> None:
