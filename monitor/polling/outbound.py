@@ -122,6 +122,18 @@ class GuardedResolver(AbstractResolver):
             raise OutboundRefusedError(next((why for why in refusals if why), host))
         return kept
 
+    async def refuse_inward_name(self, host: str, port: int) -> None:
+        """Through a proxy, which resolves the names it is asked for itself: refuse a name that
+        resolves here only to addresses the policy refuses (`localhost`, an intranet's names).
+        A name that does not resolve here is the proxy's to resolve."""
+        try:
+            found = await self._inner.resolve(host, port, socket.AF_UNSPEC)
+        except OSError:
+            return
+        refusals = [self.policy.refusal(host, result["host"]) for result in found]
+        if found and all(refusals):
+            raise OutboundRefusedError(next(why for why in refusals if why))
+
     async def close(self) -> None:
         """Close the resolver it wraps."""
         await self._inner.close()
@@ -156,9 +168,11 @@ class GuardedConnector(aiohttp.TCPConnector):
         try:
             ipaddress.ip_address(host)
         except ValueError:
-            if req.proxy is None:  # through a proxy, the proxy resolves the name
+            if req.proxy is None:
                 # Raises if every address is refused: a pooled connection is no way around.
                 await self._guard.resolve(host, req.port or 0, socket.AF_UNSPEC)
+            else:
+                await self._guard.refuse_inward_name(host, req.port or 0)
             return
         refused = self._guard.policy.refusal(host, host)
         if refused is not None:

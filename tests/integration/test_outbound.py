@@ -146,14 +146,15 @@ class _Dns(AbstractResolver):
         """Nothing to close."""
 
 
-def _fetch_with(dns: _Dns, url: str) -> str | None:
-    """Fetch `url` through a guarded session whose names `dns` resolves; the error, if any."""
+def _fetch_with(dns: AbstractResolver, url: str, proxy: str | None = None) -> str | None:
+    """Fetch `url` (through `proxy`, if given) in a guarded session whose names `dns`
+    resolves; the error, if any."""
 
     async def fetched() -> str | None:
         connector = GuardedConnector(OutboundPolicy.allowing(["127.0.0.1"]), dns)
         async with aiohttp.ClientSession(connector=connector) as session:
             result = await fetch(
-                session, url, etag=None, last_modified=None, timeout=5, max_bytes=1000
+                session, url, etag=None, last_modified=None, timeout=5, max_bytes=1000, proxy=proxy
             )
         return result.error
 
@@ -198,3 +199,30 @@ def test_a_configured_feed_may_carry_credentials_its_redirects_elsewhere_may_not
     errors = {name: row["last_error"] for name, row in stored_feeds(tmp_path / "state").items()}
     assert errors["private"] is None
     assert errors["leak.xml"] == "refused: 127.0.0.1: a URL with credentials"
+
+
+class _Unknown(_Dns):
+    """A resolver that knows no name (as names only the proxy's network knows)."""
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        if host == "127.0.0.1":  # the proxy itself, by its address
+            return await super().resolve(host, port, family)
+        raise OSError(f"{host}: no such name here")
+
+
+def test_through_a_proxy_a_name_that_points_inward_here_is_refused(server: FeedServer) -> None:
+    server.feeds["page"] = b"through the proxy"  # the proxy serves what it is asked for
+    proxy = f"http://127.0.0.1:{server.port}"
+
+    inward = _fetch_with(_Dns("127.0.0.2"), "http://intranet.example/page", proxy)
+    public = _fetch_with(_Dns("127.0.0.1"), "http://news.example/page", proxy)
+    # A name this host cannot resolve is the proxy's to resolve (and to refuse: SECURITY.md).
+    unknown = _fetch_with(_Unknown("127.0.0.1"), "http://elsewhere.example/page", proxy)
+
+    assert inward == "refused: intranet.example (127.0.0.2) is a loopback address " + (
+        "(not fetched unless allow_private lists it)"
+    )
+    assert (public, unknown) == (None, None)
+    assert [path for path, _ in server.requests] == ["page", "page"]
