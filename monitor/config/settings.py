@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     max_feed_bytes: int = Field(default=10_000_000, ge=1024, le=1_000_000_000)
     # A poll reads at most this many entries of a feed (the first ones, newest by convention).
     max_entries_per_poll: int = Field(default=2000, ge=1, le=1_000_000)
+    # A poll's parse and matching may take this much CPU time; over it the poll is abandoned
+    # and recorded as the feed's failure (the parse is stopped in its worker process).
+    max_poll_cpu_seconds: float = Field(default=20.0, gt=0, le=3600)
+    # Processes that parse feeds (0: in the polls' threads, on one core); unset: one per core.
+    parse_processes: int | None = Field(default=None, ge=0, le=64)
     timezone: str = "UTC"
     history_retention: Duration = timedelta(days=30)  # items kept for `test-rule --history`
     max_retry_age: PositiveDuration = timedelta(hours=24)  # failed deliveries are retried this long
