@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import event, insert
 
-from monitor.model import Decision, FeedUpdate, NewEntry, NewStory, QueuedAlert
+from monitor.model import Decision, FeedUpdate, GoodPoll, NewEntry, NewStory, QueuedAlert
 from monitor.state.store import Store
 from monitor.state.tables import feeds
-from tests.support.state import writing
+from tests.support.state import stored_feeds, writing
 
 
 def test_readers_are_not_blocked_by_an_open_write(tmp_path: Path) -> None:
@@ -81,6 +81,46 @@ def test_the_tick_reads_the_due_index_not_every_feed(tmp_path: Path) -> None:
     details = " ".join(row[-1] for row in plan)
     assert "USING INDEX feeds_due (next_poll_at<?)" in details, details
     assert "SCAN feeds" not in details, details
+
+
+def test_many_304s_are_written_in_one_transaction_each_to_its_own_feed(tmp_path: Path) -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    store = Store.open(tmp_path)
+    _scheduled(store, now)
+    good = GoodPoll('"v2"', None, None, now)
+    unchanged = [
+        Decision(
+            name,
+            f"u/{name}",
+            now,
+            FeedUpdate(0, None, now + timedelta(minutes=m), good=good),
+            not_modified=True,
+        )
+        for name, m in (("due", 5), ("overdue", 7))
+    ] + [
+        Decision(
+            "waited",
+            "u/waited",
+            now,
+            FeedUpdate(0, None, now + timedelta(minutes=9)),
+            not_modified=True,
+        )
+    ]  # a 304 after failures: no validators of its own
+    commits: list[object] = []
+    event.listen(store.engine, "commit", commits.append)
+
+    store.apply_unchanged(unchanged)
+    store.close()
+
+    assert len(commits) == 1
+    rows = stored_feeds(tmp_path)
+    assert {name: rows[name]["next_poll_at"] for name in ("due", "overdue", "waited")} == {
+        "due": now + timedelta(minutes=5),
+        "overdue": now + timedelta(minutes=7),
+        "waited": now + timedelta(minutes=9),
+    }
+    assert (rows["due"]["etag"], rows["waited"]["etag"]) == ('"v2"', None)
+    assert rows["later"]["next_poll_at"] == now + timedelta(minutes=5)  # not in the batch
 
 
 def poll(
