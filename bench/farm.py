@@ -61,6 +61,11 @@ class Farm:
             else " ".join(WORDS[(serial * 7 + k) % len(WORDS)] for k in range(9)).capitalize()
         )
         text = " ".join(WORDS[(serial + k * k) % len(WORDS)] for k in range(110))
+        if serial % self.match_every == 0 and (feed, number) in self.born:
+            # A fresh matching item is a story of its own (else the stories stage would group
+            # most of them as copies of one another, and they would alert once between them).
+            words = random.Random(serial)
+            text = " ".join(f"w{words.randrange(5000)}" for _ in range(110))
         return (
             f"<item><guid isPermaLink='false'>f{feed}-{number}</guid><title>{title}</title>"
             f"<link>https://news.example.org/{feed}/{number}?utm_source=rss</link>"
