@@ -12,13 +12,14 @@ The budget (`max_poll_cpu_seconds`) is CPU time, counted by the worker's own pro
 (`ITIMER_PROF`, user + system): when it rings, the parse is abandoned with `OverBudgetError` and the
 worker goes on with the next feed. A parse stuck where the timer's signal cannot reach it (a
 long call into C) is killed from outside once its wall time passes a multiple of the budget,
-and a fresh worker takes its place. Workers start on first use, and are replaced after
-`RECYCLE_AFTER` parses so that a large document's memory is given back.
+and a fresh worker takes its place. Workers start on first use; one that a large document made
+grow past `RECYCLE_ABOVE` is replaced, so that its memory is given back.
 """
 
 import multiprocessing
 import os
 import queue
+import resource
 import signal
 import threading
 import time
@@ -33,7 +34,7 @@ from monitor.config.settings import Settings
 from monitor.model import ParsedFeed
 from monitor.polling.parse import FeedParseError, parse_feed
 
-RECYCLE_AFTER = 1000  # parses per worker before it is replaced
+RECYCLE_ABOVE = 200 * 1024  # KB: a worker whose peak RSS passed this is replaced
 KILL_AFTER = 4.0  # × the budget (plus `KILL_GRACE`): wall time after which a worker is killed
 KILL_GRACE = 10.0  # seconds: a loaded machine gives a worker less than a core
 
@@ -88,14 +89,14 @@ def _serve(conn: Connection) -> None:
             answer = ("error", str(exc))
         except Exception as exc:  # a parser bug: the poll records it, the worker goes on
             answer = ("crash", f"{type(exc).__name__}: {exc}")
-        conn.send((*answer, time.process_time() - started))
+        grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > RECYCLE_ABOVE
+        conn.send((*answer, time.process_time() - started, grown))
 
 
 @dataclass(eq=False)  # each worker is itself (hashable by identity)
 class _Worker:
     process: BaseProcess
     conn: Connection
-    parses: int = 0
 
     def stop(self) -> None:
         self.conn.close()
@@ -157,18 +158,16 @@ class ParsePool:
                 self._retire(worker)
                 worker = None
                 raise OverBudgetError(over_budget(budget))
-            kind, value, cpu = worker.conn.recv()
+            kind, value, cpu, grown = worker.conn.recv()
+            if grown:
+                self._retire(worker)
+                worker = None
         except (EOFError, OSError) as exc:  # the worker died (killed by the OOM killer?)
             if worker is not None:
                 self._retire(worker)
             worker = None
             raise FeedParseError(f"parser process died: {exc!r}") from None
         finally:
-            if worker is not None:
-                worker.parses += 1
-                if worker.parses >= RECYCLE_AFTER:
-                    self._retire(worker)
-                    worker = None
             if not self._closed:
                 self._idle.put(worker)
         if kind == "ok":
