@@ -28,11 +28,13 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitor.config.settings import Settings
 from monitor.model import ParsedFeed
 from monitor.polling.parse import FeedParseError, parse_feed
+
+if TYPE_CHECKING:  # workers import this module: they need not load pydantic
+    from monitor.config.settings import Settings
 
 RECYCLE_ABOVE = 200 * 1024  # KB: a worker whose peak RSS passed this is replaced
 KILL_AFTER = 4.0  # × the budget (plus `KILL_GRACE`): wall time after which a worker is killed
@@ -188,7 +190,7 @@ class ParsePool:
             worker.stop()
 
 
-def parse_pool(settings: Settings) -> ParsePool | None:
+def parse_pool(settings: "Settings") -> ParsePool | None:
     """The pool `parse_processes` asks for (unset: one worker per core this process may run
     on); None for 0, parsing in the polls' threads."""
     processes = settings.parse_processes
