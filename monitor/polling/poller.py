@@ -210,12 +210,12 @@ class Poller:
                 self.store.judged(i.story_key for i in read.parsed.items) if read.parsed else None
             ),
         )
-        # One poll at a time from here to its commit: the stories a matched item may join and
-        # the storm guard's hourly counts are read, then written, and a poll in another thread
-        # must see what this one wrote (else two outlets' copies could each start a story).
         if decision.not_modified and self.unchanged is not None:
             self.unchanged.add(decision)  # a 304: written with others (see `unchanged`)
             return decision
+        # One poll at a time from here to its commit: the stories a matched item may join and
+        # the storm guard's hourly counts are read, then written, and a poll in another thread
+        # must see what this one wrote (else two outlets' copies could each start a story).
         with _STORIES_AND_WRITE:
             if read.parsed is not None:
                 decision = with_stories(self.store, self.config, decision, read.parsed.items)
