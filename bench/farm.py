@@ -7,7 +7,10 @@ Prints one JSON line {"ports": [...]} on stdout once it listens, then serves unt
 (so it never outlives the benchmark that started it). Feed N lives at /feed/N on port
 ports[N % len(ports)]. `POST /advance?share=0.1&new=5` gives that share of the feeds `new` items
 dated now (each feed's window of `--items` entries slides by `new`) and answers
-{"advanced": [feed numbers], "alerting": [serials of the new items that match], "at": time}.
+{"advanced": [feed numbers], "alerting": [serials of the new items that match], "at": time};
+`&served=1` picks only among feeds already served whole at least once (already polled), and
+`count=N` picks N feeds instead of a share. `GET /fetched` maps each fresh item's serial to when
+it was first served (the poll that found it began about then).
 ETags change with every advance, so unchanged feeds answer 304. One item in `--match-every`
 mentions France, Ukraine and troops, so the example rule alerts on it; its title ends
 "(report SERIAL)". `POST /sink` records an alert (Apprise's json://) with its receipt time;
@@ -44,6 +47,9 @@ class Farm:
         self.born: dict[tuple[int, int], float] = {}  # (feed, item number) → publish time
         self.rng = random.Random(seed)
         self.received: list[dict[str, object]] = []
+        self.served: set[int] = set()  # feeds served whole at least once
+        self.fresh: dict[int, list[int]] = {}  # feed → serials of fresh items not yet served
+        self.fetched: dict[int, float] = {}  # fresh item's serial → when first served
         self._bodies: dict[int, bytes] = {}
 
     def _item(self, feed: int, number: int) -> str:
@@ -55,6 +61,11 @@ class Farm:
             else " ".join(WORDS[(serial * 7 + k) % len(WORDS)] for k in range(9)).capitalize()
         )
         text = " ".join(WORDS[(serial + k * k) % len(WORDS)] for k in range(110))
+        if serial % self.match_every == 0 and (feed, number) in self.born:
+            # A fresh matching item is a story of its own (else the stories stage would group
+            # most of them as copies of one another, and they would alert once between them).
+            words = random.Random(serial)
+            text = " ".join(f"w{words.randrange(5000)}" for _ in range(110))
         return (
             f"<item><guid isPermaLink='false'>f{feed}-{number}</guid><title>{title}</title>"
             f"<link>https://news.example.org/{feed}/{number}?utm_source=rss</link>"
@@ -79,10 +90,23 @@ class Farm:
     def _serial(self, feed: int, number: int) -> int:
         return feed * 1_000_003 + number
 
-    def advance(self, share: float, new: int) -> tuple[list[int], list[int]]:
-        """Move `share` of the feeds to their next generation, with `new` fresh items each;
-        returns the feeds moved and the serials of the fresh items that should alert."""
-        chosen = self.rng.sample(range(len(self.generation)), round(share * len(self.generation)))
+    def serve(self, feed: int) -> bytes:
+        """`body(feed)`, noting that the feed and its fresh items have been served."""
+        self.served.add(feed)
+        now = time.time()
+        for serial in self.fresh.pop(feed, ()):
+            self.fetched.setdefault(serial, now)
+        return self.body(feed)
+
+    def advance(
+        self, share: float, new: int, *, count: int | None = None, served: bool = False
+    ) -> tuple[list[int], list[int]]:
+        """Move `share` (or `count`) of the feeds (of those served, with `served`) to their
+        next generation, with `new` fresh items each; returns the feeds moved and the serials
+        of the fresh items that should alert."""
+        pool = sorted(self.served) if served else range(len(self.generation))
+        wanted = count if count is not None else round(share * len(pool))
+        chosen = self.rng.sample(pool, min(wanted, len(pool)))
         now = time.time()
         alerting = []
         for feed in chosen:
@@ -91,6 +115,7 @@ class Farm:
             # The window slides by `new`: those items are fresh, the rest were there before.
             for number in range(self.top[feed], self.top[feed] - new, -1):
                 self.born[(feed, number)] = now
+                self.fresh.setdefault(feed, []).append(self._serial(feed, number))
                 if self._serial(feed, number) % self.match_every == 0:
                     alerting.append(self._serial(feed, number))
             self._bodies.pop(feed, None)
@@ -108,12 +133,17 @@ def make_app(farm: Farm) -> web.Application:
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
         return web.Response(
-            body=farm.body(number), content_type="application/rss+xml", headers={"ETag": etag}
+            body=farm.serve(number), content_type="application/rss+xml", headers={"ETag": etag}
         )
 
     async def advance(request: web.Request) -> web.Response:
-        share = float(request.query.get("share", "0.1"))
-        chosen, alerting = farm.advance(share, int(request.query.get("new", "5")))
+        query = request.query
+        chosen, alerting = farm.advance(
+            float(query.get("share", "0.1")),
+            int(query.get("new", "5")),
+            count=int(query["count"]) if "count" in query else None,
+            served=query.get("served") == "1",
+        )
         return web.json_response({"advanced": chosen, "alerting": alerting, "at": time.time()})
 
     async def sink(request: web.Request) -> web.Response:
@@ -123,11 +153,15 @@ def make_app(farm: Farm) -> web.Application:
     async def received(_request: web.Request) -> web.Response:
         return web.json_response(farm.received)
 
+    async def fetched(_request: web.Request) -> web.Response:
+        return web.json_response(farm.fetched)
+
     app = web.Application()
     app.router.add_get("/feed/{n}", feed)
     app.router.add_post("/advance", advance)
     app.router.add_post("/sink", sink)
     app.router.add_get("/received", received)
+    app.router.add_get("/fetched", fetched)
     return app
 
 

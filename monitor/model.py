@@ -68,21 +68,6 @@ def state_for(state: FeedState | None, configured_url: str) -> FeedState | None:
 
 
 @dataclass(frozen=True, slots=True)
-class PollSchedule:
-    """Which stored feeds may, and which must, be polled at one moment (the daemon's tick)."""
-
-    urls: dict[str, str]  # every stored feed's URL by name: its state belongs to that URL
-    held: set[str]  # gone (410), or waiting out a server's Retry-After
-    due: set[str]  # not held, and their next poll time has come
-
-    def should_poll(self, name: str, url: str, *, forced: bool = False) -> bool:
-        """Poll feed `name`, configured at `url`, now? (`forced`: its config just changed.)"""
-        if not belongs_to(self.urls.get(name), url):
-            return True  # never polled, or moved to a new URL: it starts afresh
-        return name not in self.held and (forced or name in self.due)
-
-
-@dataclass(frozen=True, slots=True)
 class FetchResult:
     """What one fetch produced: a body, a 304, or an error (`error` set, `body` None)."""
 

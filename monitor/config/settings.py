@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     max_feed_bytes: int = Field(default=10_000_000, ge=1024, le=1_000_000_000)
     # A poll reads at most this many entries of a feed (the first ones, newest by convention).
     max_entries_per_poll: int = Field(default=2000, ge=1, le=1_000_000)
+    # A poll's parse and matching may take this much CPU time; over it the poll is abandoned
+    # and recorded as the feed's failure (the parse is stopped in its worker process).
+    max_poll_cpu_seconds: float = Field(default=20.0, gt=0, le=3600)
+    # Processes that parse feeds (0: in the polls' threads, on one core); unset: one per core.
+    parse_processes: int | None = Field(default=None, ge=0, le=64)
     timezone: str = "UTC"
     history_retention: Duration = timedelta(days=30)  # items kept for `test-rule --history`
     # Sends in flight at once, over every channel and URL (each URL still gets one at a time).
@@ -163,8 +168,8 @@ class Settings(BaseSettings):
         return env_settings, init_settings
 
 
-# What `run` reads once, at its start (the HTTP session, the database and the server are built
-# once): a reload that changes them says they wait for a restart.
+# What `run` reads once, at its start (the HTTP session, the database, the server and the parse
+# workers are built once): a reload that changes them says they wait for a restart.
 RESTART_ONLY = (
     "state_dir",
     "database_url",
@@ -172,6 +177,7 @@ RESTART_ONLY = (
     "connections_per_host",
     "http",
     "allow_private",
+    "parse_processes",
 )
 
 _HOST = re.compile(r"[A-Za-z0-9.\-]+|[0-9A-Fa-f:.]+")  # a host name, an IPv4 or IPv6 address

@@ -31,8 +31,10 @@ from monitor.polling.fetch import fetch
 from monitor.polling.links import canonical_story_key
 from monitor.polling.outbound import GuardedConnector, OutboundPolicy
 from monitor.polling.parse import FeedParseError, parse_feed
+from monitor.polling.parse_pool import OverBudgetError, ParsePool, over_budget
 from monitor.polling.storm import RecentAlerts, StormLimits, guard
 from monitor.polling.story_stage import with_stories
+from monitor.polling.unchanged import UnchangedPolls
 from monitor.rules.matcher import Matcher, MatchResult
 from monitor.state.store import Store
 from monitor.stories.fingerprint import text_key
@@ -81,6 +83,10 @@ class Poller:
     matcher: Matcher
     session: aiohttp.ClientSession
     now: Clock = utc_now
+    # Parsing in worker processes (None: in the poll's thread), and 304s written in batches
+    # (None: each in its own transaction). Both outlive a reload's Poller.
+    parsers: ParsePool | None = None
+    unchanged: UnchangedPolls | None = None
 
     async def poll(self, feed: FeedSpec) -> Decision:
         """Poll `feed` once and write what it yields; never raises for a feed's problems.
@@ -105,9 +111,37 @@ class Poller:
         if read.parsed is not None and feed.full_text:
             parsed, own_keys = await self._with_article_texts(read.parsed, read.wanted, feed.proxy)
             read = replace(read, parsed=parsed, own_text_keys=own_keys)
-        decision = await off_loop(self._decide, feed, state, read, name=f"poll {feed.name}")
+        try:
+            decision = await off_loop(self._decide, feed, state, read, name=f"poll {feed.name}")
+        except OverBudgetError as exc:  # its matching used up what its parse left of the budget
+            decision = await off_loop(self._record_failure, feed, str(exc), name="poll")
+            read = replace(read, fetched=replace(read.fetched, error=str(exc)))
         self._log(feed, decision, read)
         return decision
+
+    def _parse(self, feed: FeedSpec, fetched: FetchResult, body: bytes) -> tuple[ParsedFeed, float]:
+        """The document parsed, and the CPU seconds it took elsewhere: in a worker process if
+        there is a pool (held to the CPU budget there), else here (and abandoned afterwards if
+        it went over the budget)."""
+        settings = self.config.settings
+        zone, most = feed.timezone, settings.max_entries_per_poll
+        if self.parsers is not None:
+            return self.parsers.parse(
+                feed.name,
+                body,
+                fetched.url,
+                fetched.headers,
+                timezone=zone,
+                max_entries=most,
+                budget=settings.max_poll_cpu_seconds,
+            )
+        started = time.thread_time()
+        parsed = parse_feed(
+            feed.name, body, fetched.url, fetched.headers, timezone=zone, max_entries=most
+        )
+        if time.thread_time() - started > settings.max_poll_cpu_seconds:
+            raise OverBudgetError(over_budget(settings.max_poll_cpu_seconds))
+        return parsed, 0.0  # this thread's own clock counted it
 
     def _read(self, feed: FeedSpec, state: FeedState | None, fetched: FetchResult) -> "_Read":
         """In a worker thread: the fetched document parsed (its first `max_entries_per_poll`
@@ -116,15 +150,9 @@ class Poller:
         parsed: ParsedFeed | None = None
         if fetched.body is not None and fetched.error is None:
             try:
-                parsed = parse_feed(
-                    feed.name,
-                    fetched.body,
-                    fetched.url,
-                    fetched.headers,
-                    timezone=feed.timezone,
-                    max_entries=self.config.settings.max_entries_per_poll,
-                )
-            except FeedParseError as exc:
+                parsed, elsewhere = self._parse(feed, fetched, fetched.body)
+                started -= elsewhere  # a worker's CPU for the parse counts as the poll's
+            except (FeedParseError, OverBudgetError) as exc:
                 fetched = replace(fetched, error=str(exc))
         if parsed is None:
             return _Read(fetched, None, set(), set(), [], time.thread_time() - started)
@@ -181,9 +209,7 @@ class Poller:
             parsed=read.parsed,
             seen_entries=read.seen_entries,
             seen_stories=seen_stories,
-            match=lambda item: self.matcher.match(
-                item.title, item.text, only=names, language=item.language
-            ),
+            match=partial(self._match, names, started - read.cpu_seconds),
             now=now,
             jitter=random.random(),  # noqa: S311 (spreading polls, not cryptography)
             judged=(
@@ -191,6 +217,9 @@ class Poller:
             ),
             own_text_keys=read.own_text_keys,
         )
+        if decision.not_modified and self.unchanged is not None:
+            self.unchanged.add(decision)  # a 304: written with others (see `unchanged`)
+            return decision
         # One poll at a time from here to its commit: the stories a matched item may join and
         # the storm guard's hourly counts are read, then written, and a poll in another thread
         # must see what this one wrote (else two outlets' copies could each start a story).
@@ -203,6 +232,14 @@ class Poller:
         decision = replace(decision, queued=read.queued)
         read.cpu_seconds += time.thread_time() - started
         return decision
+
+    def _match(self, names: frozenset[str] | None, since: float, item: Item) -> MatchResult:
+        """The rules `item` matches; `OverBudgetError` once the poll has used more CPU than its
+        budget (`since`: this thread's CPU clock at the poll's start, its parse counted)."""
+        budget = self.config.settings.max_poll_cpu_seconds
+        if time.thread_time() - since > budget:
+            raise OverBudgetError(over_budget(budget))
+        return self.matcher.match(item.title, item.text, only=names, language=item.language)
 
     def _log(self, feed: FeedSpec, decision: Decision, read: "_Read") -> None:
         if decision.moved_to:

@@ -2,21 +2,23 @@
 
 One asyncio event loop holds the fetchers, the delivery loop and an APScheduler 3
 `AsyncIOScheduler`. Scheduling is data: every feed's `next_poll_at` lives in the state (set by
-`decide`: interval with jitter, servers' hints, backoff), and a `tick` job polls each feed due
-and not being polled, so a slow feed never piles up and a reload needs no job surgery. Other
+`decide`), and one short `tick` job reads a page of the feeds due (an index read: next to
+nothing when idle, whatever the feed count) and starts polls up to `concurrency`; each poll that
+ends starts the next (`scheduler`: the order when more are due than can be polled). Feeds are
+parsed in worker processes (`parse_pool`); 304s are written in batches (`unchanged`). The other
 jobs drain the outbox (woken at once when a poll queues alerts), prune, log a status summary,
 ping systemd's watchdog, and apply interactive Telegram alerts' buttons (`service/chat`).
 
 The loop only waits: parsing, matching, deciding, the state's reads and writes and every send
-run in threads of their own (`monitor.offload`), so the tick, the watchdog's ping and `/healthz`
-keep their time whatever a feed, an endpoint or another process holding the state's write lock
-does. A job that meets a state it cannot use (damaged, unwritable) logs it once, not a
-traceback every turn (`JobGuard`), and `/healthz` answers 503 until it is usable again.
+run off it (`monitor.offload`), so the tick, the watchdog's ping and `/healthz` keep their time
+whatever a feed, an endpoint or another process holding the state's write lock does. A job
+that meets a state it cannot use logs it once (`JobGuard`); `/healthz` answers 503 meanwhile.
 
-Signals: SIGTERM/SIGINT stop gracefully (no new work; polls and sends in flight get `STOP_GRACE`
-to finish, the rest stay in the outbox), then the process exits however slow a send or database
-wait is (its thread is left behind). SIGHUP reloads the config; an invalid one is refused with
-its errors logged while the old one runs on; a SIGHUP before the loop listens or after is ignored.
+Signals: SIGTERM/SIGINT stop gracefully (no new work; polls and sends in flight get
+`STOP_GRACE` to finish, the rest stay in the outbox), and the process exits a second or two
+after that however slow a send or a database wait is: its thread is left behind. SIGHUP reloads
+the config (`reload`); one that fails validation is refused while the old one keeps running; a
+SIGHUP before the loop listens or once it stops is ignored.
 """
 
 import asyncio
@@ -24,8 +26,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
-from functools import partial
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,20 +34,21 @@ import aiohttp
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from monitor import log as logging_setup
-from monitor.config.load import ConfigError, load_config
 from monitor.config.model import Config, FeedSpec
-from monitor.config.settings import RESTART_ONLY
 from monitor.delivery.deliver import Unrecorded, deliver_due
 from monitor.delivery.sender import Notifier
 from monitor.model import Clock, utc_now
 from monitor.offload import off_loop
+from monitor.polling.parse_pool import ParsePool, parse_pool
 from monitor.polling.poller import Poller, http_session
+from monitor.polling.unchanged import UnchangedPolls
 from monitor.service.chat import ChatListener
 from monitor.service.guard import JobGuard
 from monitor.service.health import HealthServer
 from monitor.service.metrics import Metrics
 from monitor.service.once import forget_old
+from monitor.service.reload import load_again
+from monitor.service.scheduler import Schedule
 from monitor.service.sdnotify import SystemdNotifier
 from monitor.state.store import Store
 
@@ -56,6 +58,7 @@ TICK = timedelta(seconds=1)
 DELIVERY_EVERY = timedelta(seconds=5)  # besides being woken by every poll that queues alerts
 PRUNE_EVERY = timedelta(hours=1)
 STOP_GRACE = 5.0  # seconds in-flight polls and the current delivery get after SIGTERM
+PAGE = 2  # × concurrency: the due feeds a tick reads at most
 
 
 @dataclass
@@ -66,11 +69,12 @@ class Daemon:
     store: Store
     session: aiohttp.ClientSession
     now: Clock = utc_now
+    parsers: ParsePool | None = None
     metrics: Metrics = field(default_factory=Metrics)
     systemd: SystemdNotifier = field(default_factory=SystemdNotifier)
     scheduler: AsyncIOScheduler = field(default_factory=AsyncIOScheduler)
+    schedule: Schedule = field(default_factory=Schedule)
     _in_flight: dict[str, asyncio.Task[None]] = field(default_factory=dict)
-    _poll_now: set[str] = field(default_factory=set)  # feeds added or changed by a reload
     _delivering: asyncio.Task[None] | None = None
     _deliver_again: bool = False  # alerts were queued while a delivery was under way
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -80,51 +84,70 @@ class Daemon:
     _hanging: dict[str, asyncio.Future[Any]] = field(default_factory=dict)  # abandoned sends
 
     def __post_init__(self) -> None:
-        # Built once, like the HTTP session: `concurrency` is a restart-only setting.
-        self._limit = asyncio.Semaphore(self.config.settings.concurrency)
         self.guard = JobGuard(self.store.health, self.systemd, self._stop.is_set).guard
         self.chat = ChatListener(lambda: self.config, self.store, self.now, self._stop.is_set)
+        self.unchanged = UnchangedPolls(self.store)
+        # At start, before the loop serves anything: the one full read, until a reload.
+        self.schedule.configured(self.config.feeds, self.store.feed_states(), self.now())
         self._apply(self.config)
 
     def _apply(self, config: Config) -> None:
         self.config = config
-        self.poller = Poller(config, self.store, config.matcher, self.session, self.now)
+        self.poller = Poller(
+            config, self.store, config.matcher, self.session, self.now, self.parsers, self.unchanged
+        )
         self.notifier = Notifier.configured(config, hanging=self._hanging)
         self.timezone = ZoneInfo(config.settings.timezone)
 
     # The jobs.
 
     async def tick(self) -> None:
-        """Start a poll of every feed that is due and not being polled already; none while
-        the state is damaged (each would crash on it; `JobGuard` and `/healthz` say why)."""
+        """Read a page of the feeds due (after writing the 304s held back, which would look
+        due) and start polls up to `concurrency`; none while the state is damaged (each would
+        crash on it; `JobGuard` and `/healthz` say why)."""
         if self._stop.is_set() or self.store.health.damaged is not None:
             return
-        schedule = await off_loop(self.store.poll_schedule, self.now(), name="tick")
-        for feed in self.config.feeds.values():
-            forced = feed.name in self._poll_now
-            if feed.name in self._in_flight or not schedule.should_poll(
-                feed.name, feed.url, forced=forced
-            ):
-                continue
-            self._poll_now.discard(feed.name)
-            task = asyncio.create_task(self._poll(feed), name=f"poll {feed.name}")
-            self._in_flight[feed.name] = task
-            task.add_done_callback(partial(self._landed, feed.name))
+        limit = PAGE * self.config.settings.concurrency
+        skip = self.schedule.orphans | set(self._in_flight)
+        due = await off_loop(self._due, self.now(), limit, skip, name="tick")
+        self.schedule.page(due, limit, self.config.feeds, self.now())
+        self._fill()
 
-    def _landed(self, name: str, _task: asyncio.Task[None]) -> None:
-        self._in_flight.pop(name, None)
+    def _due(self, now: datetime, limit: int, skip: set[str]) -> list[str]:
+        self.unchanged.flush()
+        return self.store.due_feeds(now, limit, skip)
+
+    def _fill(self) -> None:
+        """Start the next polls (see `Schedule.next`) while fewer than `concurrency` run."""
+        while not self._stop.is_set() and len(self._in_flight) < self.config.settings.concurrency:
+            name = self.schedule.next(self._in_flight)
+            if name is None:
+                if self.schedule.page_full:  # more may be due than the last page held
+                    self._wake("tick")
+                return
+            task = asyncio.create_task(self._poll(self.config.feeds[name]), name=f"poll {name}")
+            self._in_flight[name] = task
 
     async def _poll(self, feed: FeedSpec) -> None:
-        async with self._limit:
-            if self._stop.is_set():
-                return
+        decision = None
+        try:
             started = time.monotonic()
             decision = await self.poller.poll_contained(feed)
+        finally:
+            self._in_flight.pop(feed.name, None)
+            entries = len(decision.entries) if decision else 0
+            self.schedule.landed(feed.name, decision is not None, entries, self.now())
+            self._fill()
         if decision is None:
             return
         self.metrics.polled(decision, time.monotonic() - started)
         if decision.alert_count:
             self.wake_delivery()
+
+    def _wake(self, job_id: str) -> None:
+        job = self.scheduler.get_job(job_id)
+        if job is not None:
+            job.modify(next_run_time=self.now())
 
     def wake_delivery(self) -> None:
         """Deliver now rather than at the delivery job's next turn (or, if a delivery is
@@ -132,9 +155,7 @@ class Daemon:
         if self._delivering is not None:
             self._deliver_again = True
             return
-        job = self.scheduler.get_job("deliver")
-        if job is not None:
-            job.modify(next_run_time=self.now())
+        self._wake("deliver")
 
     async def deliver(self) -> None:
         """Send the alerts that are due."""
@@ -160,24 +181,15 @@ class Daemon:
     async def prune(self) -> None:
         """Forget what the retention settings say is old (see `forget_old`). A stop ends it
         between two batches: a first prune of a large state can take many seconds."""
-        await off_loop(
-            forget_old,
-            self.store,
-            self.config.settings,
-            self.now(),
-            self._stop.is_set,
-            name="prune",
-        )
+        settings, stopping = self.config.settings, self._stop.is_set
+        await off_loop(forget_old, self.store, settings, self.now(), stopping, name="prune")
 
     async def status(self) -> None:
         """Log the status summary and report it to systemd."""
         summary = self.metrics.summary()
         states = await off_loop(self.store.feed_states, name="status")
-        failing = sum(
-            1
-            for name, state in states.items()
-            if name in self.config.feeds and state.consecutive_failures
-        )
+        feeds = self.config.feeds
+        failing = sum(1 for n, state in states.items() if n in feeds and state.consecutive_failures)
         log.info(
             "status",
             feeds=len(self.config.feeds),
@@ -219,26 +231,13 @@ class Daemon:
 
     async def reload(self) -> None:
         """Load and validate the config again; switch to it only if it is valid."""
-        self.systemd.notify(
-            RELOADING=1, MONOTONIC_USEC=time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
-        )
-        directory = self.config.directory
-        try:
-            config = await off_loop(load_config, directory, name="reload")
-        except ConfigError as exc:
-            log.error("config reload refused; the old config keeps running", errors=exc.errors)
-            self.systemd.notify(READY=1, STATUS="config reload refused: see the log")
+        config = await load_again(self.config, self.systemd)
+        if config is None:
             return
-        except Exception:
-            log.exception("config reload crashed; the old config keeps running")
-            self.systemd.notify(READY=1)
-            return
-        logging_setup.add_secrets(config.secrets)
-        needs_restart = _restart_only_changes(self.config, config)
-        if needs_restart:
-            log.warning("these settings take effect at the next restart", settings=needs_restart)
         old = self.config.feeds
-        self._poll_now |= {name for name, feed in config.feeds.items() if old.get(name) != feed}
+        changed = [name for name, feed in config.feeds.items() if old.get(name) != feed]
+        states = await off_loop(self.store.feed_states, name="reload")
+        self.schedule.configured(config.feeds, states, self.now(), changed)
         self._apply(config)
         log.info("config reloaded", feeds=len(config.feeds), rules=len(config.rules))
         self.systemd.notify(READY=1)
@@ -312,6 +311,7 @@ class Daemon:
             if late:
                 log.warning("stopped work that did not finish in time", tasks=len(late))
                 await asyncio.wait(late)
+        await asyncio.wait([off_loop(self.unchanged.flush, name="stop")], timeout=STOP_GRACE)
         log.info("stopped", **self.metrics.summary())
 
 
@@ -319,17 +319,14 @@ class ListenError(Exception):
     """The `http` address cannot be listened on (in use, or not this machine's)."""
 
 
-def _restart_only_changes(old: Config, new: Config) -> list[str]:
-    return [n for n in RESTART_ONLY if getattr(old.settings, n) != getattr(new.settings, n)]
-
-
 async def run_daemon(config: Config, now: Clock = utc_now) -> None:
     """Open the state, serve until stopped, close everything."""
     store = Store.open(config.settings.state_dir, config.settings.database_url.get_secret_value())
     health: HealthServer | None = None
+    parsers = parse_pool(config.settings)
     try:
         async with http_session(config) as session:
-            daemon = Daemon(config, store, session, now)
+            daemon = Daemon(config, store, session, now, parsers)
             address = config.settings.http_address
             if address is not None:
                 health = HealthServer(daemon.metrics, store, now)
@@ -346,4 +343,6 @@ async def run_daemon(config: Config, now: Clock = utc_now) -> None:
     finally:
         if health is not None:
             await health.stop()
+        if parsers is not None:
+            parsers.close()
         store.close()

@@ -7,6 +7,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 from monitor.delivery.deliver import DeliveryReport
 from monitor.model import Decision
+from monitor.polling.parse_pool import OVER_BUDGET
 
 _LATENCY_BUCKETS = (1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600)
 _POLL_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60)
@@ -31,6 +32,11 @@ class Metrics:
         self.warnings = Counter(
             "media_monitor_feed_warnings",
             "Polls that read a feed with a problem (ill-formed or truncated, cut, emptied).",
+            registry=registry,
+        )
+        self.over_budget = Counter(
+            "media_monitor_polls_over_budget",
+            "Polls abandoned over their CPU budget (max_poll_cpu_seconds).",
             registry=registry,
         )
         self.matches = Counter(
@@ -68,6 +74,8 @@ class Metrics:
         self.items.inc(len(decision.entries))
         if decision.warning:
             self.warnings.inc()
+        if decision.error is not None and OVER_BUDGET in decision.error:
+            self.over_budget.inc()
         self.matches.inc(decision.alert_count)
         self.poll_duration.observe(seconds)
         self.last_poll.set(decision.polled_at.timestamp())

@@ -3,18 +3,20 @@ the prune that `once` and the daemon share."""
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import structlog
 
-from monitor.config.model import Config, FeedSpec
+from monitor.config.model import Config
 from monitor.config.settings import Settings
 from monitor.delivery.deliver import DeliveryReport, deliver_due
 from monitor.delivery.sender import Notifier
 from monitor.model import Clock, Decision, state_for, utc_now
+from monitor.polling.parse_pool import parse_pool
 from monitor.polling.poller import Poller, http_session
+from monitor.polling.unchanged import UnchangedPolls
 from monitor.state.store import Store
 
 log = structlog.get_logger(__name__)
@@ -44,12 +46,22 @@ def forget_old(
 class OnceReport:
     """What `once` did."""
 
-    feeds: int
-    failed_feeds: int
-    skipped_feeds: int  # gone (410) or held by a server's Retry-After
-    new_items: int
-    alerts_queued: int
-    delivery: DeliveryReport
+    feeds: int = 0
+    failed_feeds: int = 0
+    skipped_feeds: int = 0  # gone (410) or held by a server's Retry-After
+    new_items: int = 0
+    alerts_queued: int = 0
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)
+
+    def count(self, decision: Decision | None) -> None:
+        """Count one poll (None: its failure could not even be recorded). Counts, not the
+        decisions: memory follows the polls in flight, not the number of feeds."""
+        self.feeds += 1
+        if decision is None or decision.error is not None:
+            self.failed_feeds += 1
+        if decision is not None:
+            self.new_items += len(decision.entries)
+            self.alerts_queued += decision.alert_count
 
 
 async def run_once(
@@ -57,11 +69,13 @@ async def run_once(
     now: Clock = utc_now,
     progress: Callable[[int, int], None] = lambda polled, to_poll: None,
 ) -> OnceReport:
-    """Poll every feed once (bounded concurrency), except those gone (410) or held by a
+    """Poll every feed once (`concurrency` at a time), except those gone (410) or held by a
     server's Retry-After; then deliver every due alert. `progress(polled, to_poll)` is told
     how many feeds are polled, at the start and after each feed."""
     settings = config.settings
     store = Store.open(settings.state_dir, settings.database_url.get_secret_value())
+    parsers = parse_pool(settings)
+    report = OnceReport()
     try:
         states, start = store.feed_states(), now()
         active = []
@@ -72,32 +86,28 @@ async def run_once(
                 active.append(feed)
             else:
                 log.info("feed not polled", feed=feed.name, reason=reason)
+        del states
+        report.skipped_feeds = len(config.feeds) - len(active)
+        unchanged = UnchangedPolls(store)
         async with http_session(config) as session:
-            poller = Poller(config, store, config.matcher, session, now)
-            limit = asyncio.Semaphore(config.settings.concurrency)
-            polled = 0
-            progress(polled, len(active))
+            poller = Poller(config, store, config.matcher, session, now, parsers, unchanged)
+            to_poll = iter(active)
+            progress(0, len(active))
 
-            async def poll(feed: FeedSpec) -> Decision | None:
-                nonlocal polled
-                async with limit:
-                    decision = await poller.poll_contained(feed)
-                polled += 1
-                progress(polled, len(active))
-                return decision
+            async def polling() -> None:
+                for feed in to_poll:  # shared: each feed goes to one of the pollers
+                    report.count(await poller.poll_contained(feed))
+                    progress(report.feeds, len(active))
 
-            decisions = await asyncio.gather(*(poll(f) for f in active))
+            await asyncio.gather(*(polling() for _ in range(config.settings.concurrency)))
+        unchanged.flush()
         notifier = Notifier.configured(config)
-        delivery = await deliver_due(store, notifier, ZoneInfo(config.settings.timezone), now)
+        report.delivery = await deliver_due(
+            store, notifier, ZoneInfo(config.settings.timezone), now
+        )
         forget_old(store, config.settings, now())
     finally:
+        if parsers is not None:
+            parsers.close()
         store.close()
-    done = [d for d in decisions if d is not None]
-    return OnceReport(
-        feeds=len(decisions),
-        skipped_feeds=len(config.feeds) - len(active),
-        failed_feeds=len(decisions) - sum(1 for d in done if d.error is None),
-        new_items=sum(len(d.entries) for d in done),
-        alerts_queued=sum(d.alert_count for d in done),
-        delivery=delivery,
-    )
+    return report

@@ -1,15 +1,16 @@
-"""The poll's transactions: a feed's stored state, the schedule the daemon's tick reads, which
+"""The poll's transactions: a feed's stored state, the feeds due (the daemon's tick), which
 entries and stories are already known, and `apply`, which writes one poll's `Decision` in one
-transaction (the feed's validators together with its new items and their alerts)."""
+transaction (the feed's validators together with its new items and their alerts); 304s, which
+write only their feed's row, are written many to a transaction (`apply_unchanged`)."""
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
-from monitor.model import Decision, FeedState, NewStory, PollSchedule
+from monitor.model import Decision, FeedState, NewStory
 from monitor.state.engine import Database, chunked_in, insert_new
 from monitor.state.stories import write_story_changes
 from monitor.state.tables import STATE_COLUMNS, entries, feeds, history, outbox, stories
@@ -31,21 +32,43 @@ class PollState(Database):
             rows = conn.execute(select(*STATE_COLUMNS)).mappings().all()
         return {row["name"]: _feed_state(row) for row in rows}
 
-    def poll_schedule(self, now: datetime) -> PollSchedule:
-        """The feeds held and due at `now`: a few small queries, cheap enough to run every
-        second over thousands of feeds."""
-        # Spelt out rather than NOT(held): NULL columns would make that NULL, not true.
-        held = feeds.c.gone_at.is_not(None) | (feeds.c.hold_until > now)
-        due = (
-            feeds.c.gone_at.is_(None)
-            & (feeds.c.hold_until.is_(None) | (feeds.c.hold_until <= now))
-            & (feeds.c.next_poll_at.is_(None) | (feeds.c.next_poll_at <= now))
+    def due_feeds(self, now: datetime, limit: int, skip: Collection[str] = ()) -> list[str]:
+        """Up to `limit` feeds due at `now` (not gone, not held), the longest overdue first,
+        except those in `skip` (being polled, no longer configured). One range read of the
+        `feeds_due` index: its cost follows what is due, not how many feeds there are."""
+        query = (
+            select(feeds.c.name)
+            .where(
+                feeds.c.next_poll_at <= now,  # NULL only for a gone feed
+                feeds.c.gone_at.is_(None),
+                # Spelt out rather than NOT(held): a NULL column would make that NULL.
+                feeds.c.hold_until.is_(None) | (feeds.c.hold_until <= now),
+            )
+            .order_by(feeds.c.next_poll_at)
+            .limit(limit)
         )
+        if skip:
+            query = query.where(feeds.c.name.not_in(list(skip)))
         with self.engine.connect() as conn:
-            urls: dict[str, str] = dict(conn.execute(select(feeds.c.name, feeds.c.url)).all())
-            held_names = set(conn.execute(select(feeds.c.name).where(held)).scalars())
-            due_names = set(conn.execute(select(feeds.c.name).where(due)).scalars())
-        return PollSchedule(urls, held_names, due_names)
+            return list(conn.execute(query).scalars())
+
+    def apply_unchanged(self, decisions: Sequence[Decision]) -> None:
+        """Write many 304 polls (see `Decision.not_modified`) in one transaction: each sets
+        only its feed's row (next poll, validators, failures cleared). One statement per
+        shape of row, one commit (and one fsync) for all of them."""
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for decision in decisions:
+            values = _feed_columns(decision)
+            row = {"v_name": decision.feed} | {f"v_{c}": v for c, v in values.items()}
+            shapes.setdefault(tuple(values), []).append(row)
+        with self.writer.begin() as conn:
+            for columns, rows in shapes.items():
+                statement = (
+                    update(feeds)
+                    .where(feeds.c.name == bindparam("v_name"))
+                    .values({c: bindparam(f"v_{c}") for c in columns})
+                )
+                conn.execute(statement, rows)
 
     def seen(
         self, feed: str, entry_keys: Iterable[str], story_keys: Iterable[str]
@@ -105,7 +128,7 @@ def _feed_state(row: Any) -> FeedState:
     )
 
 
-def _write_feed(conn: Connection, decision: Decision) -> None:
+def _feed_columns(decision: Decision) -> dict[str, Any]:
     values = {
         "url": decision.feed_url,
         "last_poll_at": decision.polled_at,
@@ -115,6 +138,11 @@ def _write_feed(conn: Connection, decision: Decision) -> None:
         values["listed"] = json.dumps(decision.listed)
     if decision.error is None and not decision.not_modified:
         values["last_warning"] = decision.warning  # a 304 leaves the last read's warning
+    return values
+
+
+def _write_feed(conn: Connection, decision: Decision) -> None:
+    values = _feed_columns(decision)
     done = conn.execute(update(feeds).where(feeds.c.name == decision.feed).values(values))
     if done.rowcount == 0:
         conn.execute(insert(feeds).values(name=decision.feed, **values))

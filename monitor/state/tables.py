@@ -55,6 +55,8 @@ feeds = Table(
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("items_seen", Integer, nullable=False, default=0),
     Column("listed", Text),  # JSON: the entry keys the feed listed when last read
+    # The tick's due query reads this index, not every feed (NULL only once a feed is gone).
+    Index("feeds_due", "next_poll_at"),
 )
 
 # What a feed's state is made of: all but its listing, which only pruning reads.

@@ -164,12 +164,13 @@ def test_a_state_file_from_before_retention_is_adopted(tmp_path: Path) -> None:
     before = rows(state)
     # What the comparison sees in such a file: the column and the two indexes it lacks (and
     # what later revisions add: 0002's stories, 0003's feed warning, 0004's feedback, 0005's
-    # leases).
+    # leases, 0006's due index).
     later = STORIES_0002 | FEEDBACK_0004
     assert [d for d in _summary(raw_diffs(state)) if d not in later] == [
         "add_column feeds.last_warning",
         "add_column feeds.listed",
         "add_index entries_by_age",
+        "add_index feeds_due",
         "add_index ix_stories_first_seen_at",
         "add_table leases",
     ]

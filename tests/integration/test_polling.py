@@ -308,6 +308,7 @@ def test_a_crash_in_one_feeds_poll_is_contained(
         feeds_toml(server, "buggy.xml", "good.xml"),
         RULES,
         desk(server),
+        settings="parse_processes = 0",  # parsed here, where the patched parser is
     )
 
     report = once(config)

@@ -109,7 +109,7 @@ def test_a_reload_that_crashes_keeps_the_old_config_running(
     def crash(_directory: Path) -> Config:
         raise RuntimeError("a bug in loading")
 
-    monkeypatch.setattr("monitor.service.daemon.load_config", crash)
+    monkeypatch.setattr("monitor.service.reload.load_config", crash)
 
     async def scenario() -> tuple[Config, int]:
         async with daemon_on(config) as daemon:
@@ -148,7 +148,7 @@ def test_a_reload_requested_during_a_reload_loads_once_more(
                     loop.call_soon_threadsafe(daemon.request_reload)
                 return loaded[-1]
 
-            monkeypatch.setattr("monitor.service.daemon.load_config", load_then_edit)
+            monkeypatch.setattr("monitor.service.reload.load_config", load_then_edit)
             daemon.request_reload()
             await until(lambda: "weather" in daemon.config.rules, "the second reload")
             decision = await daemon.poller.poll(config.feeds["wire.xml"])

@@ -3,13 +3,14 @@ their locks, pruning (migrations: test_migrations.py)."""
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 
-from monitor.model import Decision, FeedUpdate, NewEntry, NewStory, QueuedAlert
+from monitor.model import Decision, FeedUpdate, GoodPoll, NewEntry, NewStory, QueuedAlert
 from monitor.state.store import Store
 from monitor.state.tables import feeds
-from tests.support.state import writing
+from tests.support.state import stored_feeds, writing
 
 
 def test_readers_are_not_blocked_by_an_open_write(tmp_path: Path, database_url: str) -> None:
@@ -29,13 +30,13 @@ def test_readers_are_not_blocked_by_an_open_write(tmp_path: Path, database_url: 
     reader.close()
 
 
-def test_poll_schedule_knows_what_is_due_held_or_new(tmp_path: Path, database_url: str) -> None:
-    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-    store = Store.open(tmp_path, database_url)
+def _scheduled(store: Store, now: datetime) -> None:
     rows: dict[str, dict[str, datetime | None]] = {
         "due": {"next_poll_at": now - timedelta(seconds=1)},
+        "overdue": {"next_poll_at": now - timedelta(hours=1)},
         "later": {"next_poll_at": now + timedelta(minutes=5)},
         "waiting": {"next_poll_at": now, "hold_until": now + timedelta(hours=1)},
+        "waited": {"next_poll_at": now, "hold_until": now - timedelta(seconds=1)},
         "gone": {"next_poll_at": None, "gone_at": now - timedelta(days=1)},
     }
     with writing(store) as conn:
@@ -46,15 +47,82 @@ def test_poll_schedule_knows_what_is_due_held_or_new(tmp_path: Path, database_ur
                 )
             )
 
-    schedule = store.poll_schedule(now)
+
+def test_due_feeds_are_those_not_held_whose_time_has_come_the_longest_overdue_first(
+    tmp_path: Path, database_url: str
+) -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    store = Store.open(tmp_path, database_url)
+    _scheduled(store, now)
+
+    assert store.due_feeds(now, 10) == ["overdue", "due", "waited"]
+    assert store.due_feeds(now, 2) == ["overdue", "due"]  # a page
+    assert store.due_feeds(now, 10, skip={"overdue", "waited"}) == ["due"]  # being polled
     store.close()
 
-    polled = {name for name in rows if schedule.should_poll(name, f"u/{name}")}
-    assert polled == {"due"}
-    assert schedule.should_poll("new", "u/new")  # never polled
-    assert schedule.should_poll("gone", "u/elsewhere")  # a new URL starts afresh
-    assert schedule.should_poll("later", "u/later", forced=True)  # changed by a reload…
-    assert not schedule.should_poll("waiting", "u/waiting", forced=True)  # …but Retry-After holds
+
+def test_the_tick_reads_the_due_index_not_every_feed(tmp_path: Path) -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    store = Store.open(tmp_path)
+    _scheduled(store, now)
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, sql: str, params: Any, *_rest: Any) -> None:
+        statements.append((sql, params))
+
+    event.listen(store.engine, "before_cursor_execute", capture)
+    store.due_feeds(now, 40, skip={"a", "b"})  # what the tick asks, with feeds in flight
+    event.remove(store.engine, "before_cursor_execute", capture)
+    [(sql, params)] = [(sql, params) for sql, params in statements if "next_poll_at <=" in sql]
+    with store.engine.connect() as conn:
+        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
+    store.close()
+
+    details = " ".join(row[-1] for row in plan)
+    assert "USING INDEX feeds_due (next_poll_at<?)" in details, details
+    assert "SCAN feeds" not in details, details
+
+
+def test_many_304s_are_written_in_one_transaction_each_to_its_own_feed(
+    tmp_path: Path, database_url: str
+) -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    store = Store.open(tmp_path, database_url)
+    _scheduled(store, now)
+    good = GoodPoll('"v2"', None, None, now)
+    unchanged = [
+        Decision(
+            name,
+            f"u/{name}",
+            now,
+            FeedUpdate(0, None, now + timedelta(minutes=m), good=good),
+            not_modified=True,
+        )
+        for name, m in (("due", 5), ("overdue", 7))
+    ] + [
+        Decision(
+            "waited",
+            "u/waited",
+            now,
+            FeedUpdate(0, None, now + timedelta(minutes=9)),
+            not_modified=True,
+        )
+    ]  # a 304 after failures: no validators of its own
+    commits: list[object] = []
+    event.listen(store.engine, "commit", commits.append)
+
+    store.apply_unchanged(unchanged)
+    store.close()
+
+    assert len(commits) == 1
+    rows = stored_feeds(tmp_path)
+    assert {name: rows[name]["next_poll_at"] for name in ("due", "overdue", "waited")} == {
+        "due": now + timedelta(minutes=5),
+        "overdue": now + timedelta(minutes=7),
+        "waited": now + timedelta(minutes=9),
+    }
+    assert (rows["due"]["etag"], rows["waited"]["etag"]) == ('"v2"', None)
+    assert rows["later"]["next_poll_at"] == now + timedelta(minutes=5)  # not in the batch
 
 
 def poll(

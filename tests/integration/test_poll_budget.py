@@ -1,0 +1,81 @@
+"""A feed slow to parse against the per-poll CPU budget (`max_poll_cpu_seconds`): abandoned in
+its worker process, recorded as the feed's failure with its backoff, counted; the other feeds
+polled as usual, and the workers still parse afterwards."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from monitor.model import Decision, FeedUpdate
+from monitor.polling.parse import parse_feed
+from monitor.polling.parse_pool import OVER_BUDGET, OverBudgetError, ParsePool
+from monitor.service.metrics import Metrics
+from tests.support.config import SEED, desk_config, once
+from tests.support.feeds import Entry, rss
+from tests.support.loopback import FeedServer
+from tests.support.state import stored_feeds
+
+# 2,000 entries (the default cap), each with a description of markup that feedparser reads tag
+# by tag (2.4 MB): seconds of CPU, against a budget of a fraction of one.
+_SLOW = rss(
+    *(
+        Entry(
+            guid=f"slow-{n}",
+            title=f"Bulletin {n}",
+            description="<div>" + "<p><b>word</b> <i>word</i> <a href='/x'>link</a></p>" * 15,
+        )
+        for n in range(2000)
+    )
+)
+_BUDGET = 0.2
+
+
+def test_a_parse_over_its_budget_is_abandoned_and_the_worker_parses_the_next_feed() -> None:
+    pool = ParsePool(1)
+    try:
+        with pytest.raises(OverBudgetError, match=OVER_BUDGET):
+            pool.parse(
+                "slow", _SLOW, "http://x/", {}, timezone=None, max_entries=2000, budget=_BUDGET
+            )
+        parsed, cpu = pool.parse(
+            "quick", rss(SEED), "http://x/", {}, timezone=None, max_entries=2000, budget=_BUDGET
+        )
+    finally:
+        pool.close()
+
+    assert parsed == parse_feed("quick", rss(SEED), "http://x/", {})  # the same as in process
+    assert 0 < cpu < _BUDGET
+
+
+def test_once_records_the_slow_feed_as_failed_and_polls_the_others(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.feeds["slow.xml"] = _SLOW
+    server.feeds["wire.xml"] = rss(SEED)
+    config = desk_config(
+        server,
+        tmp_path,
+        "slow.xml",
+        "wire.xml",
+        settings=f"max_poll_cpu_seconds = {_BUDGET}\nparse_processes = 2",
+    )
+
+    report = once(config)
+
+    assert (report.feeds, report.failed_feeds, report.alerts_queued) == (2, 1, 1)
+    state = stored_feeds(tmp_path / "state")
+    assert OVER_BUDGET in str(state["slow.xml"]["last_error"])
+    assert state["slow.xml"]["consecutive_failures"] == 1  # backed off, not polled every tick
+    assert state["wire.xml"]["last_error"] is None
+
+
+def test_the_daemon_counts_polls_over_budget() -> None:
+    metrics = Metrics()
+    moment = datetime(2026, 12, 1, tzinfo=UTC)
+    update = FeedUpdate(consecutive_failures=1, last_error="x", next_poll_at=moment)
+    error = f"{OVER_BUDGET} (0.2 s, max_poll_cpu_seconds): abandoned"
+    metrics.polled(Decision("slow", "u", moment, update, error=error), 1.0)
+    metrics.polled(Decision("other", "u", moment, update, error="HTTP 500"), 1.0)
+
+    assert metrics.total("media_monitor_polls_over_budget") == 1
