@@ -1,6 +1,5 @@
 """Poll one feed end to end: fetch → parse → (article texts) → match → decide → store."""
 
-import asyncio
 import random
 import threading
 import time
@@ -24,11 +23,9 @@ from monitor.model import (
     utc_now,
 )
 from monitor.offload import off_loop
-from monitor.polling.addresses import link_refusal
+from monitor.polling.articles import with_article_texts
 from monitor.polling.decide import decide, to_be_matched
-from monitor.polling.extract import extract_article
 from monitor.polling.fetch import fetch
-from monitor.polling.links import canonical_story_key
 from monitor.polling.outbound import GuardedConnector, OutboundPolicy
 from monitor.polling.parse import FeedParseError, parse_feed
 from monitor.polling.parse_pool import OverBudgetError, ParsePool, over_budget
@@ -37,7 +34,6 @@ from monitor.polling.story_stage import with_stories
 from monitor.polling.unchanged import UnchangedPolls
 from monitor.rules.matcher import Matcher, MatchResult
 from monitor.state.store import Store
-from monitor.stories.fingerprint import text_key
 
 log = structlog.get_logger(__name__)
 
@@ -109,7 +105,9 @@ class Poller:
         )
         read = await off_loop(self._read, feed, state, fetched, name=f"poll {feed.name}")
         if read.parsed is not None and feed.full_text:
-            parsed, own_keys = await self._with_article_texts(read.parsed, read.wanted, feed.proxy)
+            parsed, own_keys = await with_article_texts(
+                self.session, self.config.settings, read.parsed, read.wanted, feed.proxy
+            )
             read = replace(read, parsed=parsed, own_text_keys=own_keys)
         try:
             decision = await off_loop(self._decide, feed, state, read, name=f"poll {feed.name}")
@@ -304,53 +302,3 @@ class Poller:
         )
         self.store.apply(decision)
         return decision
-
-    async def _with_article_texts(
-        self, parsed: ParsedFeed, wanted: list[Item], proxy: str | None
-    ) -> tuple[ParsedFeed, dict[str, str]]:
-        """`parsed` with the main text of each wanted item's article page added to its text,
-        and the page's canonical link as its story key; an item whose page cannot be fetched or
-        read keeps the feed's text and key. Also, for the items given their page's text, the
-        key of the feed's own title and text (entry key → key), which verdicts are kept under."""
-        linked = [item for item in wanted if item.link]
-        pages = await asyncio.gather(*(self._article(item.link or "", proxy) for item in linked))
-        found = {item.entry_key: page for item, page in zip(linked, pages, strict=True) if page}
-        if not found:
-            return parsed, {}
-        own_keys = {i.entry_key: text_key(i.title, i.text) for i in linked if i.entry_key in found}
-        items = [
-            replace(
-                i,
-                text=f"{i.text}\n\n{found[i.entry_key][0]}",
-                story_key=found[i.entry_key][1] or i.story_key,
-            )
-            if i.entry_key in found
-            else i
-            for i in parsed.items
-        ]
-        return replace(parsed, items=items), own_keys
-
-    async def _article(self, url: str, proxy: str | None) -> tuple[str, str | None] | None:
-        """An article page's main text and the story key its canonical link gives."""
-        refused = link_refusal(url)
-        if refused is not None:
-            log.warning("article page not fetched", url=url, error=refused)
-            return None
-        settings = self.config.settings
-        page = await fetch(
-            self.session,
-            url,
-            etag=None,
-            last_modified=None,
-            timeout=settings.timeout.total_seconds(),
-            max_bytes=settings.max_feed_bytes,
-            proxy=proxy,
-        )
-        if page.body is None:
-            log.info("article page not fetched", url=url, error=page.error)
-            return None
-        article = await off_loop(extract_article, page.body, page.url, name="article")
-        if article is None:
-            log.info("article page has no main text", url=url)
-            return None
-        return article.text, canonical_story_key(article.canonical, page.url)
