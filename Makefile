@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: example test bench soak fuzz
+.PHONY: example test bench scale soak fuzz
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,16 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/poison.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/stories.py --prefill 6
+	$(BIN)/python bench/parse.py
+	$(BIN)/python bench/tick.py
+	$(BIN)/python bench/relevance.py
+	$(BIN)/python bench/suggest.py
+
+# The daemon at thousands of feeds (bench/scale.py: the first cycle, 5 minutes steady, idle;
+# about 10 minutes at 2,000 feeds and 15 at 10,000).
+scale: $(VENV)/.installed
+	$(BIN)/python bench/scale.py --feeds 2000
+	$(BIN)/python bench/scale.py --feeds 10000
 
 # Ten minutes of `run` against 500 loopback feeds: delivery, latency and memory over time.
 soak: $(VENV)/.installed
