@@ -85,7 +85,7 @@ def run(ctx: typer.Context, new_state: NewStateOption = False) -> None:
     # process's first statement), rather than let SIGHUP's default action end the service.
     import asyncio
 
-    from monitor.service.daemon import ListenError, run_daemon
+    from monitor.service.run import ListenError, run_daemon
 
     config = load(ctx)
     with state_errors(config), sole_writer(config, "media-monitor run", RUN_WAIT):

@@ -9,11 +9,12 @@ workers hold no config (the budget comes with each document), so a reload needs 
 them.
 
 The budget (`max_poll_cpu_seconds`) is CPU time, counted by the worker's own profiling timer
-(`ITIMER_PROF`, user + system): when it rings, the parse is abandoned with `OverBudgetError` and the
-worker goes on with the next feed. A parse stuck where the timer's signal cannot reach it (a
-long call into C) is killed from outside once its wall time passes a multiple of the budget,
-and a fresh worker takes its place. Workers start on first use; one that a large document made
-grow past `RECYCLE_ABOVE` is replaced, so that its memory is given back.
+(`ITIMER_PROF`, user + system): when it rings, the parse is abandoned with `OverBudgetError` and
+the worker goes on with the next feed. A parse stuck where the timer's signal cannot reach it
+(a long call into C) is killed from outside once its wall time passes a multiple of the budget
+(`kill_after`: at most 5 minutes past it), and a fresh worker takes its place. Workers start
+on first use; one that a large document made grow past `RECYCLE_ABOVE` is replaced, so that
+its memory is given back.
 """
 
 import multiprocessing
@@ -39,6 +40,15 @@ if TYPE_CHECKING:  # workers import this module: they need not load pydantic
 RECYCLE_ABOVE = 200 * 1024  # KB: a worker whose peak RSS passed this is replaced
 KILL_AFTER = 4.0  # × the budget (plus `KILL_GRACE`): wall time after which a worker is killed
 KILL_GRACE = 10.0  # seconds: a loaded machine gives a worker less than a core
+# Seconds past the budget a worker is waited for, at most: with a large budget the multiple
+# would keep one of a few workers (one per core) stuck for hours, every other parse queued
+# behind the rest.
+KILL_LATEST = 300.0
+
+
+def kill_after(budget: float) -> float:
+    """The wall time after which a worker still parsing on a `budget` of CPU is killed."""
+    return budget + min(budget * (KILL_AFTER - 1) + KILL_GRACE, KILL_LATEST)
 
 
 OVER_BUDGET = "over the CPU budget of a poll"
@@ -156,7 +166,7 @@ class ParsePool:
             if worker is None or not worker.process.is_alive():
                 worker = self._start()
             worker.conn.send((feed, body, url, dict(headers), timezone, max_entries, budget))
-            if not worker.conn.poll(budget * KILL_AFTER + KILL_GRACE):
+            if not worker.conn.poll(kill_after(budget)):
                 self._retire(worker)
                 worker = None
                 raise OverBudgetError(over_budget(budget))

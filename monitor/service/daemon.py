@@ -24,7 +24,7 @@ SIGHUP before the loop listens or once it stops is ignored.
 import asyncio
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,14 +37,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from monitor.config.model import Config, FeedSpec
 from monitor.delivery.deliver import Unrecorded, deliver_due
 from monitor.delivery.sender import Notifier
-from monitor.model import Clock, utc_now
+from monitor.model import Clock, FeedState, utc_now
 from monitor.offload import off_loop
-from monitor.polling.parse_pool import ParsePool, parse_pool
-from monitor.polling.poller import Poller, http_session
+from monitor.polling.parse_pool import ParsePool
+from monitor.polling.poller import Poller
 from monitor.polling.unchanged import UnchangedPolls
 from monitor.service.chat import ChatListener
 from monitor.service.guard import JobGuard
-from monitor.service.health import HealthServer
 from monitor.service.metrics import Metrics
 from monitor.service.once import forget_old
 from monitor.service.reload import load_again
@@ -88,7 +87,7 @@ class Daemon:
         self.chat = ChatListener(lambda: self.config, self.store, self.now, self._stop.is_set)
         self.unchanged = UnchangedPolls(self.store)
         # At start, before the loop serves anything: the one full read, until a reload.
-        self.schedule.configured(self.config.feeds, self.store.feed_states(), self.now())
+        self.schedule.configured(self.config.feeds, self._states(self.config.feeds), self.now())
         self._apply(self.config)
 
     def _apply(self, config: Config) -> None:
@@ -99,6 +98,18 @@ class Daemon:
         self.notifier = Notifier.configured(config, hanging=self._hanging)
         self.timezone = ZoneInfo(config.settings.timezone)
 
+    def _states(self, configured: Mapping[str, FeedSpec]) -> dict[str, FeedState]:
+        """Every feed's stored state (the 304s held back written first, or a later poll's
+        row would be read stale), the stored feeds no longer `configured` parked."""
+        self.unchanged.flush()
+        states = self.store.feed_states()
+        orphans = [name for name, state in states.items() if name not in configured]
+        parking = [name for name in orphans if states[name].next_poll_at is not None]
+        if parking:
+            self.store.park_feeds(parking)
+            log.info("feeds no longer configured are not polled", feeds=len(parking))
+        return states
+
     # The jobs.
 
     async def tick(self) -> None:
@@ -107,20 +118,29 @@ class Daemon:
         crash on it; `JobGuard` and `/healthz` say why)."""
         if self._stop.is_set() or self.store.health.damaged is not None:
             return
-        limit = PAGE * self.config.settings.concurrency
-        skip = self.schedule.orphans | set(self._in_flight)
-        due = await off_loop(self._due, self.now(), limit, skip, name="tick")
-        self.schedule.page(due, limit, self.config.feeds, self.now())
+        now, limit = self.now(), PAGE * self.config.settings.concurrency
+        recent = self.schedule.due_recent(now, limit)
+        due, recent_due = await off_loop(self._due, now, limit, recent, name="tick")
+        self.schedule.confirmed(recent, recent_due)
+        self.schedule.page(due, limit, self.config.feeds, now, recent_due)
         self._fill()
 
-    def _due(self, now: datetime, limit: int, skip: set[str]) -> list[str]:
+    def _due(self, now: datetime, limit: int, recent: list[str]) -> tuple[list[str], list[str]]:
+        """The page of due feeds, and which of the `recent` ones (with recent news, due as
+        far as the schedule knows) are: those go first even when the page cannot hold them."""
         self.unchanged.flush()
-        return self.store.due_feeds(now, limit, skip)
+        busy = set(self._in_flight)
+        due = self.store.due_feeds(now, limit, busy)
+        recent_due = self.store.due_feeds(now, limit, busy, among=recent) if recent else []
+        return due, recent_due
 
     def _fill(self) -> None:
-        """Start the next polls (see `Schedule.next`) while fewer than `concurrency` run."""
+        """Start the next polls (see `Schedule.next`) while fewer than `concurrency` run;
+        none while the state is damaged."""
         while not self._stop.is_set() and len(self._in_flight) < self.config.settings.concurrency:
-            name = self.schedule.next(self._in_flight)
+            if self.store.health.damaged is not None:
+                return
+            name = self.schedule.next(self._in_flight, self.now())
             if name is None:
                 if self.schedule.page_full:  # more may be due than the last page held
                     self._wake("tick")
@@ -136,7 +156,8 @@ class Daemon:
         finally:
             self._in_flight.pop(feed.name, None)
             entries = len(decision.entries) if decision else 0
-            self.schedule.landed(feed.name, decision is not None, entries, self.now())
+            next_poll_at = decision.feed_update.next_poll_at if decision else None
+            self.schedule.landed(feed.name, decision is not None, entries, self.now(), next_poll_at)
             self._fill()
         if decision is None:
             return
@@ -236,7 +257,7 @@ class Daemon:
             return
         old = self.config.feeds
         changed = [name for name, feed in config.feeds.items() if old.get(name) != feed]
-        states = await off_loop(self.store.feed_states, name="reload")
+        states = await off_loop(self._states, config.feeds, name="reload")
         self.schedule.configured(config.feeds, states, self.now(), changed)
         self._apply(config)
         log.info("config reloaded", feeds=len(config.feeds), rules=len(config.rules))
@@ -313,36 +334,3 @@ class Daemon:
                 await asyncio.wait(late)
         await asyncio.wait([off_loop(self.unchanged.flush, name="stop")], timeout=STOP_GRACE)
         log.info("stopped", **self.metrics.summary())
-
-
-class ListenError(Exception):
-    """The `http` address cannot be listened on (in use, or not this machine's)."""
-
-
-async def run_daemon(config: Config, now: Clock = utc_now) -> None:
-    """Open the state, serve until stopped, close everything."""
-    store = Store.open(config.settings.state_dir, config.settings.database_url.get_secret_value())
-    health: HealthServer | None = None
-    parsers = parse_pool(config.settings)
-    try:
-        async with http_session(config) as session:
-            daemon = Daemon(config, store, session, now, parsers)
-            address = config.settings.http_address
-            if address is not None:
-                health = HealthServer(daemon.metrics, store, now)
-                try:
-                    await health.start(*address)
-                except OSError as exc:
-                    raise ListenError(
-                        f"cannot serve http on {config.settings.http}: {exc}"
-                    ) from exc
-            try:
-                await daemon.serve()
-            finally:
-                daemon.systemd.close()
-    finally:
-        if health is not None:
-            await health.stop()
-        if parsers is not None:
-            parsers.close()
-        store.close()

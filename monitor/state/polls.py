@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from monitor.model import Decision, FeedState, NewStory
-from monitor.state.engine import Database, chunked_in, insert_new
+from monitor.state.engine import CHUNK, Database, chunked_in, insert_new
 from monitor.state.stories import write_story_changes
 from monitor.state.tables import STATE_COLUMNS, entries, feeds, history, outbox, stories
 
@@ -32,14 +32,21 @@ class PollState(Database):
             rows = conn.execute(select(*STATE_COLUMNS)).mappings().all()
         return {row["name"]: _feed_state(row) for row in rows}
 
-    def due_feeds(self, now: datetime, limit: int, skip: Collection[str] = ()) -> list[str]:
-        """Up to `limit` feeds due at `now` (not gone, not held), the longest overdue first,
-        except those in `skip` (being polled, no longer configured). One range read of the
-        `feeds_due` index: its cost follows what is due, not how many feeds there are."""
+    def due_feeds(
+        self,
+        now: datetime,
+        limit: int,
+        skip: Collection[str] = (),
+        among: Collection[str] | None = None,
+    ) -> list[str]:
+        """Up to `limit` feeds due at `now` (not gone, not held, not parked), the longest
+        overdue first, except those in `skip` (being polled: a few); only those in `among` if
+        it is given (a few, looked up by name). One range read of the `feeds_due` index: its
+        cost follows what is due, not how many feeds there are."""
         query = (
             select(feeds.c.name)
             .where(
-                feeds.c.next_poll_at <= now,  # NULL only for a gone feed
+                feeds.c.next_poll_at <= now,  # NULL for a gone or parked feed
                 feeds.c.gone_at.is_(None),
                 # Spelt out rather than NOT(held): a NULL column would make that NULL.
                 feeds.c.hold_until.is_(None) | (feeds.c.hold_until <= now),
@@ -49,8 +56,24 @@ class PollState(Database):
         )
         if skip:
             query = query.where(feeds.c.name.not_in(list(skip)))
+        if among is not None:
+            query = query.where(feeds.c.name.in_(list(among)))
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
+
+    def park_feeds(self, names: Collection[str]) -> None:
+        """Take the feeds `names` (stored, no longer configured) out of the schedule: never
+        due until a config has them again (`Schedule.configured` then polls them at once).
+        Left due, each tick would have to name them all to be skipped."""
+        with self.writer.begin() as conn:
+            ordered = sorted(names)
+            for start in range(0, len(ordered), CHUNK):
+                chunk = ordered[start : start + CHUNK]
+                conn.execute(
+                    update(feeds)
+                    .where(feeds.c.name.in_(chunk), feeds.c.next_poll_at.is_not(None))
+                    .values(next_poll_at=None)
+                )
 
     def apply_unchanged(self, decisions: Sequence[Decision]) -> None:
         """Write many 304 polls (see `Decision.not_modified`) in one transaction: each sets
@@ -65,7 +88,13 @@ class PollState(Database):
             for columns, rows in shapes.items():
                 statement = (
                     update(feeds)
-                    .where(feeds.c.name == bindparam("v_name"))
+                    .where(
+                        feeds.c.name == bindparam("v_name"),
+                        # A later poll's row, written while this one waited in its batch,
+                        # stays: its validators and next poll are the newer ones.
+                        feeds.c.last_poll_at.is_(None)
+                        | (feeds.c.last_poll_at <= bindparam("v_last_poll_at")),
+                    )
                     .values({c: bindparam(f"v_{c}") for c in columns})
                 )
                 conn.execute(statement, rows)

@@ -9,7 +9,7 @@ import pytest
 
 from monitor.model import Decision, FeedUpdate
 from monitor.polling.parse import parse_feed
-from monitor.polling.parse_pool import OVER_BUDGET, OverBudgetError, ParsePool
+from monitor.polling.parse_pool import OVER_BUDGET, OverBudgetError, ParsePool, kill_after
 from monitor.service.metrics import Metrics
 from tests.support.config import SEED, desk_config, once
 from tests.support.feeds import Entry, rss
@@ -79,3 +79,9 @@ def test_the_daemon_counts_polls_over_budget() -> None:
     metrics.polled(Decision("other", "u", moment, update, error="HTTP 500"), 1.0)
 
     assert metrics.total("media_monitor_polls_over_budget") == 1
+
+
+def test_a_stuck_worker_is_killed_within_minutes_of_its_budget_however_large() -> None:
+    assert kill_after(20) == 90  # four times the default budget, and ten seconds' grace
+    assert kill_after(0.5) == 12
+    assert kill_after(3600) == 3600 + 300  # not four hours: the other parses queue behind it

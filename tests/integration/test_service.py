@@ -24,12 +24,12 @@ from monitor.service.daemon import Daemon
 from monitor.service.health import HealthServer
 from monitor.service.metrics import Metrics
 from monitor.state.store import Store
-from tests.support.config import SEED, desk_config
+from tests.support.config import SEED, desk_config, feeds_toml
 from tests.support.daemon import free_port
 from tests.support.feeds import Entry, rss
 from tests.support.logs import json_log
 from tests.support.loopback import FeedServer
-from tests.support.state import failing
+from tests.support.state import failing, stored_feeds
 
 WEATHER = Entry(guid="weather-1", title="Weather warning: snow storm over Kyiv tonight")
 WEATHER_RULE = '[[rules]]\nname = "weather"\nquery = "weather AND @Ukraine"\nchannels = ["desk"]\n'
@@ -252,3 +252,54 @@ def test_a_damaged_state_is_logged_once_and_healthz_answers_503(
     (logged,) = log.logged("the state cannot be used; /healthz answers 503 until it can")
     assert logged["error"] == body["error"]
     assert "exception" not in logged  # a clear line, not a traceback every turn
+
+
+def test_a_feed_whose_poll_cannot_be_recorded_is_not_fetched_again_at_once(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.feeds["wire.xml"] = rss(SEED)
+    config = load_config(desk_config(server, tmp_path, "wire.xml"))
+    full = sqlite3.OperationalError("database or disk is full")
+
+    async def scenario() -> None:
+        async with daemon_on(config) as daemon:
+            with failing(daemon.store, "INSERT", full):  # not even its failure is written
+                await daemon.tick()
+                await until(lambda: not daemon._in_flight, "the first poll to end")
+                for _turn in range(3):  # the next ticks, a second apart
+                    await daemon.tick()
+                    await asyncio.sleep(0.3)
+
+    asyncio.run(scenario())
+
+    assert [path for path, _ in server.requests].count("wire.xml") == 1
+
+
+def test_a_feed_a_reload_drops_is_parked_and_polled_at_once_when_it_comes_back(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.feeds["wire.xml"] = server.feeds["old.xml"] = rss(SEED)
+    directory = desk_config(server, tmp_path, "wire.xml", "old.xml")
+    config = load_config(directory)
+
+    async def reload_with(daemon: Daemon, *paths: str) -> None:
+        (directory / "feeds.toml").write_text(feeds_toml(server, *paths), encoding="utf-8")
+        await daemon.reload()
+
+    async def scenario() -> None:
+        async with daemon_on(config) as daemon:
+            for feed in config.feeds.values():
+                await daemon.poller.poll(feed)
+            await reload_with(daemon, "wire.xml")
+            parked.update(stored_feeds(tmp_path / "state")["old.xml"])
+            await reload_with(daemon, "wire.xml", "old.xml")
+            await daemon.tick()
+            await until(lambda: not daemon._in_flight, "the poll of the feed back in the config")
+            daemon.unchanged.flush()  # it answered 304: a batch the next tick would write
+
+    parked: dict[str, object] = {}
+    asyncio.run(scenario())
+
+    assert parked["next_poll_at"] is None
+    assert [path for path, _ in server.requests].count("old.xml") == 2
+    assert stored_feeds(tmp_path / "state")["old.xml"]["next_poll_at"] is not None

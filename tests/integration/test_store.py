@@ -61,6 +61,60 @@ def test_due_feeds_are_those_not_held_whose_time_has_come_the_longest_overdue_fi
     store.close()
 
 
+def test_due_feeds_among_a_few_names_and_parked_feeds_are_never_due(
+    tmp_path: Path, database_url: str
+) -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    store = Store.open(tmp_path, database_url)
+    _scheduled(store, now)
+
+    assert store.due_feeds(now, 10, among=["due", "later", "waiting"]) == ["due"]
+    assert store.due_feeds(now, 10, among=[]) == []
+    store.park_feeds(["overdue", "later", "gone"])
+    parked = store.feed_states()
+    assert set(store.due_feeds(now + timedelta(days=1), 10)) == {"due", "waiting", "waited"}
+    store.close()
+
+    assert [parked[name].next_poll_at for name in ("overdue", "later", "gone")] == [None] * 3
+    assert parked["gone"].gone_at is not None  # still shown as stopped, not as parked
+
+
+def test_a_304_written_late_never_overwrites_a_later_poll_of_its_feed(
+    tmp_path: Path, database_url: str
+) -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    store = Store.open(tmp_path, database_url)
+    _scheduled(store, now)
+    later = now + timedelta(minutes=1)
+    good = GoodPoll('"v3"', None, None, later)
+    store.apply(
+        Decision("due", "u/due", later, FeedUpdate(0, None, later + timedelta(hours=1), good=good))
+    )
+
+    # A 304 of the earlier poll, held back in its batch while the later poll was written.
+    earlier = GoodPoll('"v2"', None, None, now)
+    store.apply_unchanged(
+        [
+            Decision(
+                name,
+                f"u/{name}",
+                now,
+                FeedUpdate(0, None, now + timedelta(minutes=5), good=earlier),
+                not_modified=True,
+            )
+            for name in ("due", "overdue")
+        ]
+    )
+    states = store.feed_states()
+    store.close()
+
+    assert (states["due"].etag, states["due"].next_poll_at) == ('"v3"', later + timedelta(hours=1))
+    assert (states["overdue"].etag, states["overdue"].next_poll_at) == (
+        '"v2"',
+        now + timedelta(minutes=5),
+    )
+
+
 def test_the_tick_reads_the_due_index_not_every_feed(tmp_path: Path) -> None:
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     store = Store.open(tmp_path)

@@ -202,3 +202,20 @@ def test_a_lock_file_this_user_may_not_write_still_locks(
     service.release()
     assert other.try_take() is None
     other.release()
+
+
+def test_the_holder_named_is_the_one_on_this_database_not_on_another_of_the_server(
+    postgres_url: str, empty_postgres_url: str
+) -> None:
+    # Two monitors' databases on one PostgreSQL server: their writer locks share a key.
+    elsewhere = AdvisoryLock(empty_postgres_url, "media-monitor once")
+    here, second = AdvisoryLock(postgres_url, "media-monitor run"), AdvisoryLock(postgres_url, "x")
+    assert elsewhere.try_take() is None
+    assert here.try_take() is None  # not refused by the other database's lock
+
+    holders = [second.try_take() for _ in range(5)]
+    for lock in (here, elsewhere, second):
+        lock.release()
+
+    assert {holder.command for holder in holders if holder} == {"media-monitor run"}
+    assert None not in holders
