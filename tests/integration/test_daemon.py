@@ -207,8 +207,17 @@ def test_systemd_notifications_health_and_metrics(
         service.wait_for(lambda: server.posts, 10, "the alert")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
             health = json.loads(answer.read())
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
-            metrics = answer.read().decode()
+        metrics = ""
+
+        def counted() -> bool:
+            """Whether /metrics counts the send yet: the sink has the alert a moment before the
+            daemon hears back from it."""
+            nonlocal metrics
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+                metrics = answer.read().decode()
+            return 'media_monitor_alerts_total{status="sent"}' in metrics
+
+        service.wait_for(counted, 10, "the send counted in /metrics")
         code = service.stop()
         wait_for(lambda: received("STOPPING=1"), 5, "STOPPING=1")
     finally:
