@@ -5,7 +5,8 @@ file, feeds polled every 5 s). Every second, 2% of the feeds gain a fresh item; 
 `--match-every` of those matches the rule and must alert once. At the end it prints alerts
 delivered against expected (and duplicates), publish→alert latency (p50, p99, max: from the
 moment the item appeared on the farm to the moment the alert reached the farm's sink), the
-daemon's RSS at start (after the first full cycle) and at the end, and its CPU use.
+daemon's RSS at start (after the first full cycle), each minute and at the end, and its CPU
+use.
 
     python bench/soak.py [--minutes 10] [--feeds 500] [--interval 5s]
 """
@@ -110,9 +111,12 @@ def main() -> None:
             )
             started = time.monotonic()
             end = started + options.minutes * 60
-            rss_peak = rss_start
+            rss_peak, minute = rss_start, 1
             while time.monotonic() < end:
                 tick = time.monotonic()
+                if tick - started >= minute * 60:  # whether the growth levels off
+                    print(f"minute {minute}: RSS {rss_mb(daemon.pid):.0f} MB", flush=True)
+                    minute += 1
                 answer = farm_call(ports[0], f"/advance?share={options.share}&new=1", "POST")
                 for serial in answer["alerting"]:  # type: ignore[index]
                     published[serial] = answer["at"]  # type: ignore[index]
