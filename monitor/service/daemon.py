@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,13 +40,13 @@ from monitor.delivery.deliver import Unrecorded, deliver_due
 from monitor.delivery.sender import Notifier
 from monitor.model import Clock, utc_now
 from monitor.offload import off_loop
-from monitor.polling.parse_pool import ParsePool, parse_pool
-from monitor.polling.poller import Poller, http_session
+from monitor.polling.parse_pool import ParsePool
+from monitor.polling.poller import Poller
 from monitor.polling.unchanged import UnchangedPolls
 from monitor.service.chat import ChatListener
 from monitor.service.guard import JobGuard
-from monitor.service.health import HealthServer
 from monitor.service.metrics import Metrics
+from monitor.service.node import Node, shared
 from monitor.service.once import forget_old
 from monitor.service.reload import load_again
 from monitor.service.scheduler import Schedule
@@ -74,6 +75,7 @@ class Daemon:
     systemd: SystemdNotifier = field(default_factory=SystemdNotifier)
     scheduler: AsyncIOScheduler = field(default_factory=AsyncIOScheduler)
     schedule: Schedule = field(default_factory=Schedule)
+    node: Node | None = None  # one of several `run`s on a PostgreSQL state (`service/node`)
     _in_flight: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _delivering: asyncio.Task[None] | None = None
     _deliver_again: bool = False  # alerts were queued while a delivery was under way
@@ -87,8 +89,14 @@ class Daemon:
         self.guard = JobGuard(self.store.health, self.systemd, self._stop.is_set).guard
         self.chat = ChatListener(lambda: self.config, self.store, self.now, self._stop.is_set)
         self.unchanged = UnchangedPolls(self.store)
+        if self.node is not None:
+            self.node.stopping = self._stop.is_set
+            self.metrics.joined(self.node.claims)
         # At start, before the loop serves anything: the one full read, until a reload.
-        self.schedule.configured(self.config.feeds, self.store.feed_states(), self.now())
+        states = self.store.feed_states()
+        self.schedule.configured(self.config.feeds, states, self.now())
+        if self.node is not None:
+            self.node.enrol(*shared(self.schedule, self.config.feeds, states))
         self._apply(self.config)
 
     def _apply(self, config: Config) -> None:
@@ -108,6 +116,8 @@ class Daemon:
         if self._stop.is_set() or self.store.health.damaged is not None:
             return
         limit = PAGE * self.config.settings.concurrency
+        if self.node is not None:  # claims only what it starts now: a claim keeps others off
+            limit = self.config.settings.concurrency - len(self._in_flight)
         skip = self.schedule.orphans | set(self._in_flight)
         due = await off_loop(self._due, self.now(), limit, skip, name="tick")
         self.schedule.page(due, limit, self.config.feeds, self.now())
@@ -115,6 +125,8 @@ class Daemon:
 
     def _due(self, now: datetime, limit: int, skip: set[str]) -> list[str]:
         self.unchanged.flush()
+        if self.node is not None:
+            return self.node.claim(now, limit, skip)
         return self.store.due_feeds(now, limit, skip)
 
     def _fill(self) -> None:
@@ -182,6 +194,10 @@ class Daemon:
         """Forget what the retention settings say is old (see `forget_old`). A stop ends it
         between two batches: a first prune of a large state can take many seconds."""
         settings, stopping = self.config.settings, self._stop.is_set
+        if self.node is not None and not await off_loop(
+            self.node.take_turn, "prune", PRUNE_EVERY, name="prune"
+        ):
+            return  # another node prunes this time
         await off_loop(forget_old, self.store, settings, self.now(), stopping, name="prune")
 
     async def status(self) -> None:
@@ -238,6 +254,9 @@ class Daemon:
         changed = [name for name, feed in config.feeds.items() if old.get(name) != feed]
         states = await off_loop(self.store.feed_states, name="reload")
         self.schedule.configured(config.feeds, states, self.now(), changed)
+        if self.node is not None:
+            enrolled = shared(self.schedule, config.feeds, states, changed)
+            await off_loop(self.node.enrol, *enrolled, name="reload")
         self._apply(config)
         log.info("config reloaded", feeds=len(config.feeds), rules=len(config.rules))
         self.systemd.notify(READY=1)
@@ -267,7 +286,10 @@ class Daemon:
                 max_instances=1,
                 misfire_grace_time=None,
             )
-        self.scheduler.add_job(self.guard(self.chat.listen), id="chat", next_run_time=now)
+        chat = self.chat.listen
+        if self.node is not None:  # one node at a time reads the bots' updates
+            chat = partial(self.node.singleton, "chat", self.chat.listen)
+        self.scheduler.add_job(self.guard(chat), id="chat", next_run_time=now)
         self.scheduler.start()
 
     async def serve(self) -> None:
@@ -313,36 +335,3 @@ class Daemon:
                 await asyncio.wait(late)
         await asyncio.wait([off_loop(self.unchanged.flush, name="stop")], timeout=STOP_GRACE)
         log.info("stopped", **self.metrics.summary())
-
-
-class ListenError(Exception):
-    """The `http` address cannot be listened on (in use, or not this machine's)."""
-
-
-async def run_daemon(config: Config, now: Clock = utc_now) -> None:
-    """Open the state, serve until stopped, close everything."""
-    store = Store.open(config.settings.state_dir, config.settings.database_url.get_secret_value())
-    health: HealthServer | None = None
-    parsers = parse_pool(config.settings)
-    try:
-        async with http_session(config) as session:
-            daemon = Daemon(config, store, session, now, parsers)
-            address = config.settings.http_address
-            if address is not None:
-                health = HealthServer(daemon.metrics, store, now)
-                try:
-                    await health.start(*address)
-                except OSError as exc:
-                    raise ListenError(
-                        f"cannot serve http on {config.settings.http}: {exc}"
-                    ) from exc
-            try:
-                await daemon.serve()
-            finally:
-                daemon.systemd.close()
-    finally:
-        if health is not None:
-            await health.stop()
-        if parsers is not None:
-            parsers.close()
-        store.close()

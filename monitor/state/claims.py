@@ -31,19 +31,20 @@ from sqlalchemy import ColumnElement, Connection, RowMapping, exists, select, te
 from monitor.state.engine import Database, insert_new
 from monitor.state.tables import feeds, outbox
 
-FEED_LEASE = timedelta(minutes=2)  # longer than a poll's deadlines (fetch, parse, articles)
-ALERT_LEASE = timedelta(minutes=2)  # longer than a send's timeout
+LEASE = timedelta(minutes=2)  # the `claim_lease` setting's default
 CHANNEL_TURNS = (0x6D6D, 2)  # the advisory lock claimers of alerts take turns on
 NOTIFY_CHANNEL = "media_monitor_outbox"  # LISTEN/NOTIFY: alerts were queued
 
 
 @dataclass
 class Claims:
-    """One node's claims: its name (shown in `feeds` and `/metrics`), the token that fences
-    its writes (new for every process, so that a node restarted under the same name does not
-    take its predecessor's claims for its own), and how many claims it lost."""
+    """One node's claims: its name (shown in `feeds` and `/metrics`), how long its claims
+    last, the token that fences its writes (new for every process, so that a node restarted
+    under the same name does not take its predecessor's claims for its own), and how many
+    claims it lost."""
 
     node: str
+    lease: timedelta = LEASE
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     lost_polls: int = 0
     lost_alerts: int = 0
@@ -72,7 +73,7 @@ class Claims:
         claim = (
             update(feeds)
             .where(feeds.c.name == picked.c.name)
-            .values(next_poll_at=now + FEED_LEASE, claim_token=self.token)
+            .values(next_poll_at=now + self.lease, claim_token=self.token)
             .returning(feeds.c.name, picked.c.next_poll_at)
         )
         with db.writer.begin() as conn:
@@ -161,7 +162,7 @@ class Claims:
         claim = (
             update(outbox)
             .where(outbox.c.id == due.c.id)
-            .values(next_attempt_at=now + ALERT_LEASE, claim_token=self.token, claimed_by=self.node)
+            .values(next_attempt_at=now + self.lease, claim_token=self.token, claimed_by=self.node)
             .returning(*outbox.c)
         )
         with db.writer.begin() as conn:

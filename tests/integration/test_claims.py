@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from monitor.model import Decision, FeedUpdate
-from monitor.state.claims import ALERT_LEASE, FEED_LEASE, Claims
+from monitor.state.claims import LEASE, Claims
 from monitor.state.polls import LostClaimError
 from monitor.state.store import Store
 from monitor.state.tables import feeds, outbox
@@ -75,11 +75,11 @@ def test_two_nodes_share_the_due_feeds_and_a_lost_claim_writes_nothing(postgres_
 
     assert claim(a, NOW, 3) == ["feed-000", "feed-001", "feed-002"]  # the longest overdue first
     assert claim(b, NOW, 10) == ["feed-003", "feed-004"]
-    assert claim(b, NOW + FEED_LEASE / 2, 10) == []
+    assert claim(b, NOW + LEASE / 2, 10) == []
 
     # node-a polls feed-000 in time; feed-001 and feed-002 outlive its lease (it hung).
     a.apply(a_304("feed-000", NOW))
-    late = NOW + FEED_LEASE + timedelta(seconds=1)
+    late = NOW + LEASE + timedelta(seconds=1)
     in_flight = ["feed-003", "feed-004"]  # node-b's own, skipped as the daemon skips them
     assert claims(b).claim_feeds(b, late, 10, in_flight) == ["feed-001", "feed-002"]
     with pytest.raises(LostClaimError):
@@ -140,7 +140,7 @@ def test_a_channel_goes_to_one_node_at_a_time_and_a_lost_alert_is_not_recorded(
         b.record_attempt(sent, now=NOW, error=None, retry_at=None)
     # node-a dies holding 3 and 5: after the lease node-b takes them over, and node-a's late
     # record of 3 (sent just before it was taken over) is not written over node-b's.
-    late = NOW + ALERT_LEASE + timedelta(seconds=1)
+    late = NOW + LEASE + timedelta(seconds=1)
     assert [r.id for r in b.due_alerts(late)] == [3, 5]
     b.record_attempt(3, now=late, error="HTTP 503", retry_at=late + timedelta(seconds=30))
     a.record_attempt(3, now=late, error=None, retry_at=None)

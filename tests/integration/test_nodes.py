@@ -1,0 +1,136 @@
+"""Three `media-monitor run` nodes on one PostgreSQL state, against a loopback feed farm and
+webhook, one of them SIGKILLed mid-run: every alert arrives, an alert goes out twice at most
+when the dead node was sending it, feeds are polled at their interval (not once per node),
+and `feeds` and `/metrics` name the nodes."""
+
+import json
+import random
+import re
+import signal
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+from tests.support.cli import cli
+from tests.support.config import RULES, desk, feeds_toml, write_config
+from tests.support.daemon import Service, Services, free_port, polls_of, wait_for
+from tests.support.feeds import Entry, rss
+from tests.support.loopback import FeedServer
+
+FEEDS = 12
+INTERVAL = 3.0  # seconds
+LEASE = "10s"  # `claim_lease`: the dead node's work is taken over after it
+DELIVERY_CONCURRENCY = 8  # the default: what a node can have in flight when it dies
+TAG = re.compile(r"\(story (f\d+-\d+)\)")
+
+
+def story(feed: int, n: int, words: random.Random) -> Entry:
+    """Story `n` of feed `feed`: matching a rule, with a text of its own (so that no two are
+    taken for one story told by two outlets)."""
+    text = " ".join(f"w{words.randrange(10**6)}" for _ in range(40))
+    return Entry(
+        f"f{feed}-{n}",
+        f"Russia warns France about troops in Ukraine (story f{feed}-{n})",
+        f"Moscow said so. {text}",
+    )
+
+
+class Farm:
+    """The feeds, each listing the stories published on it so far."""
+
+    def __init__(self, server: FeedServer) -> None:
+        self.server = server
+        self.words = random.Random(17)
+        self.stories: dict[int, list[Entry]] = {feed: [] for feed in range(FEEDS)}
+
+    def publish(self) -> None:
+        """One more story on every feed."""
+        for feed, listed in self.stories.items():
+            listed.insert(0, story(feed, len(listed), self.words))
+            self.server.feeds[f"f{feed}.xml"] = rss(*listed)
+
+    def tags(self) -> set[str]:
+        return {entry.guid for listed in self.stories.values() for entry in listed}
+
+
+def alerts(server: FeedServer) -> Counter[str]:
+    """How many times each story's alert reached the webhook."""
+    return Counter(
+        found.group(1) for post in server.posts if (found := TAG.search(post.get("title", "")))
+    )
+
+
+def metrics(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+        text: str = answer.read().decode()
+        return text
+
+
+def test_three_nodes_one_killed_every_alert_arrives_once_or_twice_at_most(
+    server: FeedServer, tmp_path: Path, services: Services, postgres_url: str
+) -> None:
+    farm = Farm(server)
+    farm.publish()
+    feeds = feeds_toml(server, *(f"f{n}.xml" for n in range(FEEDS)), interval=f"{INTERVAL:g}s")
+    settings = f'parse_processes = 0\nclaim_lease = "{LEASE}"\n'
+    config = write_config(
+        tmp_path / "config", tmp_path / "state", feeds, RULES, desk(server), settings=settings
+    )
+    ports = [free_port() for _ in range(3)]
+    started = time.monotonic()
+    nodes: list[Service] = [
+        services.start(
+            config,
+            {
+                "MONITOR_DATABASE_URL": postgres_url,
+                "MONITOR_NODE_NAME": f"node-{n}",
+                "MONITOR_HTTP": f"127.0.0.1:{port}",
+            },
+            measured=False,
+        )
+        for n, port in enumerate(ports)
+    ]
+    everything = lambda: set(alerts(server)) >= farm.tags()  # noqa: E731
+    nodes[0].wait_for(everything, 60, "the first stories' alerts")
+
+    farm.publish()
+    first_round = len(server.posts)
+    # Killed while the second round is being polled and sent.
+    nodes[0].wait_for(lambda: len(server.posts) > first_round, 30, "a second round's alert")
+    nodes[0].process.send_signal(signal.SIGKILL)
+    nodes[0].process.wait(10)
+    farm.publish()
+
+    wait_for(everything, 90, "every story's alert, the dead node's work taken over")
+    elapsed = time.monotonic() - started
+    metered = [metrics(port) for port in ports[1:]]
+    shown = cli(
+        "--config",
+        str(config),
+        "feeds",
+        "--json",
+        cwd=tmp_path,
+        env={"MONITOR_DATABASE_URL": postgres_url},
+    )
+    for node in nodes[1:]:
+        assert node.stop() == 0
+
+    sent = alerts(server)
+    assert set(sent) == farm.tags()
+    repeated = {tag: count for tag, count in sent.items() if count > 1}
+    assert all(count == 2 for count in repeated.values()), repeated
+    assert len(repeated) <= DELIVERY_CONCURRENCY, repeated
+    # Each feed polled about every INTERVAL seconds, by whichever node claimed it: not three
+    # times as often (the dead node's claims only delay their feeds, by the lease).
+    expected = elapsed / INTERVAL
+    for feed in range(FEEDS):
+        assert polls_of(server, f"f{feed}.xml") <= 1.5 * expected + 3
+    assert sum(polls_of(server, f"f{feed}.xml") for feed in range(FEEDS)) >= FEEDS * expected / 3
+    assert shown.returncode == 0, shown.stderr
+    pollers = {row["polled_by"] for row in json.loads(shown.stdout)}
+    assert pollers <= {"node-0", "node-1", "node-2"}
+    assert pollers & {"node-1", "node-2"}
+    for n, text in enumerate(metered, start=1):
+        assert f'media_monitor_node_info{{node="node-{n}"}} 1.0' in text
+        assert 'media_monitor_claims_lost{kind="poll"}' in text
