@@ -150,7 +150,7 @@ def feed_table(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if nodes:
         table.add_column("polled by", no_wrap=True)
     for row in rows:
-        cells = [
+        cells: list[Text | str] = [
             shown(row["feed"]),
             when(row.get("last_ok_at"))
             or ("never" if row.get("last_poll_at") else "not polled yet"),
