@@ -1,7 +1,8 @@
 """Claims on a real PostgreSQL (`monitor/state/claims.py`): nodes sharing one database never
 claim the same feed or alert; a node whose claim ran out is fenced out of its writes (a poll
 rolled back, an attempt not recorded) and the row is taken over; a channel's alerts go to one
-node at a time, in order; and a SQLite state is read as before, without claims."""
+node at a time, in order; queued alerts wake the other nodes (LISTEN/NOTIFY); and a SQLite
+state is read as before, without claims."""
 
 import threading
 from contextlib import closing
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from monitor.model import Decision, FeedUpdate
+from monitor.service.node import Wakeups
 from monitor.state.claims import LEASE, Claims
 from monitor.state.polls import LostClaimError
 from monitor.state.store import Store
@@ -164,3 +166,21 @@ def test_a_state_with_one_writer_reads_what_is_due_without_claiming(tmp_path: Pa
     with store.engine.connect() as conn:
         assert conn.execute(select(outbox.c.claim_token)).scalars().all() == [None, None]
     store.close()
+
+
+def test_a_node_queueing_alerts_wakes_the_others_delivery(postgres_url: str) -> None:
+    a = a_node(postgres_url, "node-a")
+    woken = threading.Event()
+    listening = Wakeups(postgres_url, "node-b", woken.set)
+    listening.start()
+    try:
+        # Notifications sent before node-b's LISTEN reach no one: sent again until one does.
+        for _ in range(40):
+            with writing(a) as conn:
+                claims(a).notify(conn)  # as a poll that queued alerts does, at its commit
+            if woken.wait(0.5):
+                break
+    finally:
+        listening.stop()
+        a.close()
+    assert woken.is_set()
