@@ -63,6 +63,8 @@ class Node:
 
     def claim(self, now: datetime, limit: int, skip: Collection[str]) -> list[str]:
         """Claim up to `limit` due feeds, none of `skip` (see `Claims.claim_feeds`)."""
+        if limit <= 0:  # every poll busy: nothing to claim
+            return []
         return self.claims.claim_feeds(self.store, now, limit, skip)
 
     def take_turn(self, name: str, every: timedelta) -> bool:

@@ -10,6 +10,7 @@ import signal
 import time
 import urllib.request
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 from tests.support.cli import cli
@@ -88,6 +89,7 @@ def test_three_nodes_one_killed_every_alert_arrives_once_or_twice_at_most(
                 "MONITOR_HTTP": f"127.0.0.1:{port}",
             },
             measured=False,
+            name=f"node-{n}",
         )
         for n, port in enumerate(ports)
     ]
@@ -134,3 +136,35 @@ def test_three_nodes_one_killed_every_alert_arrives_once_or_twice_at_most(
     for n, text in enumerate(metered, start=1):
         assert f'media_monitor_node_info{{node="node-{n}"}} 1.0' in text
         assert 'media_monitor_claims_lost{kind="poll"}' in text
+
+
+def test_a_feed_a_reload_adds_is_polled_once_by_one_of_two_nodes(
+    server: FeedServer, tmp_path: Path, services: Services, postgres_url: str
+) -> None:
+    farm = Farm(server)
+    farm.publish()
+    feeds = feeds_toml(server, "f0.xml", interval="1h")
+    config = write_config(tmp_path / "config", tmp_path / "state", feeds, RULES, desk(server))
+    env = {"MONITOR_DATABASE_URL": postgres_url}
+    nodes = [
+        services.start(
+            config, {**env, "MONITOR_NODE_NAME": f"node-{n}"}, measured=False, name=f"node-{n}"
+        )
+        for n in range(2)
+    ]
+    nodes[0].wait_for(lambda: "f0-0" in alerts(server), 60, "the first feed's alert")
+
+    with (config / "feeds.toml").open("a", encoding="utf-8") as added:
+        added.write(feeds_toml(server, "f1.xml", interval="1h"))
+    for node in nodes:
+        node.signal(signal.SIGHUP)
+    for node in nodes:
+        node.wait_for(partial(node.logged, "config reloaded"), 30, "the reload")
+    nodes[0].wait_for(lambda: "f1-0" in alerts(server), 30, "the added feed's alert")
+    for node in nodes:
+        assert node.stop() == 0
+
+    # Each node's reload made it due; one node claimed it, and its next poll is an hour away.
+    assert polls_of(server, "f1.xml") == 1
+    assert polls_of(server, "f0.xml") == 1
+    assert alerts(server) == {"f0-0": 1, "f1-0": 1}
