@@ -137,7 +137,10 @@ class Claims:
         self, db: Database, now: datetime, limit: int, after: int = 0
     ) -> list[RowMapping]:
         """Claim up to `limit` pending alerts due at `now` with ids after `after`, in id order,
-        of channels no other node holds a live claim in."""
+        of channels no other node holds a live claim in; first, renew this node's claims on
+        the alerts it has not recorded yet (waiting in a lane behind a slow send: delivery
+        reads the outbox every second while a lane is busy), so that no other node takes
+        them while they wait."""
         other = outbox.alias("other")
         taken = exists().where(
             other.c.channel == outbox.c.channel,
@@ -165,7 +168,13 @@ class Claims:
             .values(next_attempt_at=now + self.lease, claim_token=self.token, claimed_by=self.node)
             .returning(*outbox.c)
         )
+        renew = (
+            update(outbox)
+            .where(outbox.c.claim_token == self.token, outbox.c.status == "pending")
+            .values(next_attempt_at=now + self.lease)
+        )
         with db.writer.begin() as conn:
+            conn.execute(renew)
             conn.execute(
                 text("SELECT pg_advisory_xact_lock(:high, :low)"),
                 {"high": CHANNEL_TURNS[0], "low": CHANNEL_TURNS[1]},
