@@ -89,7 +89,9 @@ def _holder(conn: Connection) -> Holder:
         text(
             "SELECT a.application_name, a.client_addr::text, a.pid FROM pg_locks l "
             "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
-            "AND l.classid = :high AND l.objid = :low AND l.objsubid = 2 AND l.granted"
+            "AND l.classid = :high AND l.objid = :low AND l.objsubid = 2 AND l.granted "
+            # Advisory locks are per database: another state's holder on the server is not ours.
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         ),
         {"high": _LOCK_KEY[0], "low": _LOCK_KEY[1]},
     ).first()
