@@ -1,9 +1,11 @@
 """Claims on a real PostgreSQL (`monitor/state/claims.py`): nodes sharing one database never
 claim the same feed or alert; a node whose claim ran out is fenced out of its writes (a poll
 rolled back, an attempt not recorded) and the row is taken over; a channel's alerts go to one
-node at a time, in order; queued alerts wake the other nodes (LISTEN/NOTIFY); and a SQLite
-state is read as before, without claims."""
+node at a time, in order; queued alerts wake the other nodes (LISTEN/NOTIFY); one node prunes
+each hour; a poll taken over is logged as such, not as a crash; and a SQLite state is read as
+before, without claims."""
 
+import asyncio
 import threading
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
@@ -12,12 +14,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from monitor.config.load import load_config
 from monitor.model import Decision, FeedUpdate
-from monitor.service.node import Wakeups
+from monitor.polling.poller import Poller, http_session
+from monitor.service.node import Node, Wakeups
 from monitor.state.claims import LEASE, Claims
 from monitor.state.polls import LostClaimError
 from monitor.state.store import Store
 from monitor.state.tables import feeds, outbox
+from tests.support.config import desk_config
+from tests.support.feeds import Entry, rss
+from tests.support.logs import json_log
+from tests.support.loopback import FeedServer
 from tests.support.outbox import queue
 from tests.support.state import writing
 
@@ -184,3 +192,46 @@ def test_a_node_queueing_alerts_wakes_the_others_delivery(postgres_url: str) -> 
         listening.stop()
         a.close()
     assert woken.is_set()
+
+
+def test_one_node_prunes_each_hour(postgres_url: str) -> None:
+    clock = [NOW]
+    nodes = [
+        Node(Store.open(Path(), postgres_url), f"node-{n}", lambda: clock[0], LEASE)
+        for n in range(2)
+    ]
+
+    turns = [node.take_turn("prune", timedelta(hours=1)) for node in nodes]
+    clock[0] = NOW + timedelta(minutes=55)  # the other node's next hourly turn
+    later = [node.take_turn("prune", timedelta(hours=1)) for node in reversed(nodes)]
+
+    assert turns == [True, False]
+    assert later == [True, False]  # node-1's turn now; node-0's comes after it
+    for node in nodes:
+        node.store.close()
+
+
+def test_a_poll_whose_claim_was_taken_over_is_not_written_nor_taken_for_a_crash(
+    server: FeedServer, tmp_path: Path, postgres_url: str
+) -> None:
+    server.feeds["wire.xml"] = rss(Entry("w-1", "Kremlin warns Kyiv again"))
+    config = load_config(desk_config(server, tmp_path, "wire.xml"))
+    store = a_node(postgres_url, "node-a")
+    claims(store).enrol(store, NOW, new=[("wire.xml", server.url("wire.xml"))])
+    other = a_node(postgres_url, "node-b")
+    assert claim(other, NOW, 1) == ["wire.xml"]  # node-b polls it, node-a polls it anyway
+
+    async def poll() -> Decision | None:
+        async with http_session(config) as session:
+            poller = Poller(config, store, config.matcher, session, lambda: NOW)
+            return await poller.poll_contained(config.feeds["wire.xml"])
+
+    with json_log() as log:
+        assert asyncio.run(poll()) is None
+
+    assert log.logged("feed poll taken over by another node; not written")
+    assert not log.logged("feed poll crashed")
+    assert polled(store)["wire.xml"] == (None, NOW + LEASE)  # node-b's claim, untouched
+    assert claims(store).lost_polls == 1
+    store.close()
+    other.close()
