@@ -137,15 +137,18 @@ def state_place(config: "Config") -> str:
 
 
 @contextmanager
-def sole_writer(config: "Config", command: str, wait: float) -> Iterator[None]:
-    """Hold the writer lock of the config's state while the block runs (see `holding`)."""
+def sole_writer(
+    config: "Config", command: str, wait: float, *, node: bool = False
+) -> Iterator[None]:
+    """Hold the writer lock of the config's state while the block runs (see `holding`); a
+    `node` (`run`) shares a PostgreSQL state's lock with the other nodes."""
     from monitor.state.writer_lock import FileLock, WriterLock
 
     url = config.settings.database_url.get_secret_value()
     if url:
         from monitor.state.postgres import AdvisoryLock
 
-        lock: WriterLock = AdvisoryLock(url, command)
+        lock: WriterLock = AdvisoryLock(url, command, shared=node)
     else:
         lock = FileLock(config.settings.state_dir, command)
     with holding(lock, state_place(config), wait):

@@ -102,6 +102,7 @@ def feed_rows(config: "Config", health: Mapping[str, Mapping[str, Any]]) -> list
             "next_poll_at",
             "fetch_url",
             "gone_at",
+            "polled_by",
         )
     )
     return [
@@ -130,7 +131,7 @@ def _problem(row: Mapping[str, Any]) -> Text:
 
 def feed_table(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Feed health: last success, last error (or warning), consecutive failures, items seen,
-    next poll."""
+    next poll (and the node that polled it last, when several share a PostgreSQL state)."""
     config = load(ctx, sending=False)
     with open_store(config) as store:
         rows = [_redacted(row) for row in feed_rows(config, store.feed_health())]
@@ -145,8 +146,11 @@ def feed_table(ctx: typer.Context, as_json: JsonOption = False) -> None:
         Column("items", no_wrap=True),
         Column("next poll", no_wrap=True),
     )
+    nodes = any(row.get("polled_by") for row in rows)  # several nodes share a PostgreSQL state
+    if nodes:
+        table.add_column("polled by", no_wrap=True)
     for row in rows:
-        table.add_row(
+        cells: list[Text | str] = [
             shown(row["feed"]),
             when(row.get("last_ok_at"))
             or ("never" if row.get("last_poll_at") else "not polled yet"),
@@ -154,7 +158,8 @@ def feed_table(ctx: typer.Context, as_json: JsonOption = False) -> None:
             str(row.get("consecutive_failures") or 0),
             str(row.get("items_seen") or 0),
             "stopped (410)" if row.get("gone_at") else when(row.get("next_poll_at")),
-        )
+        ]
+        table.add_row(*cells, *([shown(row.get("polled_by") or "")] if nodes else []))
     out.print(table)
     for row in rows:
         if row.get("fetch_url"):

@@ -85,10 +85,10 @@ def run(ctx: typer.Context, new_state: NewStateOption = False) -> None:
     # process's first statement), rather than let SIGHUP's default action end the service.
     import asyncio
 
-    from monitor.service.run import ListenError, run_daemon
+    from monitor.service.start import ListenError, run_daemon
 
     config = load(ctx)
-    with state_errors(config), sole_writer(config, "media-monitor run", RUN_WAIT):
+    with state_errors(config), sole_writer(config, "media-monitor run", RUN_WAIT, node=True):
         new_state_if_asked(config, new_state)
         try:
             asyncio.run(run_daemon(config))

@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     # "" keeps the state in the SQLite file in `state_dir`; a PostgreSQL URL puts it there
     # (`${NAME}`s expanded as in channel URLs: see config/database_url.py).
     database_url: SecretStr = SecretStr("")
+    # This process's name among the `run` nodes sharing a PostgreSQL state (`feeds` and
+    # /metrics show it); "" is "HOST:PID".
+    node_name: str = Field(default="", max_length=100)
+    # How long a node's claim on a feed's poll or an alert's send lasts (PostgreSQL nodes): a
+    # node that dies has its work taken over after this. It must outlast a poll and a send.
+    claim_lease: PositiveDuration = timedelta(minutes=2)
     poll_interval: PositiveDuration = timedelta(minutes=10)
     max_item_age: PositiveDuration = timedelta(hours=24)
     timeout: PositiveDuration = timedelta(seconds=20)
@@ -173,6 +179,8 @@ class Settings(BaseSettings):
 RESTART_ONLY = (
     "state_dir",
     "database_url",
+    "node_name",
+    "claim_lease",
     "concurrency",
     "connections_per_host",
     "http",

@@ -33,6 +33,7 @@ from monitor.polling.storm import RecentAlerts, StormLimits, guard
 from monitor.polling.story_stage import with_stories
 from monitor.polling.unchanged import UnchangedPolls
 from monitor.rules.matcher import Matcher, MatchResult
+from monitor.state.polls import LostClaimError
 from monitor.state.store import Store
 
 log = structlog.get_logger(__name__)
@@ -259,9 +260,14 @@ class Poller:
     async def poll_contained(self, feed: FeedSpec) -> Decision | None:
         """`poll`, except that a bug met on one feed is logged and recorded as that feed's
         failure, with its backoff, not raised: it must not cost the other feeds their poll, nor
-        leave the feed due again at once (a retry every tick). None if even that failed."""
+        leave the feed due again at once (a retry every tick). None if even that failed, or if
+        another node took the feed's poll over (its claim ran out: `state/claims`)."""
         try:
             return await self.poll(feed)
+        except LostClaimError:
+            # Several nodes: this poll outlived its claim and another node polls the feed now.
+            log.warning("feed poll taken over by another node; not written", feed=feed.name)
+            return None
         except Exception as exc:
             log.exception("feed poll crashed", feed=feed.name)
             crash = f"crashed: {type(exc).__name__}: {exc}".rstrip(": ")

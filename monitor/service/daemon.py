@@ -24,9 +24,10 @@ SIGHUP before the loop listens or once it stops is ignored.
 import asyncio
 import signal
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,14 +38,16 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from monitor.config.model import Config, FeedSpec
 from monitor.delivery.deliver import Unrecorded, deliver_due
 from monitor.delivery.sender import Notifier
-from monitor.model import Clock, FeedState, utc_now
+from monitor.model import Clock, utc_now
 from monitor.offload import off_loop
 from monitor.polling.parse_pool import ParsePool
 from monitor.polling.poller import Poller
 from monitor.polling.unchanged import UnchangedPolls
 from monitor.service.chat import ChatListener
+from monitor.service.due import DueFeeds
 from monitor.service.guard import JobGuard
 from monitor.service.metrics import Metrics
+from monitor.service.node import Node, shared
 from monitor.service.once import forget_old
 from monitor.service.reload import load_again
 from monitor.service.scheduler import Schedule
@@ -73,6 +76,7 @@ class Daemon:
     systemd: SystemdNotifier = field(default_factory=SystemdNotifier)
     scheduler: AsyncIOScheduler = field(default_factory=AsyncIOScheduler)
     schedule: Schedule = field(default_factory=Schedule)
+    node: Node | None = None  # one of several `run`s on a PostgreSQL state (`service/node`)
     _in_flight: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _delivering: asyncio.Task[None] | None = None
     _deliver_again: bool = False  # alerts were queued while a delivery was under way
@@ -86,8 +90,15 @@ class Daemon:
         self.guard = JobGuard(self.store.health, self.systemd, self._stop.is_set).guard
         self.chat = ChatListener(lambda: self.config, self.store, self.now, self._stop.is_set)
         self.unchanged = UnchangedPolls(self.store)
+        self.due = DueFeeds(self.store, self.unchanged, self.node)
+        if self.node is not None:
+            self.node.stopping = self._stop.is_set
+            self.metrics.joined(self.node.claims)
         # At start, before the loop serves anything: the one full read, until a reload.
-        self.schedule.configured(self.config.feeds, self._states(self.config.feeds), self.now())
+        states = self.due.states(self.config.feeds)
+        self.schedule.configured(self.config.feeds, states, self.now())
+        if self.node is not None:
+            self.node.enrol(*shared(self.schedule, self.config.feeds, states))
         self._apply(self.config)
 
     def _apply(self, config: Config) -> None:
@@ -98,18 +109,6 @@ class Daemon:
         self.notifier = Notifier.configured(config, hanging=self._hanging)
         self.timezone = ZoneInfo(config.settings.timezone)
 
-    def _states(self, configured: Mapping[str, FeedSpec]) -> dict[str, FeedState]:
-        """Every feed's stored state (the 304s held back written first, or a later poll's
-        row would be read stale), the stored feeds no longer `configured` parked."""
-        self.unchanged.flush()
-        states = self.store.feed_states()
-        orphans = [name for name, state in states.items() if name not in configured]
-        parking = [name for name in orphans if states[name].next_poll_at is not None]
-        if parking:
-            self.store.park_feeds(parking)
-            log.info("feeds no longer configured are not polled", feeds=len(parking))
-        return states
-
     # The jobs.
 
     async def tick(self) -> None:
@@ -119,20 +118,14 @@ class Daemon:
         if self._stop.is_set() or self.store.health.damaged is not None:
             return
         now, limit = self.now(), PAGE * self.config.settings.concurrency
+        if self.node is not None:  # claims only what it starts now: a claim keeps others off
+            limit = self.config.settings.concurrency - len(self._in_flight)
         recent = self.schedule.due_recent(now, limit)
-        due, recent_due = await off_loop(self._due, now, limit, recent, name="tick")
+        busy = set(self._in_flight)
+        due, recent_due = await off_loop(self.due.page, now, limit, busy, recent, name="tick")
         self.schedule.confirmed(recent, recent_due)
         self.schedule.page(due, limit, self.config.feeds, now, recent_due)
         self._fill()
-
-    def _due(self, now: datetime, limit: int, recent: list[str]) -> tuple[list[str], list[str]]:
-        """The page of due feeds, and which of the `recent` ones (with recent news, due as
-        far as the schedule knows) are: those go first even when the page cannot hold them."""
-        self.unchanged.flush()
-        busy = set(self._in_flight)
-        due = self.store.due_feeds(now, limit, busy)
-        recent_due = self.store.due_feeds(now, limit, busy, among=recent) if recent else []
-        return due, recent_due
 
     def _fill(self) -> None:
         """Start the next polls (see `Schedule.next`) while fewer than `concurrency` run;
@@ -203,6 +196,10 @@ class Daemon:
         """Forget what the retention settings say is old (see `forget_old`). A stop ends it
         between two batches: a first prune of a large state can take many seconds."""
         settings, stopping = self.config.settings, self._stop.is_set
+        if self.node is not None and not await off_loop(
+            self.node.take_turn, "prune", PRUNE_EVERY, name="prune"
+        ):
+            return  # another node prunes this time
         await off_loop(forget_old, self.store, settings, self.now(), stopping, name="prune")
 
     async def status(self) -> None:
@@ -257,8 +254,11 @@ class Daemon:
             return
         old = self.config.feeds
         changed = [name for name, feed in config.feeds.items() if old.get(name) != feed]
-        states = await off_loop(self._states, config.feeds, name="reload")
+        states = await off_loop(self.due.states, config.feeds, name="reload")
         self.schedule.configured(config.feeds, states, self.now(), changed)
+        if self.node is not None:
+            enrolled = shared(self.schedule, config.feeds, states)
+            await off_loop(self.node.enrol, *enrolled, name="reload")
         self._apply(config)
         log.info("config reloaded", feeds=len(config.feeds), rules=len(config.rules))
         self.systemd.notify(READY=1)
@@ -288,7 +288,10 @@ class Daemon:
                 max_instances=1,
                 misfire_grace_time=None,
             )
-        self.scheduler.add_job(self.guard(self.chat.listen), id="chat", next_run_time=now)
+        chat = self.chat.listen
+        if self.node is not None:  # one node at a time reads the bots' updates
+            chat = partial(self.node.singleton, "chat", self.chat.listen)
+        self.scheduler.add_job(self.guard(chat), id="chat", next_run_time=now)
         self.scheduler.start()
 
     async def serve(self) -> None:

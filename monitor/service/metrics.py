@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from monitor.delivery.deliver import DeliveryReport
 from monitor.model import Decision
 from monitor.polling.parse_pool import OVER_BUDGET
+from monitor.state.claims import Claims
 
 _LATENCY_BUCKETS = (1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600)
 _POLL_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60)
@@ -66,6 +67,25 @@ class Metrics:
             self.polls.labels(result)
         for status in OUTCOMES:
             self.alerts.labels(status)
+
+    def joined(self, claims: Claims) -> None:
+        """This process is a node of several (`service/node`): its name, and the claims it
+        lost (its work taken over by another node: nothing written for it)."""
+        Gauge(
+            "media_monitor_node_info",
+            "This node's name among those sharing the state.",
+            ["node"],
+            registry=self.registry,
+        ).labels(claims.node).set(1)
+        lost = Gauge(
+            "media_monitor_claims_lost",
+            "Polls and alert records not written: their claim had run out and another node "
+            "took the work over.",
+            ["kind"],
+            registry=self.registry,
+        )
+        lost.labels("poll").set_function(lambda: claims.lost_polls)
+        lost.labels("alert").set_function(lambda: claims.lost_alerts)
 
     def polled(self, decision: Decision, seconds: float) -> None:
         """Count one poll."""

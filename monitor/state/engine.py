@@ -11,12 +11,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import SQLAlchemyError
+
+if TYPE_CHECKING:
+    from monitor.state.claims import Claims
 
 WRITE = "monitor_write"  # execution option: this transaction writes
 CHUNK = 500  # keys per IN (…): under every backend's bound-parameter limit
@@ -97,11 +100,13 @@ class _Writer:
 
 
 class Database:
-    """An engine, the same engine for transactions that write (`writer.begin()`), and the
-    state's health as they found it."""
+    """An engine, the same engine for transactions that write (`writer.begin()`), the
+    state's health as they found it, and the node's `claims` when several nodes share the
+    database (None: this process is its one writer)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.claims: Claims | None = None
         self.health = StateHealth()
         self.writer = _Writer(engine, self.health)
         event.listen(engine, "handle_error", self._on_error)

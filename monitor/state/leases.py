@@ -11,8 +11,7 @@ in the middle of it.
 
 The statements are portable: on SQLite the write lock orders the takers; on PostgreSQL, at
 READ COMMITTED, a taker whose UPDATE waited for another's re-reads the row that one left, and
-finds it no longer free. Not used by the service yet: several nodes on one database are the
-next step (docs/scaling.md).
+finds it no longer free. The nodes' prune turn and chat listener use them (`service/node`).
 """
 
 import uuid

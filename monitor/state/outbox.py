@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, select, update
+from sqlalchemy import ColumnElement, RowMapping, select, update
 
 from monitor.model import OutboxRow
 from monitor.state.engine import Database
@@ -18,7 +18,10 @@ class Outbox(Database):
     """Alerts waiting for delivery, one row per (story, channel)."""
 
     def due_alerts(self, now: datetime, limit: int = 500, after: int = 0) -> list[OutboxRow]:
-        """Pending alerts whose next attempt is due, oldest first, from the id after `after`."""
+        """Pending alerts whose next attempt is due, oldest first, from the id after `after`;
+        when nodes share the state, those this node claims (`Claims.claim_alerts`)."""
+        if self.claims is not None:
+            return [_row(r) for r in self.claims.claim_alerts(self, now, limit, after)]
         query = (
             select(outbox)
             .where(
@@ -43,7 +46,9 @@ class Outbox(Database):
         """Hold pending alerts until `until` (a digest period's end, or the end of quiet hours)."""
         with self.writer.begin() as conn:
             conn.execute(
-                update(outbox).where(outbox.c.id.in_(alert_ids)).values(next_attempt_at=until)
+                update(outbox)
+                .where(outbox.c.id.in_(alert_ids), *self._mine())
+                .values(next_attempt_at=until, claim_token=None)
             )
 
     def record_attempt(
@@ -66,11 +71,15 @@ class Outbox(Database):
             values = {"last_error": error, "next_attempt_at": retry_at}
         values["delivered"] = json.dumps(list(delivered))
         with self.writer.begin() as conn:
-            conn.execute(
+            recorded = conn.execute(
                 update(outbox)
-                .where(outbox.c.id == alert_id)
-                .values(attempts=outbox.c.attempts + 1, **values)
+                .where(outbox.c.id == alert_id, *self._mine())
+                .values(attempts=outbox.c.attempts + 1, claim_token=None, **values)
             )
+        if recorded.rowcount == 0 and self.claims is not None:
+            # Another node took the alert over (this claim ran out mid-send): its record is
+            # that node's to write.
+            self.claims.lost_alerts += 1
 
     def add_delivered(self, alert_ids: Sequence[int], url: str) -> None:
         """Record at once that the URL `url` (its `url_id`) took these alerts, before the
@@ -96,9 +105,13 @@ class Outbox(Database):
             for alert_id, reason in reasons.items():
                 conn.execute(
                     update(outbox)
-                    .where(outbox.c.id == alert_id, outbox.c.status == "pending")
-                    .values(status="muted", last_error=reason)
+                    .where(outbox.c.id == alert_id, outbox.c.status == "pending", *self._mine())
+                    .values(status="muted", last_error=reason, claim_token=None)
                 )
+
+    def _mine(self) -> list[ColumnElement[bool]]:
+        """The fence of this node's writes to rows it claimed: none for the one writer."""
+        return [] if self.claims is None else [self.claims.mine()]
 
 
 def _row(r: RowMapping) -> OutboxRow:

@@ -79,12 +79,12 @@ class PollState(Database):
         """Write many 304 polls (see `Decision.not_modified`) in one transaction: each sets
         only its feed's row (next poll, validators, failures cleared). One statement per
         shape of row, one commit (and one fsync) for all of them."""
-        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for decision in decisions:
-            values = _feed_columns(decision)
-            row = {"v_name": decision.feed} | {f"v_{c}": v for c, v in values.items()}
-            shapes.setdefault(tuple(values), []).append(row)
         with self.writer.begin() as conn:
+            shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for decision in self._fenced(conn, decisions):
+                values = _feed_columns(decision)
+                row = {"v_name": decision.feed} | {f"v_{c}": v for c, v in values.items()}
+                shapes.setdefault(tuple(values), []).append(row)
             for columns, rows in shapes.items():
                 statement = (
                     update(feeds)
@@ -133,12 +133,31 @@ class PollState(Database):
     def apply(self, decision: Decision) -> int:
         """Write one poll's decision in one transaction; returns the number of alerts queued."""
         with self.writer.begin() as conn:
+            if not self._fenced(conn, [decision]):
+                raise LostClaimError(decision.feed)
             _write_feed(conn, decision)
             _write_entries(conn, decision)
             _write_history(conn, decision)
             queued = _write_stories(conn, decision)
             write_story_changes(conn, decision)
             return queued
+
+    def _fenced(self, conn: Connection, decisions: Sequence[Decision]) -> list[Decision]:
+        """The decisions this process may write, first in their transaction: all of them
+        when it is the state's one writer; else those whose feed's claim it still holds
+        (`state/claims.py`; each feed's row locked until the commit)."""
+        claims = self.claims
+        if claims is None:
+            return list(decisions)
+        held = [d for d in decisions if claims.fence_feed(conn, d.feed)]
+        if any(d.alert_count for d in held):
+            claims.notify(conn)
+        return held
+
+
+class LostClaimError(Exception):
+    """Another node took this feed's poll over (this one's claim ran out): its decision is
+    not written."""
 
 
 def _feed_state(row: Any) -> FeedState:

@@ -2,9 +2,9 @@
 writer lock that keeps one writing process per database.
 
 psycopg (3) is imported by SQLAlchemy when the first engine here is made, so a SQLite state
-never loads it (about 0.13 s and 10 MB). Several nodes sharing one database is not supported
-yet: until it is (leases on the feeds and the outbox), the advisory lock refuses a second
-`run` or `once` as the SQLite file's lock does.
+never loads it (about 0.13 s and 10 MB). Any number of `run` nodes share one database (their
+claims keep them apart: `state/claims.py`), each holding the lock shared; `once` and
+`migrate-state`, which do not claim, hold it alone, as the SQLite file's lock is held.
 """
 
 import os
@@ -46,11 +46,13 @@ def postgres_engine(url: str, command: str = "media-monitor") -> Engine:
 
 class AdvisoryLock:
     """The writer lock of a PostgreSQL state: a session advisory lock, held on a connection of
-    its own for as long as the process writes. The server lets it go when that session ends
-    (the process exits or is killed, or the connection is lost)."""
+    its own for as long as the process writes; `shared` by the `run` nodes, else alone. The
+    server lets it go when that session ends (the process exits or is killed, or the
+    connection is lost)."""
 
-    def __init__(self, url: str, command: str) -> None:
+    def __init__(self, url: str, command: str, *, shared: bool = False) -> None:
         self.command = command
+        self._take = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
         self._engine = create_engine(
             url,
             poolclass=NullPool,
@@ -62,7 +64,7 @@ class AdvisoryLock:
         """Take the lock; else the session that holds it, as it named itself."""
         conn = self._engine.connect()
         taken = conn.execute(
-            text("SELECT pg_try_advisory_lock(:high, :low)"),
+            text(f"SELECT {self._take}(:high, :low)"),
             {"high": _LOCK_KEY[0], "low": _LOCK_KEY[1]},
         ).scalar_one()
         conn.commit()  # the lock is the session's, not the transaction's: it stays
@@ -88,8 +90,7 @@ def _holder(conn: Connection) -> Holder:
             "SELECT a.application_name, a.client_addr::text, a.pid FROM pg_locks l "
             "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
             "AND l.classid = :high AND l.objid = :low AND l.objsubid = 2 AND l.granted "
-            # Advisory locks are per database: another database's monitor on the same server
-            # holds a lock of the same key, and is not this one's holder.
+            # Advisory locks are per database: another state's holder on the server is not ours.
             "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         ),
         {"high": _LOCK_KEY[0], "low": _LOCK_KEY[1]},

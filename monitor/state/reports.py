@@ -29,6 +29,7 @@ class Reports(Database):
             feeds.c.fetch_url,
             feeds.c.hold_until,
             feeds.c.gone_at,
+            feeds.c.polled_by,  # the node (several on PostgreSQL) that polled it last
         ]
         with self.engine.connect() as conn:
             rows = conn.execute(select(feeds.c.name, *columns)).mappings().all()

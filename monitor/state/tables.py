@@ -55,6 +55,10 @@ feeds = Table(
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("items_seen", Integer, nullable=False, default=0),
     Column("listed", Text),  # JSON: the entry keys the feed listed when last read
+    # Several nodes on one PostgreSQL database (`monitor/state/claims.py`): the token of the
+    # claim a node holds on the feed's next poll, and the node that polled it last.
+    Column("claim_token", String),
+    Column("polled_by", String),
     # The tick's due query reads this index, not every feed (NULL only once a feed is gone).
     Index("feeds_due", "next_poll_at"),
 )
@@ -158,6 +162,9 @@ outbox = Table(
     Column("last_error", Text),
     # JSON: the channel's URLs (`delivery.sender.url_id`) that accepted it
     Column("delivered", Text),
+    # The claim a node holds on sending it (`monitor/state/claims.py`), and that node.
+    Column("claim_token", String),
+    Column("claimed_by", String),
     UniqueConstraint("story_key", "channel", name="one_alert_per_story_per_channel"),
 )
 

@@ -47,8 +47,18 @@ STORIES_0002 = {
     "add_index ix_story_bands_seen_at",
 }
 FEEDBACK_0004 = {"add_table mutes", "add_table rejections", "add_index ix_rejections_rejected_at"}
+CLAIMS_0007 = {
+    "add_column feeds.claim_token",
+    "add_column feeds.polled_by",
+    "add_column outbox.claim_token",
+    "add_column outbox.claimed_by",
+}
 # Columns later revisions add to those tables, with the value old rows get.
-ADDED = {"stories": {"judged": None}, "feeds": {"last_warning": None}}
+ADDED = {
+    "stories": {"judged": None},
+    "feeds": {"last_warning": None, "claim_token": None, "polled_by": None},
+    "outbox": {"claim_token": None, "claimed_by": None},
+}
 
 
 def upgraded(before: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
@@ -164,8 +174,8 @@ def test_a_state_file_from_before_retention_is_adopted(tmp_path: Path) -> None:
     before = rows(state)
     # What the comparison sees in such a file: the column and the two indexes it lacks (and
     # what later revisions add: 0002's stories, 0003's feed warning, 0004's feedback, 0005's
-    # leases, 0006's due index).
-    later = STORIES_0002 | FEEDBACK_0004
+    # leases, 0006's due index, 0007's claims).
+    later = STORIES_0002 | FEEDBACK_0004 | CLAIMS_0007
     assert [d for d in _summary(raw_diffs(state)) if d not in later] == [
         "add_column feeds.last_warning",
         "add_column feeds.listed",

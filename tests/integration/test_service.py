@@ -163,6 +163,37 @@ def test_a_reload_requested_during_a_reload_loads_once_more(
     assert alerts == 1
 
 
+def test_a_reload_compiles_the_rules_off_the_loop_while_the_jobs_go_on(
+    server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Compiling a large rule set takes seconds (100,000 rules: ~8 s): the reload's whole read,
+    # validation and compilation (`load_config`) must leave the loop free meanwhile.
+    server.feeds["wire.xml"] = rss(WEATHER)
+    directory = desk_config(server, tmp_path, "wire.xml")
+    config = load_config(directory)
+    compiling, ticked = threading.Event(), threading.Event()  # ticked: a job ran
+
+    def slow_load(path: Path) -> Config:
+        compiling.set()
+        assert ticked.wait(10), "the loop was blocked by the reload's compilation"
+        return load_config(path)
+
+    async def scenario() -> None:
+        async with daemon_on(config) as daemon:
+            monkeypatch.setattr("monitor.service.reload.load_config", slow_load)
+            daemon.request_reload()
+            await until(compiling.is_set, "the reload to start compiling")
+            await daemon.status()  # a job on the loop, while the compilation waits for it
+            ticked.set()
+            await until(lambda: daemon.config is not config, "the reload")
+
+    with json_log() as log:
+        asyncio.run(scenario())
+
+    assert log.logged("config reloaded")
+    assert not log.logged("config reload crashed; the old config keeps running")
+
+
 def impatient(store: Store) -> None:
     """Make `store` give up on a lock another connection holds after 0.1 s (not 30 s)."""
 

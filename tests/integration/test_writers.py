@@ -1,7 +1,8 @@
 """One writer per state: `run` and `once` started together on one state send each alert once; a
-second `run` is refused naming the first; `once` waits for the writer before it; the commands
-that only read run beside a writer. With real processes on loopback, on SQLite (an OS lock on
-the state directory) and on PostgreSQL (an advisory lock)."""
+second `run` on a SQLite state is refused naming the first (on PostgreSQL `run`s are nodes that
+share the lock: tests/integration/test_nodes.py); `once` waits for the writer before it; the
+commands that only read run beside a writer. With real processes on loopback, on SQLite (an OS
+lock on the state directory) and on PostgreSQL (an advisory lock)."""
 
 import os
 import subprocess
@@ -85,15 +86,14 @@ def test_run_and_once_started_together_send_each_alert_once(
         )
 
 
-def test_a_second_run_is_refused_naming_the_first(
-    server: FeedServer, tmp_path: Path, services: Services, database_url: str
+def test_a_second_run_on_a_sqlite_state_is_refused_naming_the_first(
+    server: FeedServer, tmp_path: Path, services: Services
 ) -> None:
     config = wire(server, tmp_path)
-    env = {"MONITOR_DATABASE_URL": database_url}
-    first = services.start(config, env)
+    first = services.start(config)
     first.wait_for(lambda: first.logged("running"), 30, "the first run to be running")
 
-    second = media_monitor("--config", str(config), "run", env=env, stderr=tmp_path / "second.log")
+    second = media_monitor("--config", str(config), "run", env={}, stderr=tmp_path / "second.log")
 
     assert second.wait(60) == 4
     said = (tmp_path / "second.log").read_text()
@@ -170,6 +170,22 @@ def test_a_held_lock_names_its_holder_and_is_free_once_released(
     assert refused.value.holder == holder
     assert second.try_take() is None  # free once released
     second.release()
+
+
+def test_run_nodes_share_a_postgresql_states_lock_which_once_waits_for(postgres_url: str) -> None:
+    nodes = [AdvisoryLock(postgres_url, "media-monitor run", shared=True) for _ in range(3)]
+    once = AdvisoryLock(postgres_url, "media-monitor once")
+
+    assert [node.try_take() for node in nodes] == [None, None, None]
+    holder = once.try_take()
+    for node in nodes:
+        node.release()
+
+    assert holder is not None
+    assert (holder.pid, holder.command) == (os.getpid(), "media-monitor run")
+    assert once.try_take() is None  # the nodes gone, `once` writes alone
+    assert nodes[0].try_take() is not None  # and a node waits for it
+    once.release()
 
 
 def test_a_bad_wait_is_a_usage_error(tmp_path: Path) -> None:

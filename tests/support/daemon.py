@@ -40,9 +40,15 @@ class Service:
     """`media-monitor run` in a subprocess, its JSON log lines collected from stderr."""
 
     def __init__(
-        self, config: Path, cwd: Path, env: dict[str, str] | None = None, *, measured: bool = True
+        self,
+        config: Path,
+        cwd: Path,
+        env: dict[str, str] | None = None,
+        *,
+        measured: bool = True,
+        name: str = "daemon",
     ) -> None:
-        self.log_path = cwd / "daemon.log"
+        self.log_path = cwd / f"{name}.log"
         self._log = self.log_path.open("w")
         environment = {**os.environ, **(env or {})}
         if not measured:  # coverage.py measures a Python subprocess that inherits this
@@ -118,11 +124,17 @@ class Services:
         self.started: list[Service] = []
 
     def start(
-        self, config: Path, env: dict[str, str] | None = None, *, measured: bool = True
+        self,
+        config: Path,
+        env: dict[str, str] | None = None,
+        *,
+        measured: bool = True,
+        name: str = "daemon",
     ) -> Service:
-        """`run` on `config`; `measured=False`: outside the coverage measurement of a test run
-        that measures (which costs the subprocess half as much CPU again)."""
-        self.started.append(Service(config, self.cwd, env, measured=measured))
+        """`run` on `config`, logging to `name`.log; `measured=False`: outside the coverage
+        measurement of a test run that measures (which costs the subprocess half as much CPU
+        again)."""
+        self.started.append(Service(config, self.cwd, env, measured=measured, name=name))
         return self.started[-1]
 
     def kill_all(self) -> None:
