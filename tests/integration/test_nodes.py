@@ -200,6 +200,10 @@ def test_a_feed_a_reload_adds_is_polled_once_by_one_of_two_nodes(
         for n in range(2)
     ]
     nodes[0].wait_for(lambda: "f0-0" in alerts(server), 60, "the first feed's alert")
+    # A SIGHUP before a node's loop listens is ignored (by design), and a node still starting
+    # would read the added feed anyway: both must be running before the change.
+    for node in nodes:
+        node.wait_for(partial(node.logged, "running"), 30, "the start")
 
     with (config / "feeds.toml").open("a", encoding="utf-8") as added:
         added.write(feeds_toml(server, "f1.xml", interval="1h"))
