@@ -166,6 +166,10 @@ outbox = Table(
     Column("claim_token", String),
     Column("claimed_by", String),
     UniqueConstraint("story_key", "channel", name="one_alert_per_story_per_channel"),
+    # Delivery's due query reads the pending alerts through this index, not every alert kept
+    # for `state_retention`. Not a partial index: SQLite uses one only when the query spells
+    # the condition as a literal, and SQLAlchemy binds "pending" as a parameter.
+    Index("outbox_pending", "status", "id"),
 )
 
 # Rules and channels muted from the command line or the chat: nothing goes out for them (it is

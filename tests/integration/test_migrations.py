@@ -53,6 +53,7 @@ CLAIMS_0007 = {
     "add_column outbox.claim_token",
     "add_column outbox.claimed_by",
 }
+PENDING_0008 = {"add_index outbox_pending"}
 # Columns later revisions add to those tables, with the value old rows get.
 ADDED = {
     "stories": {"judged": None},
@@ -174,8 +175,8 @@ def test_a_state_file_from_before_retention_is_adopted(tmp_path: Path) -> None:
     before = rows(state)
     # What the comparison sees in such a file: the column and the two indexes it lacks (and
     # what later revisions add: 0002's stories, 0003's feed warning, 0004's feedback, 0005's
-    # leases, 0006's due index, 0007's claims).
-    later = STORIES_0002 | FEEDBACK_0004 | CLAIMS_0007
+    # leases, 0006's due index, 0007's claims, 0008's pending index).
+    later = STORIES_0002 | FEEDBACK_0004 | CLAIMS_0007 | PENDING_0008
     assert [d for d in _summary(raw_diffs(state)) if d not in later] == [
         "add_column feeds.last_warning",
         "add_column feeds.listed",

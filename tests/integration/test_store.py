@@ -1,6 +1,7 @@
 """The state database on a real SQLite file and on a real PostgreSQL database: transactions,
 their locks, pruning (migrations: test_migrations.py)."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -115,26 +116,44 @@ def test_a_304_written_late_never_overwrites_a_later_poll_of_its_feed(
     )
 
 
-def test_the_tick_reads_the_due_index_not_every_feed(tmp_path: Path) -> None:
-    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-    store = Store.open(tmp_path)
-    _scheduled(store, now)
+def _plan(store: Store, call: Callable[[], object], marker: str) -> str:
+    """SQLite's query plan of the one statement containing `marker` that `call` runs."""
     statements: list[tuple[str, Any]] = []
 
     def capture(_conn: Any, _cursor: Any, sql: str, params: Any, *_rest: Any) -> None:
         statements.append((sql, params))
 
     event.listen(store.engine, "before_cursor_execute", capture)
-    store.due_feeds(now, 40, skip={"a", "b"})  # what the tick asks, with feeds in flight
+    call()
     event.remove(store.engine, "before_cursor_execute", capture)
-    [(sql, params)] = [(sql, params) for sql, params in statements if "next_poll_at <=" in sql]
+    [(sql, params)] = [(sql, params) for sql, params in statements if marker in sql]
     with store.engine.connect() as conn:
         plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
+    return " ".join(row[-1] for row in plan)
+
+
+def test_the_tick_reads_the_due_index_not_every_feed(tmp_path: Path) -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    store = Store.open(tmp_path)
+    _scheduled(store, now)
+    # What the tick asks, with feeds in flight.
+    details = _plan(store, lambda: store.due_feeds(now, 40, skip={"a", "b"}), "next_poll_at <=")
     store.close()
 
-    details = " ".join(row[-1] for row in plan)
     assert "USING INDEX feeds_due (next_poll_at<?)" in details, details
     assert "SCAN feeds" not in details, details
+
+
+def test_delivery_reads_the_pending_alerts_through_their_index_not_every_alert(
+    tmp_path: Path,
+) -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    store = Store.open(tmp_path)
+    details = _plan(store, lambda: store.due_alerts(now, after=7), "next_attempt_at <=")
+    store.close()
+
+    # Sent alerts stay for `state_retention`: reading them all every few seconds grows with it.
+    assert "USING INDEX outbox_pending (status=? AND id>?)" in details, details
 
 
 def test_many_304s_are_written_in_one_transaction_each_to_its_own_feed(
