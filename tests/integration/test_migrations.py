@@ -282,6 +282,26 @@ def test_head_is_the_newest_migration_and_the_first_can_be_undone(
     store.close()
 
 
+def test_a_state_from_before_several_nodes_is_upgraded_with_its_rows(
+    tmp_path: Path, new_database_url: str
+) -> None:
+    store = Store.open(tmp_path / "state", new_database_url)
+    assert store.apply(a_poll("Sample wire", {"s-1": "s-1"}, alerting="s-1")) == 1
+    with writing(store) as conn:
+        command.downgrade(alembic_config(conn), "0006")  # before claims and the pending index
+    store.close()
+    assert _stamped(tmp_path / "state", new_database_url) == {"0006"}
+
+    store = Store.open(tmp_path / "state", new_database_url)
+
+    assert _stamped(tmp_path / "state", new_database_url) == {HEAD}
+    assert schema_diffs(store.engine) == []
+    # The alert queued before is still due, and the story still known: no second alert.
+    assert [(row.story_key, row.channel) for row in store.due_alerts(LATER)] == [("s-1", "console")]
+    assert store.apply(a_poll("Sample wire", {"s-2": "s-1"}, alerting="s-1")) == 0
+    store.close()
+
+
 def stamped_revisions_of(state: Path) -> set[str]:
     """The revisions `state/monitor.db` is stamped with."""
     engine = create_engine(f"sqlite:///{state / 'monitor.db'}")
