@@ -13,8 +13,10 @@ The budget (`max_poll_cpu_seconds`) is CPU time, counted by the worker's own pro
 the worker goes on with the next feed. A parse stuck where the timer's signal cannot reach it
 (a long call into C) is killed from outside once its wall time passes a multiple of the budget
 (`kill_after`: at most 5 minutes past it), and a fresh worker takes its place. Workers start
-on first use; one that a large document made grow past `RECYCLE_ABOVE` is replaced, so that
-its memory is given back.
+on first use, and that clock starts only once a new worker has said it is ready: its start (a
+new interpreter importing the parser) takes seconds on a loaded machine, and is no feed's
+fault. A worker that a large document made grow past `RECYCLE_ABOVE` is replaced, so that its
+memory is given back.
 """
 
 import multiprocessing
@@ -44,6 +46,8 @@ KILL_GRACE = 10.0  # seconds: a loaded machine gives a worker less than a core
 # would keep one of a few workers (one per core) stuck for hours, every other parse queued
 # behind the rest.
 KILL_LATEST = 300.0
+START_WITHIN = 120.0  # seconds a new worker may take to start before the parse is failed
+READY = "ready"  # what a new worker says once it can parse
 
 
 def kill_after(budget: float) -> float:
@@ -77,6 +81,7 @@ def _serve(conn: Connection) -> None:
     """A worker's life: parse what comes down the pipe until it closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon decides when its workers stop
     signal.signal(signal.SIGPROF, _ring)
+    conn.send(READY)
     while True:
         try:
             name, body, url, headers, timezone, max_entries, budget = conn.recv()
@@ -139,6 +144,10 @@ class ParsePool:
         worker = _Worker(process, ours)
         with self._lock:
             self._workers.add(worker)
+        if not ours.poll(START_WITHIN):
+            self._retire(worker)
+            raise FeedParseError(f"parser process did not start within {START_WITHIN:g} s")
+        ours.recv()  # READY (EOFError if it died starting: the caller's to handle)
         return worker
 
     def _retire(self, worker: _Worker) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from monitor.model import Decision, FeedUpdate
-from monitor.polling.parse import parse_feed
+from monitor.polling.parse import FeedParseError, parse_feed
 from monitor.polling.parse_pool import OVER_BUDGET, OverBudgetError, ParsePool, kill_after
 from monitor.service.metrics import Metrics
 from tests.support.config import SEED, desk_config, once
@@ -46,6 +46,43 @@ def test_a_parse_over_its_budget_is_abandoned_and_the_worker_parses_the_next_fee
 
     assert parsed == parse_feed("quick", rss(SEED), "http://x/", {})  # the same as in process
     assert 0 < cpu < _BUDGET
+
+
+def test_a_workers_start_counts_against_no_feeds_wall_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new worker that takes a second to start (a new interpreter on a loaded machine), and a
+    # parse killed after half a second of wall time: the clock starts once the worker is ready.
+    (tmp_path / "sitecustomize.py").write_text("import time\ntime.sleep(1)\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setattr("monitor.polling.parse_pool.kill_after", lambda _budget: 0.5)
+    pool = ParsePool(1)
+    try:
+        parsed, _cpu = pool.parse(
+            "quick", rss(SEED), "http://x/", {}, timezone=None, max_entries=2000, budget=_BUDGET
+        )
+    finally:
+        pool.close()
+
+    assert parsed == parse_feed("quick", rss(SEED), "http://x/", {})
+
+
+def test_a_worker_that_does_not_start_fails_the_parse_and_is_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pool = ParsePool(1)
+    try:
+        monkeypatch.setattr("monitor.polling.parse_pool.START_WITHIN", 0.0)
+        with pytest.raises(FeedParseError, match="parser process did not start within 0 s"):
+            pool.parse("quick", rss(SEED), "http://x/", {}, timezone=None, max_entries=9, budget=1)
+        monkeypatch.undo()
+        parsed, _cpu = pool.parse(
+            "quick", rss(SEED), "http://x/", {}, timezone=None, max_entries=9, budget=1
+        )
+    finally:
+        pool.close()
+
+    assert [item.title for item in parsed.items] == [SEED.title]
 
 
 def test_once_records_the_slow_feed_as_failed_and_polls_the_others(
