@@ -3,7 +3,9 @@
 Folding a text: compatibility decomposition (NFKD), case folding, combining marks removed (but
 not those of the scripts below, where they spell the word), a few letters that writers use
 interchangeably made one (Turkish `ı` is `i`; Arabic `ى` is `ي`, `ة` is `ه`, the tatweel `ـ`
-disappears), and every character that is not a letter or a digit (in any script) turned into a
+disappears), invisible format characters removed (soft hyphens, zero-width spaces and joiners,
+direction marks: category Cf, so `Bundes\u00adregierung` is one word, as its reader sees it),
+and every character that is not a letter or a digit (in any script) turned into a
 separator, apostrophe-like letters (`ʼ` U+02BC, `ʻ` U+02BB) included, as `’` and `'` already are.
 A *word* is a run of what remains. So `Élysée`, `ELYSEE` and `elysée` are one word,
 `Germanyʼs` is `germany` + `s`, `HARİTASI` and `haritası` are both `haritasi`.
@@ -66,7 +68,8 @@ _RUNS_AND_WORDS = re.compile(f"[{_L}{_M}]+|[^\\s{_L}{_M}]+")
 # The units of a folded text: a letter of those scripts with its marks (a run of marks with no
 # letter before it is a unit too), or a word of any other script.
 _UNIT = re.compile(f"[{_L}][{_M}]*|[{_M}]+|[^\\s{_L}{_M}]+")
-_MARKS = regex.compile(f"(?V1)[\\p{{M}}--[{_M}]]+")
+# Marks to drop, and the invisible format characters (Cf) writers and sites put inside words.
+_MARKS = regex.compile(f"(?V1)[\\p{{M}}\\p{{Cf}}--[{_M}]]+")
 _NON_ASCII_SEPARATORS = regex.compile(r"[^\x00-\x7f\p{L}\p{N}\p{M}]+")
 # Letters writers use interchangeably, after case folding: Turkish dotless i; apostrophe-like
 # letters (as ’ and ' already are, separators); Arabic tatweel, alif maqsura, ta marbuta.
@@ -109,7 +112,8 @@ class _Folder:
         self.chars: dict[str, str] = {}  # the fold of each non-ASCII character met so far
 
     def non_ascii(self, text: str) -> str:
-        """Decompose, (case-fold), unify letters, drop marks; non-ASCII separators → spaces."""
+        """Decompose, (case-fold), unify letters, drop marks and format characters; non-ASCII
+        separators → spaces."""
         folded = unicodedata.normalize("NFKD", text)
         if self.casefold:
             folded = folded.casefold()

@@ -30,6 +30,12 @@ from monitor.rules.text import fold, normalize, word_spans
         ("Germanyʼs імʼя ім’я O'Neill Oʻzbekiston", "germany s ім я ім я o neill o zbekiston"),
         # Arabic: tatweel gone, alif maqsura and ta marbuta unified.
         ("أوكـرانيا مصرى الحرية", "اوكرانيا مصري الحريه"),
+        # Invisible format characters (Cf) vanish: soft hyphen, zero-width space, joiners,
+        # direction marks, word joiner, byte-order mark.
+        (
+            "Bundes\u00adregierung Ukr\u200baine\u200d \u200fKyiv\u2060s \ufeffx",
+            "bundesregierung ukraine kyivs x",
+        ),
     ],
 )
 def test_fold(raw: str, folded: str) -> None:
@@ -65,7 +71,9 @@ def test_locate_maps_scan_offsets_to_field_words() -> None:
 
 
 mixed = st.text(
-    st.sampled_from(list("aZé E\u0301ß’ʼ—«».,-_1½™ИйжΣςİıـ\u064e\u0645中国、カ\u3099กุ\t\n ")),
+    st.sampled_from(
+        list("aZé E\u0301ß’ʼ—«».,-_1½™ИйжΣςİıـ\u064e\u0645中国、カ\u3099กุ\u00ad\u200b\t\n ")
+    ),
     max_size=60,
 )
 
