@@ -98,6 +98,12 @@ async def fetch(
                     headers=dict(response.headers),
                     moved_to=_permanent_target(response),
                 )
+                if response.status == 304 and not (etag or last_modified):
+                    # Nothing was asked to be validated, so nothing is unchanged: taken for a
+                    # 304, the feed would never be read nor recorded, and look healthy.
+                    return replace(
+                        answer, error="HTTP 304 Not Modified to a request without validators"
+                    )
                 if response.status == 304:
                     return replace(answer, etag=etag, last_modified=last_modified)
                 if response.status >= 400:
