@@ -118,9 +118,10 @@ def _items_to_test(
 
     from monitor.cli.rule_tester import fetch_document, items_from_document
     from monitor.items import Item
-    from monitor.polling.fetch import read_at_most
 
     if file is not None:
+        from monitor.polling.fetch import read_at_most  # (aiohttp: not for --text)
+
         body = read_at_most(file, config.settings.max_feed_bytes)  # not all of /dev/zero
         return items_from_document(body, str(file)), {}
     if url is not None:
