@@ -1,6 +1,5 @@
 """`import-opml`: append the feeds of an OPML subscription list to `feeds.toml`."""
 
-import tomllib
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +27,7 @@ def import_opml(
 ) -> None:
     """Append the feeds of an OPML file to feeds.toml, skipping URLs already configured and,
     unless --allow-private, URLs that point at this machine or its network."""
+    from monitor.config.files import UnreadableFileError
     from monitor.config.opml import (
         OpmlError,
         append_feeds,
@@ -43,7 +43,7 @@ def import_opml(
     try:
         listed = read_opml(file.read_bytes())
         plan = plan_import(listed, configured_feeds(directory), allow_private=allow_private)
-    except (OSError, OpmlError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (OSError, OpmlError, UnreadableFileError) as exc:
         err.print(f"Cannot import {file}: {exc}", markup=False, highlight=False)
         raise typer.Exit(EXIT_CONFIG) from None
     target = directory / "feeds.toml"

@@ -120,7 +120,10 @@ def _items_to_test(
     from monitor.items import Item
 
     if file is not None:
-        return items_from_document(file.read_bytes(), str(file)), {}
+        from monitor.polling.fetch import read_at_most  # (aiohttp: not for --text)
+
+        body = read_at_most(file, config.settings.max_feed_bytes)  # not all of /dev/zero
+        return items_from_document(body, str(file)), {}
     if url is not None:
         return items_from_document(asyncio.run(fetch_document(config, url)), url), {}
     if days is not None:

@@ -6,7 +6,6 @@ collected, named by file and object, and raised together as one `ConfigError`.
 """
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from pydantic import SecretStr, ValidationError
 from monitor.config.database_url import resolve_database_url
 from monitor.config.entries import Entry, describe, validate_named
 from monitor.config.feed_urls import resolve_feed_url
+from monitor.config.files import UnreadableFileError, read_toml
 from monitor.config.model import (
     Channel,
     ChannelSpec,
@@ -104,9 +104,9 @@ def _read_directory(directory: Path, errors: list[str]) -> _Merged:
         errors.append(f"{directory}: no *.toml files in the config directory")
     for path in files:
         try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-            errors.append(f"{path}: cannot read: {exc}")
+            document = read_toml(path)
+        except UnreadableFileError as exc:
+            errors.append(str(exc))
             continue
         for section, value in document.items():
             _merge_section(merged, str(path), section, value, errors)

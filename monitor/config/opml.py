@@ -11,7 +11,6 @@ elsewhere must not configure one aimed at the user's own network.
 
 import os
 import tempfile
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 import listparser
 import tomlkit
 
+from monitor.config.files import read_toml
 from monitor.display import visible
 from monitor.polling.addresses import inward
 from monitor.polling.links import clean_link
@@ -108,12 +108,12 @@ def plan_import(
 def configured_feeds(directory: Path) -> list[tuple[str, str]]:
     """(name, url) of every `[[feeds]]` entry in the config directory's TOML files.
 
-    Read from the files alone, so an import works while secrets are not set in this shell.
+    Read from the files alone, so an import works while secrets are not set in this shell;
+    raises `UnreadableFileError` naming a file that is not TOML.
     """
     found = []
     for path in sorted(directory.glob("*.toml")):
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-        for feed in document.get("feeds", ()):
+        for feed in read_toml(path).get("feeds", ()):
             if isinstance(feed, dict):
                 found.append((str(feed.get("name", "")), str(feed.get("url", ""))))
     return found
@@ -122,7 +122,7 @@ def configured_feeds(directory: Path) -> list[tuple[str, str]]:
 def append_feeds(path: Path, added: Iterable[dict[str, Any]]) -> None:
     """Append `[[feeds]]` entries to the TOML file at `path` (created if missing), atomically:
     a crash leaves the old file or the new one, never half of it."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    text = path.read_text(encoding="utf-8-sig") if path.exists() else ""
     document = tomlkit.parse(text)
     entries = document.get("feeds")
     if entries is None:

@@ -27,17 +27,22 @@ MAX_REDIRECTS = 5
 _PERMANENT = frozenset({301, 308})
 
 
-class _TooLargeError(Exception):
-    pass
+class TooLargeError(ValueError):
+    """More bytes than the limit (`max_feed_bytes`) were offered."""
 
 
-def _read_file(url: str, max_bytes: int) -> bytes:
-    path = Path(unquote(urlsplit(url).path))
+def read_at_most(path: Path, max_bytes: int) -> bytes:
+    """The bytes of the file at `path`; raises `TooLargeError` past `max_bytes`, having read
+    no more than one byte past them (`/dev/zero` or a huge file is refused, not read whole)."""
     with path.open("rb") as stream:
         body = stream.read(max_bytes + 1)
     if len(body) > max_bytes:
-        raise _TooLargeError
+        raise TooLargeError(f"{path}: larger than {max_bytes:,} bytes (max_feed_bytes)")
     return body
+
+
+def _read_file(url: str, max_bytes: int) -> bytes:
+    return read_at_most(Path(unquote(urlsplit(url).path)), max_bytes)
 
 
 async def _read_capped(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
@@ -45,7 +50,7 @@ async def _read_capped(response: aiohttp.ClientResponse, max_bytes: int) -> byte
     async for chunk in response.content.iter_chunked(65536):
         size += len(chunk)
         if size > max_bytes:
-            raise _TooLargeError
+            raise TooLargeError
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -98,6 +103,12 @@ async def fetch(
                     headers=dict(response.headers),
                     moved_to=_permanent_target(response),
                 )
+                if response.status == 304 and not (etag or last_modified):
+                    # Nothing was asked to be validated, so nothing is unchanged: taken for a
+                    # 304, the feed would never be read nor recorded, and look healthy.
+                    return replace(
+                        answer, error="HTTP 304 Not Modified to a request without validators"
+                    )
                 if response.status == 304:
                     return replace(answer, etag=etag, last_modified=last_modified)
                 if response.status >= 400:
@@ -111,7 +122,7 @@ async def fetch(
                 )
     except TimeoutError:
         return FetchResult(url, error=f"timed out after {timeout:g}s")
-    except _TooLargeError:
+    except TooLargeError:
         return FetchResult(url, error=f"response larger than {max_bytes} bytes")
     except OutboundRefusedError as exc:
         return FetchResult(url, error=f"refused: {exc}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from monitor.polling.char_refs import has_surrogate_escapes, without_lone_surrogates
 from monitor.polling.xml_guard import MAX_ENTRIES
 
 _VERSION_PREFIX = "https://jsonfeed.org/version/"
@@ -79,7 +80,10 @@ def _entry(item: dict[str, Any]) -> dict[str, Any]:
 def read_json_feed(body: bytes, max_entries: int = MAX_ENTRIES) -> JsonFeed:
     """The entries of a JSON Feed; raises `NotJsonFeedError` for anything else."""
     try:
-        document = json.loads(body.decode("utf-8-sig"))
+        text = body.decode("utf-8-sig")
+        document = json.loads(text)
+        if has_surrogate_escapes(text):
+            document = without_lone_surrogates(document)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise NotJsonFeedError(f"not a feed (invalid JSON: {exc})") from None
     version = document.get("version") if isinstance(document, dict) else None

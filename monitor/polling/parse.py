@@ -15,7 +15,8 @@ description or summary, else what its media says it is about; never a picture's 
 
 Before feedparser sees an XML document it is re-encoded as UTF-8 (`polling/encoding`), which
 also lets the guards see into UTF-16 documents, its DOCTYPE's internal subset is removed and it
-is cut after the poll's `max_entries` (`polling/xml_guard`; a JSON Feed is cut by its items).
+is cut after the poll's `max_entries` (`polling/xml_guard`; a JSON Feed is cut by its items), and
+its character references that name no character are mended (`polling/char_refs`).
 Each item's link is the best one the entry gives (FeedBurner's `origLink` before its proxy
 link), cleaned for display and folded for the story key (`polling/links`); its date is read by
 `polling/dates`.
@@ -38,6 +39,7 @@ from monitor.items import Item, entry_key, story_key
 from monitor.model import ParsedFeed
 from monitor.polling.base_address import needs_address
 from monitor.polling.captions import MEDIA_ABOUT, captions_apart
+from monitor.polling.char_refs import with_valid_char_refs
 from monitor.polling.dates import entry_date
 from monitor.polling.encoding import to_utf8
 from monitor.polling.hints import ttl
@@ -156,6 +158,7 @@ def _xml(
 ) -> _Document:
     utf8, _codec = to_utf8(body, headers.get("content-type"))
     utf8, cut = capped_entries(without_internal_subset(utf8), max_entries)
+    utf8 = with_valid_char_refs(utf8)
     utf8 = captions_apart(utf8)
     headers = headers | {"content-type": _with_utf8(headers.get("content-type"))}
     if not (options["resolve_relative_uris"] or needs_address(utf8)):

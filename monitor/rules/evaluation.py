@@ -5,8 +5,9 @@ scan of a document into `Hits` (the term ids that occur). `predicate` turns a co
 into one flat function for a fast yes/no; `evaluate` works out the spans, only on a yes.
 """
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from types import CodeType, FunctionType
 from typing import NamedTuple
 
@@ -76,7 +77,7 @@ class Hits(set[int]):
         if spans is None:
             n_words = self._word_counts[term_id]
             starts = [end - p.offset for end, p in self._found if p.term_id == term_id]
-            where = map(self.doc.locate, sorted(set(starts)))
+            where = self.doc.locate_all(sorted(set(starts)))
             spans = self._spans[term_id] = [Span(f, word, word + n_words) for f, word in where]
         return spans
 
@@ -252,23 +253,35 @@ def _near(distance: int, operands: list[list[Span]]) -> list[Span] | None:
     earliest-ending occurrence and the latest-starting one; None if there is no such choice.
 
     Each occurrence `x` is tried as the earliest-ending one: every operand then needs an
-    occurrence that ends no earlier than `x` and starts within `distance` words of its end.
+    occurrence that ends no earlier than `x` and starts within `distance` words of its end,
+    and the one that starts first is taken. Each operand's occurrences are indexed by their
+    end once, so that a try costs a binary search, not a pass over them all (an item naming
+    two terms thousands of times, never near, took minutes).
     """
+    indexes = [_by_end(spans) for spans in operands]
     for spans in operands:
         for x in spans:
             chosen = []
-            for other in operands:
-                pick = next(
-                    (
-                        o
-                        for o in other
-                        if o.field == x.field and o.end >= x.end and o.start - x.end <= distance
-                    ),
-                    None,
-                )
-                if pick is None:
+            for index in indexes:
+                ends, earliest = index.get(x.field, ((), ()))
+                at = bisect_left(ends, x.end)
+                if at == len(ends) or earliest[at].start - x.end > distance:
                     break
-                chosen.append(pick)
+                chosen.append(earliest[at])
             else:
                 return chosen
     return None
+
+
+def _by_end(spans: list[Span]) -> dict[Field, tuple[list[int], list[Span]]]:
+    """Per field, the occurrences' ends in increasing order, and for each position the
+    occurrence that starts first among those from that position on."""
+    index = {}
+    for field in {span.field for span in spans}:
+        ordered = sorted((s for s in spans if s.field == field), key=attrgetter("end"))
+        earliest = ordered[:]
+        for at in range(len(ordered) - 2, -1, -1):
+            if earliest[at + 1].start < earliest[at].start:
+                earliest[at] = earliest[at + 1]
+        index[field] = ([span.end for span in ordered], earliest)
+    return index

@@ -22,6 +22,22 @@ def test_example_config_alerts_on_console_once(tmp_path: Path) -> None:
     assert (tmp_path / "config" / "state" / "monitor.db").is_file()  # beside the config
 
 
+def test_a_terminal_that_cannot_show_unicode_gets_escapes_not_a_traceback(tmp_path: Path) -> None:
+    # An ASCII locale with Python's UTF-8 mode off: stdout's encoding is ASCII.
+    ascii_only = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}
+    example(tmp_path)
+
+    once = console_script("--config", "config", "once", cwd=tmp_path, env=ascii_only)
+    history = console_script("--config", "config", "history", cwd=tmp_path, env=ascii_only)
+
+    assert once.returncode == 0, once.stderr
+    assert "alert delivery failed" not in once.stderr  # the console channel printed it
+    assert "\\xabUkraine\\xbb" in once.stdout  # «Ukraine», the match, escaped
+    assert history.returncode == 0, history.stderr
+    assert "Traceback" not in history.stderr
+    assert "Russia warns France" in history.stdout
+
+
 def test_check_lists_every_error_with_rule_names_and_no_traceback(tmp_path: Path) -> None:
     rules = """
 [[rules]]

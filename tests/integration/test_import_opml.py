@@ -65,6 +65,22 @@ def test_bad_input_is_a_clear_error_and_changes_nothing(tmp_path: Path) -> None:
     assert (tmp_path / "config" / "feeds.toml").read_bytes() == before
 
 
+def test_a_config_file_that_is_not_toml_is_named_and_a_bom_is_no_error(tmp_path: Path) -> None:
+    example(tmp_path)
+    feeds = tmp_path / "config" / "feeds.toml"
+    feeds.write_bytes(b"\xef\xbb\xbf" + feeds.read_bytes())  # as Windows editors save it
+    (tmp_path / "config" / "extra.toml").write_text("x = = 1\n", encoding="utf-8")
+
+    broken = cli("--config", "config", "import-opml", str(OPML), cwd=tmp_path)
+    (tmp_path / "config" / "extra.toml").unlink()
+    imported = cli("--config", "config", "import-opml", str(OPML), cwd=tmp_path)
+
+    assert broken.returncode == 2, broken.stderr
+    assert f"{Path('config') / 'extra.toml'}: cannot read: Invalid value" in broken.stderr
+    assert imported.returncode == 0, imported.stderr
+    assert cli("--config", "config", "check", cwd=tmp_path).returncode == 0
+
+
 def test_inward_urls_are_imported_only_with_allow_private(tmp_path: Path) -> None:
     config = example(tmp_path) / "config"
     hostile = tmp_path / "hostile.opml"

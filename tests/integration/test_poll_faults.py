@@ -66,6 +66,24 @@ def test_oversized_hints_are_clamped_and_the_poll_recorded(
     assert stored["retry.xml"]["hold_until"] == stored["retry.xml"]["next_poll_at"]
 
 
+def test_a_304_to_a_request_without_validators_is_the_feeds_failure(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    # A server (a misconfigured cache) that answers 304 to every request: taken for "not
+    # modified", the feed was never read nor recorded, and showed as "not polled yet".
+    server.handlers["stuck.xml"] = faults.status(304)
+    config = desk_config(server, tmp_path, "stuck.xml")
+    start = datetime.now(UTC)
+
+    result = once(config)
+
+    assert (result.feeds, result.failed_feeds) == (1, 1)
+    state = stored_feeds(tmp_path / "state")["stuck.xml"]
+    assert state["last_error"] == "HTTP 304 Not Modified to a request without validators"
+    assert state["consecutive_failures"] == 1
+    assert cast(datetime, state["next_poll_at"]) > start  # backed off like any failure
+
+
 class _BrokenMatcher:
     """A matcher with a bug: every item makes it raise."""
 

@@ -133,6 +133,17 @@ def test_bad_query_and_missing_source_exit_2(tmp_path: Path) -> None:
     assert "Give one of --text/--title, --file, --url or --history." in none.stderr
 
 
+def test_a_file_past_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    # `--file /dev/zero` (or a mistyped device, a huge dump) was read whole, memory and all;
+    # now no more than `max_feed_bytes` (and one byte) is read.
+    cwd = example(tmp_path)
+    (tmp_path / "huge.xml").write_bytes(b"<rss>" + b" " * 200_000 + b"</rss>")
+    env = {"MONITOR_MAX_FEED_BYTES": "100000"}
+    huge = cli("--config", "config", "test-rule", "x", "--file", "huge.xml", cwd=cwd, env=env)
+    assert huge.returncode == 2
+    assert "huge.xml: larger than 100,000 bytes (max_feed_bytes)" in huge.stderr
+
+
 async def _html(_request: web.Request) -> web.Response:
     return web.Response(body=ARTICLE, content_type="text/html")
 

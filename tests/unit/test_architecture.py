@@ -25,6 +25,7 @@ PURE = (
     "monitor.polling.addresses",
     "monitor.polling.base_address",
     "monitor.polling.captions",
+    "monitor.polling.char_refs",
     "monitor.polling.decide",
     "monitor.polling.hints",
     "monitor.polling.storm",

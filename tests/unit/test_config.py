@@ -89,6 +89,15 @@ def test_unknown_section_and_bad_toml(tmp_path: Path) -> None:
     assert any("b.toml: cannot read" in e for e in found)
 
 
+def test_a_file_saved_with_a_byte_order_mark_reads_as_written(tmp_path: Path) -> None:
+    # Windows editors (Notepad) save UTF-8 with a BOM, which tomllib refused as an "Invalid
+    # statement (at line 1, column 1)" that nobody can see in the file.
+    make(tmp_path, monitor=CHANNEL, feeds=FEED)
+    (tmp_path / "rules.toml").write_bytes(b"\xef\xbb\xbf" + RULES.replace("\n", "\r\n").encode())
+    config = load_config(tmp_path)
+    assert list(config.rules) == ["r1"]
+
+
 def test_environment_overrides_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MONITOR_POLL_INTERVAL", "90s")
     monkeypatch.setenv("STATE_DIRECTORY", "/var/lib/media-monitor")

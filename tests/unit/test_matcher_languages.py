@@ -84,6 +84,13 @@ CASES = [
     ("=US", "Let us hope", False),
     ('title:="World Health Organization"', "", False),
     ("=NATO*", "NATO's summit", True),
+    # Invisible format characters inside a word (a site's soft hyphens, a zero-width space or
+    # joiner, a direction mark) leave it one word, as its reader sees it.
+    ("Bundesregierung", "Die Bundes\u00adregierung sagt Hilfe zu", True),
+    ("Ukraine", "Troops sent to Ukr\u200baine", True),
+    ('"ukraine talks"', "Ukr\u200daine\u200e talks", True),
+    ("=NATO", "NA\u2060TO summit", True),
+    ("Bundes", "Die Bundes\u00adregierung sagt Hilfe zu", False),
 ]
 
 

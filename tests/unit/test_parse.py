@@ -91,3 +91,47 @@ def test_a_declared_encoding_that_is_not_a_name_is_read_not_a_crash() -> None:
         )
         parsed = parse_feed("fuzz", body, "http://news.example/feed", {})
         assert [i.title for i in parsed.items] == ["Kyiv talks resume"]
+
+
+def _rss(*titles: str) -> bytes:
+    items = "".join(
+        f"<item><guid>g{n}</guid><title>{t}</title></item>" for n, t in enumerate(titles)
+    )
+    channel = f"<channel><title>t</title>{items}</channel>"
+    return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'.encode()
+
+
+def test_an_emoji_written_as_utf16_halves_is_read_and_no_character_spoils_the_feed() -> None:
+    # Publishing systems that write UTF-16 halves as references (`&#55357;&#56842;`) made
+    # feedparser raise on the whole document; so did a reference past U+10FFFF.
+    items = parse_feed(
+        "wire",
+        _rss(
+            "Ukraine wins &#55357;&#56842; and &#xD83D;&#xDE0A;",
+            "Half &#xD800; gone, &#56842;&#55357; swapped",
+            "Past the last: &#1114112; &#x110000; &#99999999999999999999999999;",
+            "Fine &#8217; &#x10FFFF; &#0000065;",
+        ),
+        "https://example.org/feed",
+        {"Content-Type": "application/rss+xml"},
+    ).items
+    assert [i.title for i in items] == [
+        "Ukraine wins 😊 and 😊",
+        "Half \ufffd gone, \ufffd\ufffd swapped",
+        "Past the last: \ufffd \ufffd \ufffd",
+        "Fine ’ \U0010ffff A",
+    ]
+
+
+def test_a_json_feed_string_with_half_an_emoji_is_read() -> None:
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "J\\ud800", "items": ['
+        b'{"id": "j\\udc001", "url": "https://example.org/1", "title": "Ukraine \\ud83d cut",'
+        b' "content_text": "Ukraine \\ud83d\\ude0a whole"}]}'
+    )
+    (item,) = parse_feed("wire", body, "https://example.org/feed.json", {}).items
+    assert (item.entry_key, item.title, item.text) == (
+        "j\ufffd1",
+        "Ukraine \ufffd cut",
+        "Ukraine 😊 whole",
+    )

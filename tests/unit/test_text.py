@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from typing import SupportsIndex
 
 import pytest
 from hypothesis import given, settings
@@ -30,6 +31,12 @@ from monitor.rules.text import fold, normalize, word_spans
         ("Germanyʼs імʼя ім’я O'Neill Oʻzbekiston", "germany s ім я ім я o neill o zbekiston"),
         # Arabic: tatweel gone, alif maqsura and ta marbuta unified.
         ("أوكـرانيا مصرى الحرية", "اوكرانيا مصري الحريه"),
+        # Invisible format characters (Cf) vanish: soft hyphen, zero-width space, joiners,
+        # direction marks, word joiner, byte-order mark.
+        (
+            "Bundes\u00adregierung Ukr\u200baine\u200d \u200fKyiv\u2060s \ufeffx",
+            "bundesregierung ukraine kyivs x",
+        ),
     ],
 )
 def test_fold(raw: str, folded: str) -> None:
@@ -65,7 +72,9 @@ def test_locate_maps_scan_offsets_to_field_words() -> None:
 
 
 mixed = st.text(
-    st.sampled_from(list("aZé E\u0301ß’ʼ—«».,-_1½™ИйжΣςİıـ\u064e\u0645中国、カ\u3099กุ\t\n ")),
+    st.sampled_from(
+        list("aZé E\u0301ß’ʼ—«».,-_1½™ИйжΣςİıـ\u064e\u0645中国、カ\u3099กุ\u00ad\u200b\t\n ")
+    ),
     max_size=60,
 )
 
@@ -119,6 +128,7 @@ def reference_lay_out(separated: str) -> str:
 
 def assert_locate_as_reference(doc: text.NormalizedDoc) -> None:
     scan = doc.scan
+    starts, expected = [], []
     for start, char in enumerate(scan):
         if char == " " or (scan[start - 1] != " " and not text._NS.match(char)):
             continue  # matches start at a word's space, or anywhere inside a run
@@ -128,6 +138,35 @@ def assert_locate_as_reference(doc: text.NormalizedDoc) -> None:
             letters = len(text._NS_LETTER.findall(scan, base, start))
             words += letters - len(_RUN_STARTS.findall(scan, base, start + 1))
         assert doc.locate(start) == (field, words)
+        starts.append(start)
+        expected.append((field, words))
+    # All at once, as a term found many times is located: counted from one start to the next.
+    assert doc.locate_all(starts) == expected
+
+
+def test_a_term_found_everywhere_is_located_in_one_pass() -> None:
+    # 20,000 occurrences in one text: counted from the field's start each time, the work grew
+    # with their square (40,000 took a minute). The scan's spaces are read once.
+    doc = normalize("Ukraine", " ".join(["ukraine 乌克兰"] * 20_000))
+    starts = [m.start() for m in re.finditer(" ukraine ", doc.scan)]
+    counting = _CountingScan(doc.scan)
+    doc.scan = counting
+    located = doc.locate_all(starts)
+    assert located[:2] == [("title", 0), ("text", 0)]
+    assert located[-1] == ("text", 4 * 19_999)  # each 乌克兰 is three units
+    assert counting.read <= 2 * len(doc.scan)
+
+
+class _CountingScan(str):
+    """A scan that counts the characters its `count` calls read."""
+
+    read = 0
+
+    def count(
+        self, sub: str, start: SupportsIndex | None = None, end: SupportsIndex | None = None
+    ) -> int:
+        self.read += len(self[start:end])
+        return super().count(sub, start, end)
 
 
 @settings(max_examples=300, deadline=None)
