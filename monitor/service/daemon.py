@@ -205,9 +205,7 @@ class Daemon:
     async def status(self) -> None:
         """Log the status summary and report it to systemd."""
         summary = self.metrics.summary()
-        states = await off_loop(self.store.feed_states, name="status")
-        feeds = self.config.feeds
-        failing = sum(1 for n, state in states.items() if n in feeds and state.consecutive_failures)
+        failing = await off_loop(self.store.failing_feeds, name="status")
         log.info(
             "status",
             feeds=len(self.config.feeds),

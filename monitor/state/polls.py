@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from monitor.model import Decision, FeedState, NewStory
 from monitor.state.engine import CHUNK, Database, chunked_in, insert_new
@@ -26,11 +26,24 @@ class PollState(Database):
             row = conn.execute(query).mappings().first()
         return None if row is None else _feed_state(row)
 
-    def feed_states(self) -> dict[str, FeedState]:
-        """Every polled feed's stored state, by feed name."""
+    def feed_states(self, *, held_at: datetime | None = None) -> dict[str, FeedState]:
+        """Every polled feed's stored state, by feed name; with `held_at`, only of the feeds
+        gone or held by their server at that time (see `FeedState.held`): usually a few."""
+        query = select(*STATE_COLUMNS)
+        if held_at is not None:
+            query = query.where(feeds.c.gone_at.is_not(None) | (feeds.c.hold_until > held_at))
         with self.engine.connect() as conn:
-            rows = conn.execute(select(*STATE_COLUMNS)).mappings().all()
+            rows = conn.execute(query).mappings().all()
         return {row["name"]: _feed_state(row) for row in rows}
+
+    def failing_feeds(self) -> int:
+        """How many feeds failed at their last poll, the parked ones (stored but no longer
+        configured: `park_feeds`) not counted. Counted by the database: at tens of thousands
+        of feeds, reading every state to count them would cost ~20 MB a time."""
+        parked = feeds.c.next_poll_at.is_(None) & feeds.c.gone_at.is_(None)
+        query = select(func.count()).where(feeds.c.consecutive_failures > 0, ~parked)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def due_feeds(
         self,

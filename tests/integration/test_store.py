@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, select, update
 
 from monitor.model import Decision, FeedUpdate, GoodPoll, NewEntry, NewStory, QueuedAlert
 from monitor.state.store import Store
@@ -77,6 +77,37 @@ def test_due_feeds_among_a_few_names_and_parked_feeds_are_never_due(
 
     assert [parked[name].next_poll_at for name in ("overdue", "later", "gone")] == [None] * 3
     assert parked["gone"].gone_at is not None  # still shown as stopped, not as parked
+
+
+def test_failing_feeds_are_counted_by_the_state_the_parked_ones_not(
+    tmp_path: Path, database_url: str
+) -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    store = Store.open(tmp_path, database_url)
+    _scheduled(store, now)
+    assert store.failing_feeds() == 0
+    with writing(store) as conn:
+        failed = feeds.c.name.in_(["due", "later", "waiting", "gone"])
+        conn.execute(update(feeds).where(failed).values(consecutive_failures=3))
+
+    assert store.failing_feeds() == 4
+    store.park_feeds(["later", "overdue"])  # no longer configured
+    assert store.failing_feeds() == 3  # "gone" still counts: stopped, not parked
+    store.close()
+
+
+def test_the_feeds_held_at_a_time_are_read_alone(tmp_path: Path, database_url: str) -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    store = Store.open(tmp_path, database_url)
+    _scheduled(store, now)
+
+    held = store.feed_states(held_at=now)
+    later = store.feed_states(held_at=now + timedelta(hours=2))
+    store.close()
+
+    assert set(held) == {"waiting", "gone"}
+    assert all(state.held(now) for state in held.values())
+    assert set(later) == {"gone"}
 
 
 def test_a_304_written_late_never_overwrites_a_later_poll_of_its_feed(
