@@ -7,7 +7,11 @@ from typing import Any
 
 from sqlalchemy import event, insert, select, update
 
+from monitor.config.model import FeedSpec
 from monitor.model import Decision, FeedUpdate, GoodPoll, NewEntry, NewStory, QueuedAlert
+from monitor.polling.unchanged import UnchangedPolls
+from monitor.service.due import DueFeeds
+from monitor.service.scheduler import StoredFeed
 from monitor.state.store import Store
 from monitor.state.tables import feeds
 from tests.support.state import writing
@@ -108,6 +112,31 @@ def test_the_feeds_held_at_a_time_are_read_alone(tmp_path: Path, database_url: s
     assert set(held) == {"waiting", "gone"}
     assert all(state.held(now) for state in held.values())
     assert set(later) == {"gone"}
+
+
+def test_what_the_schedule_reads_of_the_stored_feeds_and_orphans_parked(
+    tmp_path: Path, database_url: str
+) -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    store = Store.open(tmp_path, database_url)
+    _scheduled(store, now)
+    store.park_feeds(["waited"])  # dropped by an earlier config
+    configured = {
+        name: FeedSpec(name, f"u/{name}") for name in ("due", "waiting", "waited", "gone", "new")
+    }
+    configured["due"] = FeedSpec("due", "u/moved")
+
+    stored = DueFeeds(store, UnchangedPolls(store), None).stored(configured, now)
+    due_later = store.due_feeds(now + timedelta(days=1), 10)
+    store.close()
+
+    assert stored == {
+        "due": StoredFeed(own=False, parked=False, held=False),  # its URL changed
+        "waiting": StoredFeed(own=True, parked=False, held=True),
+        "waited": StoredFeed(own=True, parked=True, held=False),  # configured again
+        "gone": StoredFeed(own=True, parked=False, held=True),  # stopped, not parked
+    }
+    assert set(due_later) == {"due", "waiting"}  # the orphans, "overdue" and "later", parked
 
 
 def test_a_304_written_late_never_overwrites_a_later_poll_of_its_feed(
