@@ -11,9 +11,9 @@ Model = TypeVar("Model", bound=BaseModel)
 Kept = TypeVar("Kept")
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
-    """One named object of a config file, as written."""
+    """One named object of a config file, as written (`body`: None once validated)."""
 
     file: str
     name: str
@@ -44,6 +44,9 @@ def validate_named(
     for entry in entries:
         try:
             obj = keep(model.model_validate(entry.body))
+            # The table as written is not needed again: dropped now, not with the whole file's
+            # (at 50,000 feeds, the tables alive beside what is kept of them: +10 MB of peak).
+            entry.body = None
         except ValidationError as exc:
             errors.extend(f"{entry.file}: {kind} '{entry.name}': {m}" for m in describe(exc))
             continue
