@@ -83,12 +83,20 @@ def test_due_feeds_among_a_few_names_and_parked_feeds_are_never_due(
     assert parked["gone"].gone_at is not None  # still shown as stopped, not as parked
 
 
+NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def _scheduled_at_noon(tmp_path: Path, database_url: str) -> Store:
+    """A state whose feeds are scheduled as `_scheduled` sets them at `NOON`."""
+    store = Store.open(tmp_path, database_url)
+    _scheduled(store, NOON)
+    return store
+
+
 def test_failing_feeds_are_counted_by_the_state_the_parked_ones_not(
     tmp_path: Path, database_url: str
 ) -> None:
-    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-    store = Store.open(tmp_path, database_url)
-    _scheduled(store, now)
+    store = _scheduled_at_noon(tmp_path, database_url)
     assert store.failing_feeds() == 0
     with writing(store) as conn:
         failed = feeds.c.name.in_(["due", "later", "waiting", "gone"])
@@ -101,33 +109,29 @@ def test_failing_feeds_are_counted_by_the_state_the_parked_ones_not(
 
 
 def test_the_feeds_held_at_a_time_are_read_alone(tmp_path: Path, database_url: str) -> None:
-    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-    store = Store.open(tmp_path, database_url)
-    _scheduled(store, now)
+    store = _scheduled_at_noon(tmp_path, database_url)
 
-    held = store.feed_states(held_at=now)
-    later = store.feed_states(held_at=now + timedelta(hours=2))
+    held = store.feed_states(held_at=NOON)
+    later = store.feed_states(held_at=NOON + timedelta(hours=2))
     store.close()
 
     assert set(held) == {"waiting", "gone"}
-    assert all(state.held(now) for state in held.values())
+    assert all(state.held(NOON) for state in held.values())
     assert set(later) == {"gone"}
 
 
 def test_what_the_schedule_reads_of_the_stored_feeds_and_orphans_parked(
     tmp_path: Path, database_url: str
 ) -> None:
-    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-    store = Store.open(tmp_path, database_url)
-    _scheduled(store, now)
+    store = _scheduled_at_noon(tmp_path, database_url)
     store.park_feeds(["waited"])  # dropped by an earlier config
     configured = {
         name: FeedSpec(name, f"u/{name}") for name in ("due", "waiting", "waited", "gone", "new")
     }
     configured["due"] = FeedSpec("due", "u/moved")
 
-    stored = DueFeeds(store, UnchangedPolls(store), None).stored(configured, now)
-    due_later = store.due_feeds(now + timedelta(days=1), 10)
+    stored = DueFeeds(store, UnchangedPolls(store), None).stored(configured, NOON)
+    due_later = store.due_feeds(NOON + timedelta(days=1), 10)
     store.close()
 
     assert stored == {
