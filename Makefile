@@ -42,10 +42,12 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/suggest.py
 
 # The daemon at thousands of feeds (bench/scale.py: the first cycle, 5 minutes steady, idle;
-# about 10 minutes at 2,000 feeds and 15 at 10,000).
+# about 10 minutes at 2,000 feeds and 15 at 10,000); then 50,000 feeds of 5 items, the first
+# cycle and peak RSS only (it outlasts the interval; 15 – 30 minutes).
 scale: $(VENV)/.installed
 	$(BIN)/python bench/scale.py --feeds 2000
 	$(BIN)/python bench/scale.py --feeds 10000
+	$(BIN)/python bench/scale.py --feeds 50000 --items 5 --short
 
 # Ten minutes of `run` against 500 loopback feeds: delivery, latency and memory over time.
 soak: $(VENV)/.installed

@@ -20,8 +20,13 @@ workers), CPU as user + system seconds read from /proc and RSS summed over them:
    poll, up to an interval) and fetch→alert (from the farm first serving the item: what the
    daemon's own queues add).
 
+`--short` stops after the first cycle and prints its figures and the peak RSS so far (each
+process's own high-water mark, `VmHWM`, and the sampled sum with the workers): enough for
+memory, at a fraction of the time. `--once` measures `media-monitor once` instead of the daemon
+(one cold cycle: wall, CPU, the largest process's peak RSS).
+
     python bench/scale.py [--feeds 2000] [--items 50] [--interval 5m] [--steady 300]
-                          [--idle 30] [--code DIR]
+                          [--idle 30] [--short | --once] [--code DIR]
 
 `--code DIR` runs the code in DIR instead of this checkout (an older commit unpacked with
 `git archive`), for the figures before.
@@ -40,7 +45,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from poll import REPO, farm_call, start_farm, write_config
+from poll import REPO, farm_call, run_once, start_farm, write_config
 from soak import percentile
 
 _TICKS = os.sysconf("SC_CLK_TCK")
@@ -83,8 +88,9 @@ def cpu_seconds(pid: int, *, own: bool = False) -> float:
     return total
 
 
-def rss_mb(pid: int) -> tuple[float, float]:
-    """RSS of `pid` alone and of it with its descendants, in MB."""
+def rss_mb(pid: int, field: str = "VmRSS") -> tuple[float, float]:
+    """RSS of `pid` alone and of it with its descendants, in MB (`field` "VmHWM": each
+    process's peak so far)."""
     sizes = {}
     for member in _family(pid):
         try:
@@ -92,7 +98,7 @@ def rss_mb(pid: int) -> tuple[float, float]:
         except OSError:
             continue
         sizes[member] = next(
-            (int(line.split()[1]) / 1024 for line in status.splitlines() if "VmRSS" in line), 0.0
+            (int(line.split()[1]) / 1024 for line in status.splitlines() if field in line), 0.0
         )
     return sizes.get(pid, 0.0), sum(sizes.values())
 
@@ -210,19 +216,34 @@ def main() -> None:
     parser.add_argument("--steady", type=float, default=300, help="seconds of steady state")
     parser.add_argument("--idle", type=float, default=30, help="seconds of idle")
     parser.add_argument("--code", type=Path, help="another tree of the code to run")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--short", action="store_true", help="the first cycle and peak RSS only")
+    mode.add_argument("--once", action="store_true", help="`once`'s cold cycle, not `run`")
     options = parser.parse_args()
     farm, ports = start_farm(options.feeds, options.items, 50, ("--match-every", "5"))
     try:
         with tempfile.TemporaryDirectory(prefix="bench-scale-") as scratch:
-            measure(options, ports, Path(scratch))
+            if options.once:
+                measure_once(options, ports, Path(scratch))
+            else:
+                measure(options, ports, Path(scratch))
     finally:
         assert farm.stdin is not None
         farm.stdin.close()
         farm.wait(10)
 
 
+def measure_once(options: argparse.Namespace, ports: list[int], scratch: Path) -> None:
+    """`once`'s cold cycle: every feed new."""
+    print(f"{options.feeds} feeds × {options.items} items, `once`", flush=True)
+    config = scratch / "config"
+    write_config(config, ports, options.feeds, f"concurrency = {options.concurrency}\n")
+    wall, cpu, peak = run_once(config, scratch / "once.log", options.code or REPO)
+    print(f"once: {wall:.0f} s wall, {cpu:.0f} CPU-s, peak RSS {peak} MB (its largest process)")
+
+
 def measure(options: argparse.Namespace, ports: list[int], scratch: Path) -> None:
-    """The three phases, printed as they end."""
+    """The three phases, printed as they end (`--short`: the first only)."""
     print(f"{options.feeds} feeds × {options.items} items, every {options.interval}", flush=True)
     started = time.monotonic()
     run = Run(options, ports, scratch)
@@ -238,6 +259,14 @@ def measure(options: argparse.Namespace, ports: list[int], scratch: Path) -> Non
         f"workers' {cpu - own:.0f})",
         flush=True,
     )
+    if options.short:
+        own_peak, family_peak = rss_mb(pid, "VmHWM")
+        print(
+            f"peak RSS: daemon {own_peak:.0f} MB (VmHWM), with its workers {family_peak:.0f} MB "
+            f"(each one's VmHWM summed; sampled each second: {run.rss_peak[1]:.0f} MB)"
+        )
+        run.stop()
+        return
     every = 10.0
     share = 0.1 * every / options.interval_seconds
     steady_from, cpu_from = time.monotonic(), cpu_seconds(pid)

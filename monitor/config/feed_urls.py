@@ -2,6 +2,7 @@
 document (`file://` or a path relative to the config directory) that exists and starts like
 one. No URL may hold a control character."""
 
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,7 +28,7 @@ def resolve_feed_url(feed: FeedSpec, directory: Path, where: str, errors: list[s
         try:
             problem = _local_feed_problem(path)
             if problem is None:
-                return feed.model_copy(update={"url": path.resolve().as_uri()})
+                return replace(feed, url=path.resolve().as_uri())
         except (OSError, RuntimeError) as exc:  # no permission, a name too long, a symlink loop
             problem = f"cannot use it ({getattr(exc, 'strerror', None) or exc})"
         errors.append(f"{where}: {problem}: {path}")

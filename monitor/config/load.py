@@ -20,7 +20,7 @@ from monitor.config.model import (
     Channel,
     ChannelSpec,
     Config,
-    FeedSpec,
+    FeedEntry,
 )
 from monitor.config.rule_set import checked_rules, failed_examples, read_vocabulary
 from monitor.config.secrets import usable_urls
@@ -63,7 +63,7 @@ def load_config(directory: Path, *, channel_urls: bool = True) -> Config:
     secrets: list[str] = []
     merged = _read_directory(directory, errors)
     settings = _settings(merged, directory, secrets, errors)
-    feeds = validate_named(merged.arrays["feeds"], "feed", FeedSpec, errors)
+    feeds = validate_named(merged.arrays["feeds"], "feed", FeedEntry, errors, FeedEntry.spec)
     feeds = {
         name: (resolve_feed_url(feed, directory, f"{entry.file}: feed '{name}'", errors), entry)
         for name, (feed, entry) in feeds.items()

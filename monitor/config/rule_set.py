@@ -61,7 +61,8 @@ def checked_rules(
         errors.append(f"{len(entries):,} rules: at most {MAX_RULES:,} can be configured")
         return {}
     rules = {}
-    for name, (spec, entry) in validate_named(entries, "rule", RuleSpec, errors).items():
+    specs = validate_named(entries, "rule", RuleSpec, errors, keep=lambda spec: spec)
+    for name, (spec, entry) in specs.items():
         where = f"{entry.file}: rule '{name}'"
         problems = [f"{where}: unknown channel '{c}'" for c in spec.channels if c not in channels]
         for scope in spec.feeds:

@@ -95,10 +95,10 @@ class Daemon:
             self.node.stopping = self._stop.is_set
             self.metrics.joined(self.node.claims)
         # At start, before the loop serves anything: the one full read, until a reload.
-        states = self.due.states(self.config.feeds)
-        self.schedule.configured(self.config.feeds, states, self.now())
+        stored = self.due.stored(self.config.feeds, self.now())
+        self.schedule.configured(self.config.feeds, stored)
         if self.node is not None:
-            self.node.enrol(*shared(self.schedule, self.config.feeds, states))
+            self.node.enrol(*shared(self.schedule, self.config.feeds, stored))
         self._apply(self.config)
 
     def _apply(self, config: Config) -> None:
@@ -205,9 +205,7 @@ class Daemon:
     async def status(self) -> None:
         """Log the status summary and report it to systemd."""
         summary = self.metrics.summary()
-        states = await off_loop(self.store.feed_states, name="status")
-        feeds = self.config.feeds
-        failing = sum(1 for n, state in states.items() if n in feeds and state.consecutive_failures)
+        failing = await off_loop(self.store.failing_feeds, name="status")
         log.info(
             "status",
             feeds=len(self.config.feeds),
@@ -254,10 +252,10 @@ class Daemon:
             return
         old = self.config.feeds
         changed = [name for name, feed in config.feeds.items() if old.get(name) != feed]
-        states = await off_loop(self.due.states, config.feeds, name="reload")
-        self.schedule.configured(config.feeds, states, self.now(), changed)
+        stored = await off_loop(self.due.stored, config.feeds, self.now(), name="reload")
+        self.schedule.configured(config.feeds, stored, changed)
         if self.node is not None:
-            enrolled = shared(self.schedule, config.feeds, states)
+            enrolled = shared(self.schedule, config.feeds, stored)
             await off_loop(self.node.enrol, *enrolled, name="reload")
         self._apply(config)
         log.info("config reloaded", feeds=len(config.feeds), rules=len(config.rules))

@@ -23,9 +23,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from monitor.config.model import FeedSpec
-from monitor.model import Clock, FeedState
+from monitor.model import Clock
 from monitor.offload import off_loop
-from monitor.service.scheduler import Schedule
+from monitor.service.scheduler import Schedule, StoredFeed
 from monitor.state.claims import NOTIFY_CHANNEL, Claims
 from monitor.state.leases import release_lease, renew_lease, take_lease
 from monitor.state.store import Store
@@ -120,15 +120,15 @@ class Node:
 
 
 def shared(
-    schedule: Schedule, feeds: Mapping[str, FeedSpec], states: Mapping[str, FeedState]
+    schedule: Schedule, feeds: Mapping[str, FeedSpec], stored: Mapping[str, StoredFeed]
 ) -> tuple[list[tuple[str, str]], list[str], list[str]]:
     """What a single node keeps in memory and polls at once, taken out of `schedule` to be
     made due in the state instead (`Node.enrol`), for whichever node claims it first: polled
     by every node, it would be polled once per node. The feeds the state has no row for (name
     and URL), those whose configured URL is not the stored one, and those a reload changed or
     configured again after they were parked (`schedule.forced`: not those a server holds)."""
-    new = [(name, feeds[name].url) for name in schedule.fresh if name not in states]
-    moved = [name for name in schedule.fresh if name in states]
+    new = [(name, feeds[name].url) for name in schedule.fresh if name not in stored]
+    moved = [name for name in schedule.fresh if name in stored]
     forced = list(schedule.forced)
     schedule.fresh.clear()
     schedule.forced.clear()

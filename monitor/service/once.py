@@ -77,16 +77,16 @@ async def run_once(
     parsers = parse_pool(settings)
     report = OnceReport()
     try:
-        states, start = store.feed_states(), now()
+        start = now()
+        held = store.feed_states(held_at=start)  # not every feed's state: only these matter
         active = []
         for feed in config.feeds.values():
-            state = state_for(states.get(feed.name), feed.url)
+            state = state_for(held.get(feed.name), feed.url)
             reason = state.held(start) if state is not None else None
             if reason is None:
                 active.append(feed)
             else:
                 log.info("feed not polled", feed=feed.name, reason=reason)
-        del states
         report.skipped_feeds = len(config.feeds) - len(active)
         unchanged = UnchangedPolls(store)
         async with http_session(config) as session:

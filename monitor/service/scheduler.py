@@ -6,8 +6,8 @@ whose stored state is not theirs (never polled, or their URL changed: polled at 
 feeds a reload changed or added back (polled at once unless a server holds them), the stored
 feeds no longer configured (parked by the daemon: never due until configured again), which
 feeds lately brought new items and when they are next due, and the feeds whose last poll could
-not even be recorded (retried after a backoff of their own, not at once). The full read of
-every feed's state happens only at start and at a reload.
+not even be recorded (retried after a backoff of their own, not at once). The one read of
+every stored feed, a few flags each (`StoredFeed`), happens only at start and at a reload.
 
 When more feeds are due than there are free polls (a cold start of thousands of feeds, a machine
 that cannot keep up), the order is: feeds a reload changed; feeds already polled that are due
@@ -19,9 +19,9 @@ import heapq
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from monitor.config.model import FeedSpec
-from monitor.model import FeedState, belongs_to
 
 RECENT = timedelta(hours=6)  # a feed that brought new items this long ago goes first
 # A poll that could not be recorded (the state refused even its failure) is retried after
@@ -29,6 +29,14 @@ RECENT = timedelta(hours=6)  # a feed that brought new items this long ago goes 
 # failure cannot be written would be fetched again in a tight loop.
 UNRECORDED_RETRY = timedelta(seconds=10)
 UNRECORDED_RETRY_MAX = timedelta(minutes=10)
+
+
+class StoredFeed(NamedTuple):
+    """What the schedule needs of a configured feed's stored row (`DueFeeds.stored`)."""
+
+    own: bool  # the row is the feed's as configured now (`belongs_to`: same URL)
+    parked: bool  # not due until configured again (`PollState.park_feeds`)
+    held: bool  # gone, or held by its server, when it was read (`FeedState.held`)
 
 
 @dataclass
@@ -51,27 +59,18 @@ class Schedule:
     def configured(
         self,
         feeds: Mapping[str, FeedSpec],
-        states: Mapping[str, FeedState],
-        now: datetime,
+        stored: Mapping[str, StoredFeed],
         changed: Collection[str] = (),
     ) -> None:
         """Take in a config (at start, or reloaded: `changed` are the feeds it added or
-        changed) and every feed's stored state."""
-        self.fresh = {
-            name: None
-            for name, feed in feeds.items()
-            if not belongs_to(states[name].url if name in states else None, feed.url)
-        }
+        changed) and what is stored of its feeds."""
+        self.fresh = {name: None for name in feeds if name not in stored or not stored[name].own}
         # Configured again after being parked as an orphan: due at once (its time was lost).
-        parked = [
-            name
-            for name, state in states.items()
-            if name in feeds and state.next_poll_at is None and state.gone_at is None
-        ]
+        parked = [name for name, row in stored.items() if name in feeds and row.parked]
         self.forced |= {
             name: None
             for name in [*changed, *parked]
-            if name not in self.fresh and states[name].held(now) is None
+            if name not in self.fresh and not stored[name].held
         }
         self.forced = {name: None for name in self.forced if name in feeds}
         self.due = [name for name in self.due if name in feeds]

@@ -215,7 +215,8 @@ def test_systemd_notifications_health_and_metrics(
             nonlocal metrics
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
                 metrics = answer.read().decode()
-            return 'media_monitor_alerts_total{status="sent"}' in metrics
+            # The count, not the label: every outcome's label is there from the start, at 0.
+            return 'media_monitor_alerts_total{status="sent"} 1.0' in metrics
 
         service.wait_for(counted, 10, "the send counted in /metrics")
         code = service.stop()

@@ -6,9 +6,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, select, update
 
+from monitor.config.model import FeedSpec
 from monitor.model import Decision, FeedUpdate, GoodPoll, NewEntry, NewStory, QueuedAlert
+from monitor.polling.unchanged import UnchangedPolls
+from monitor.service.due import DueFeeds
+from monitor.service.scheduler import StoredFeed
 from monitor.state.store import Store
 from monitor.state.tables import feeds
 from tests.support.state import writing
@@ -78,6 +82,66 @@ def test_due_feeds_among_a_few_names_and_parked_feeds_are_never_due(
 
     assert [parked[name].next_poll_at for name in ("overdue", "later", "gone")] == [None] * 3
     assert parked["gone"].gone_at is not None  # still shown as stopped, not as parked
+
+
+NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def _scheduled_at_noon(tmp_path: Path, database_url: str) -> Store:
+    """A state whose feeds are scheduled as `_scheduled` sets them at `NOON`."""
+    store = Store.open(tmp_path, database_url)
+    _scheduled(store, NOON)
+    return store
+
+
+def test_failing_feeds_are_counted_by_the_state_the_parked_ones_not(
+    tmp_path: Path, database_url: str
+) -> None:
+    store = _scheduled_at_noon(tmp_path, database_url)
+    assert store.failing_feeds() == 0
+    with writing(store) as conn:
+        failed = feeds.c.name.in_(["due", "later", "waiting", "gone"])
+        conn.execute(update(feeds).where(failed).values(consecutive_failures=3))
+
+    assert store.failing_feeds() == 4
+    store.park_feeds(["later", "overdue"])  # no longer configured
+    assert store.failing_feeds() == 3  # "gone" still counts: stopped, not parked
+    store.close()
+
+
+def test_the_feeds_held_at_a_time_are_read_alone(tmp_path: Path, database_url: str) -> None:
+    store = _scheduled_at_noon(tmp_path, database_url)
+
+    held = store.feed_states(held_at=NOON)
+    later = store.feed_states(held_at=NOON + timedelta(hours=2))
+    store.close()
+
+    assert set(held) == {"waiting", "gone"}
+    assert all(state.held(NOON) for state in held.values())
+    assert set(later) == {"gone"}
+
+
+def test_what_the_schedule_reads_of_the_stored_feeds_and_orphans_parked(
+    tmp_path: Path, database_url: str
+) -> None:
+    store = _scheduled_at_noon(tmp_path, database_url)
+    store.park_feeds(["waited"])  # dropped by an earlier config
+    configured = {
+        name: FeedSpec(name, f"u/{name}") for name in ("due", "waiting", "waited", "gone", "new")
+    }
+    configured["due"] = FeedSpec("due", "u/moved")
+
+    stored = DueFeeds(store, UnchangedPolls(store), None).stored(configured, NOON)
+    due_later = store.due_feeds(NOON + timedelta(days=1), 10)
+    store.close()
+
+    assert stored == {
+        "due": StoredFeed(own=False, parked=False, held=False),  # its URL changed
+        "waiting": StoredFeed(own=True, parked=False, held=True),
+        "waited": StoredFeed(own=True, parked=True, held=False),  # configured again
+        "gone": StoredFeed(own=True, parked=False, held=True),  # stopped, not parked
+    }
+    assert set(due_later) == {"due", "waiting"}  # the orphans, "overdue" and "later", parked
 
 
 def test_a_304_written_late_never_overwrites_a_later_poll_of_its_feed(

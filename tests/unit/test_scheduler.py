@@ -3,12 +3,12 @@
 from datetime import UTC, datetime, timedelta
 
 from monitor.config.model import FeedSpec
-from monitor.model import FeedState
 from monitor.service.scheduler import (
     RECENT,
     UNRECORDED_RETRY,
     UNRECORDED_RETRY_MAX,
     Schedule,
+    StoredFeed,
 )
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
@@ -18,15 +18,8 @@ def _feeds(*names: str) -> dict[str, FeedSpec]:
     return {name: FeedSpec(name=name, url=f"u/{name}") for name in names}
 
 
-def _state(name: str, **changes: object) -> FeedState:
-    values: dict[str, object] = {
-        "url": f"u/{name}",
-        "etag": None,
-        "last_modified": None,
-        "consecutive_failures": 0,
-        "next_poll_at": NOW,
-    } | changes
-    return FeedState(**values)  # type: ignore[arg-type]
+def _stored(*, own: bool = True, parked: bool = False, held: bool = False) -> StoredFeed:
+    return StoredFeed(own, parked, held)
 
 
 def _drain(schedule: Schedule, busy: set[str] | None = None, now: datetime = NOW) -> list[str]:
@@ -39,8 +32,8 @@ def _drain(schedule: Schedule, busy: set[str] | None = None, now: datetime = NOW
 
 def test_feeds_never_polled_or_moved_to_a_new_url_wait_for_a_poll_at_once() -> None:
     schedule = Schedule()
-    states = {"known": _state("known"), "moved": _state("moved", url="u/old")}
-    schedule.configured(_feeds("known", "moved", "new"), states, NOW)
+    stored = {"known": _stored(), "moved": _stored(own=False)}
+    schedule.configured(_feeds("known", "moved", "new"), stored)
 
     assert list(schedule.fresh) == ["moved", "new"]
     assert _drain(schedule) == ["moved", "new"]  # the known feed waits for the state's due page
@@ -48,7 +41,7 @@ def test_feeds_never_polled_or_moved_to_a_new_url_wait_for_a_poll_at_once() -> N
 
 def test_a_fresh_feed_stays_fresh_until_its_poll_is_recorded() -> None:
     schedule = Schedule()
-    schedule.configured(_feeds("new"), {}, NOW)
+    schedule.configured(_feeds("new"), {})
 
     schedule.landed("new", recorded=False, new_items=0, now=NOW)
     assert _drain(schedule, now=NOW + UNRECORDED_RETRY) == ["new"]
@@ -59,23 +52,15 @@ def test_a_fresh_feed_stays_fresh_until_its_poll_is_recorded() -> None:
 
 def test_a_stored_feed_configured_again_after_being_parked_is_polled_at_once() -> None:
     schedule = Schedule()
-    states = {"back": _state("back", next_poll_at=None), "stays": _state("stays")}
-    schedule.configured(_feeds("back", "stays"), states, NOW)
+    stored = {"back": _stored(parked=True), "stays": _stored()}
+    schedule.configured(_feeds("back", "stays"), stored)
 
     assert _drain(schedule) == ["back"]  # its time was lost when it was parked
 
 
-def test_a_gone_feed_is_not_taken_for_a_parked_one() -> None:
-    schedule = Schedule()
-    states = {"gone": _state("gone", next_poll_at=None, gone_at=NOW - timedelta(days=1))}
-    schedule.configured(_feeds("gone"), states, NOW)
-
-    assert _drain(schedule) == []
-
-
 def test_an_unrecorded_poll_is_retried_after_a_growing_wait_not_at_once() -> None:
     schedule = Schedule()
-    schedule.configured(_feeds("new"), {}, NOW)
+    schedule.configured(_feeds("new"), {})
 
     schedule.landed("new", recorded=False, new_items=0, now=NOW)
     assert _drain(schedule, now=NOW + UNRECORDED_RETRY - timedelta(seconds=1)) == []
@@ -93,14 +78,14 @@ def test_an_unrecorded_poll_is_retried_after_a_growing_wait_not_at_once() -> Non
 
 def test_a_reload_polls_changed_feeds_at_once_unless_a_server_holds_them() -> None:
     schedule = Schedule()
-    states = {
-        "changed": _state("changed"),
-        "held": _state("held", hold_until=NOW + timedelta(hours=1)),
-        "same": _state("same"),
+    stored = {
+        "changed": _stored(),
+        "held": _stored(held=True),
+        "same": _stored(),
     }
     feeds = _feeds("changed", "held", "same")
-    schedule.configured(feeds, states, NOW)
-    schedule.configured(feeds, states, NOW, changed=["changed", "held"])
+    schedule.configured(feeds, stored)
+    schedule.configured(feeds, stored, changed=["changed", "held"])
 
     assert _drain(schedule) == ["changed"]
 
@@ -108,7 +93,7 @@ def test_a_reload_polls_changed_feeds_at_once_unless_a_server_holds_them() -> No
 def test_a_forced_feed_being_polled_is_polled_again_once_free() -> None:
     schedule = Schedule()
     feeds = _feeds("changed")
-    schedule.configured(feeds, {"changed": _state("changed")}, NOW, changed=["changed"])
+    schedule.configured(feeds, {"changed": _stored()}, changed=["changed"])
 
     assert _drain(schedule, busy={"changed"}) == []
     assert _drain(schedule) == ["changed"]
@@ -117,9 +102,9 @@ def test_a_forced_feed_being_polled_is_polled_again_once_free() -> None:
 def test_while_saturated_feeds_with_recent_news_go_first_then_due_then_never_polled() -> None:
     schedule = Schedule()
     names = ("quiet-a", "busy", "quiet-b", "old-news", "new")
-    states = {name: _state(name) for name in names if name != "new"}
+    stored = {name: _stored() for name in names if name != "new"}
     feeds = _feeds(*names)
-    schedule.configured(feeds, states, NOW)
+    schedule.configured(feeds, stored)
     schedule.landed("busy", recorded=True, new_items=3, now=NOW - timedelta(minutes=5))
     schedule.landed("old-news", recorded=True, new_items=3, now=NOW - RECENT * 2)
 
@@ -133,7 +118,7 @@ def test_while_saturated_feeds_with_recent_news_go_first_then_due_then_never_pol
 def test_a_feed_with_recent_news_due_again_goes_first_even_beyond_the_page() -> None:
     schedule = Schedule()
     feeds = _feeds("busy", *(f"quiet-{n}" for n in range(4)))
-    schedule.configured(feeds, {name: _state(name) for name in feeds}, NOW)
+    schedule.configured(feeds, {name: _stored() for name in feeds})
     later = NOW + timedelta(minutes=5)
     schedule.landed("busy", recorded=True, new_items=2, now=NOW, next_poll_at=later)
 
@@ -151,7 +136,7 @@ def test_a_feed_with_recent_news_due_again_goes_first_even_beyond_the_page() -> 
 def test_a_recent_feed_the_state_does_not_find_due_waits_for_its_page() -> None:
     schedule = Schedule()
     feeds = _feeds("busy")
-    schedule.configured(feeds, {"busy": _state("busy")}, NOW)
+    schedule.configured(feeds, {"busy": _stored()})
     schedule.landed("busy", recorded=True, new_items=2, now=NOW, next_poll_at=NOW)
 
     asked = schedule.due_recent(NOW, 10)
@@ -164,7 +149,7 @@ def test_a_recent_feed_the_state_does_not_find_due_waits_for_its_page() -> None:
 def test_news_older_than_recent_no_longer_puts_a_feed_first() -> None:
     schedule = Schedule()
     feeds = _feeds("busy")
-    schedule.configured(feeds, {"busy": _state("busy")}, NOW)
+    schedule.configured(feeds, {"busy": _stored()})
     schedule.landed("busy", recorded=True, new_items=2, now=NOW, next_poll_at=NOW + RECENT)
     late = NOW + RECENT + timedelta(minutes=1)
 
@@ -175,11 +160,11 @@ def test_news_older_than_recent_no_longer_puts_a_feed_first() -> None:
 
 def test_feeds_dropped_by_a_reload_are_forgotten() -> None:
     schedule = Schedule()
-    schedule.configured(_feeds("busy", "kept"), {"busy": _state("busy")}, NOW)
+    schedule.configured(_feeds("busy", "kept"), {"busy": _stored()})
     schedule.landed("busy", recorded=True, new_items=2, now=NOW, next_poll_at=NOW)
     schedule.landed("kept", recorded=False, new_items=0, now=NOW)
 
-    schedule.configured(_feeds("other"), {"busy": _state("busy")}, NOW)
+    schedule.configured(_feeds("other"), {"busy": _stored()})
 
     assert (schedule.recent, schedule.retrying) == ({}, {})
     assert schedule.due_recent(NOW, 10) == []
