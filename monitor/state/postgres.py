@@ -10,8 +10,10 @@ claims keep them apart: `state/claims.py`), each holding the lock shared; `once`
 import os
 import re
 import socket
+from contextlib import suppress
 
 from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from monitor.state.writer_lock import Holder
@@ -76,8 +78,14 @@ class AdvisoryLock:
         return holder
 
     def release(self) -> None:
-        """Let the lock go (closing its session does)."""
+        """Let the lock go now: unlocked, then its session closed. Closing alone lets it go only
+        once the server's process for the session has exited, a moment later, and a `once` that
+        tries right after a node stops would find it still held."""
         if self._conn is not None:
+            # A lost connection has no session left, nor the lock.
+            with suppress(DBAPIError):
+                self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                self._conn.commit()
             self._conn.close()
             self._conn = None
         self._engine.dispose()
