@@ -75,7 +75,9 @@ DEEP = "The budget was debated all night. Taxes rose. Pensions fell. Later, troo
     ("query", "title", "text", "expected"),
     [
         ("troops", "Budget talks", DEEP, 0),  # once, deep in the text: a passing mention
-        ("troops", "Budget talks", DEEP + " More troops came.", 10),  # twice, both deep
+        # Twice, both deep: said again, it is no passing mention; as much as the lead.
+        ("troops", "Budget talks", DEEP + " More troops came.", 25),
+        ("troops", "Budget talks", DEEP + " More troops came. The troops left.", 50),
         ("troops", "Budget talks", "The troops moved north. Nothing else happened.", 25),
         ("troops", "Troops move north", "Nothing else happened today at all.", 50),
         ("@troops", "Troops move north", "The soldiers moved. Troops and more troops.", 100),
@@ -150,7 +152,7 @@ def test_below_min_prominence_an_alert_goes_to_digests_or_is_dropped() -> None:
     assert queued(POLICY, "Budget", DEEP) == [(["troops"], "normal", 0)]
     assert queued(digest, "Budget", DEEP) == [(["troops"], "low", 0)]
     assert queued(drop, "Budget", DEEP) == []
-    assert queued(digest, "Troops move", DEEP) == [(["troops"], "normal", 60)]
+    assert queued(digest, "Troops move", DEEP) == [(["troops"], "normal", 75)]
     # Another rule of the alert is prominent: the alert goes as usual, naming both.
     assert queued(digest, "France", DEEP) == [(["troops", "france"], "normal", 50)]
     assert queued(drop, "France", DEEP) == [(["france"], "normal", 50)]
