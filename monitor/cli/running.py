@@ -49,8 +49,10 @@ def once(ctx: typer.Context, new_state: NewStateOption = False, wait: WaitOption
 
     from monitor.cli.common import EXIT_CONFIG
     from monitor.config.durations import parse_duration
+    from monitor.service.memory import cap_malloc_arenas
     from monitor.service.once import run_once
 
+    cap_malloc_arenas()
     try:
         patience = parse_duration(wait).total_seconds()
     except ValueError as exc:
@@ -85,8 +87,10 @@ def run(ctx: typer.Context, new_state: NewStateOption = False) -> None:
     # process's first statement), rather than let SIGHUP's default action end the service.
     import asyncio
 
+    from monitor.service.memory import cap_malloc_arenas
     from monitor.service.start import ListenError, run_daemon
 
+    cap_malloc_arenas()
     config = load(ctx)
     with state_errors(config), sole_writer(config, "media-monitor run", RUN_WAIT, node=True):
         new_state_if_asked(config, new_state)

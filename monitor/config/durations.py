@@ -3,6 +3,7 @@
 import math
 import re
 from datetime import timedelta
+from functools import lru_cache
 
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -31,6 +32,13 @@ def parse_duration(value: object) -> timedelta:
     if seconds > MAX_DURATION.total_seconds():
         longest = format_duration(MAX_DURATION)
         raise ValueError(f"{_shown(value)} is too long: at most {longest} (100 years)")
+    return _shared(seconds)
+
+
+@lru_cache(maxsize=256)
+def _shared(seconds: float) -> timedelta:
+    # One object per length: 50,000 feeds that all say "5m" keep one timedelta, not 50,000
+    # (2 MB); a timedelta cannot change, so sharing it is safe.
     return timedelta(seconds=seconds)
 
 

@@ -36,11 +36,14 @@ def validate_named(
     model: type[Model],
     errors: list[str],
     keep: Callable[[Model], Kept],
+    *,
+    valid: dict[str, tuple[Kept, Entry]] | None = None,
 ) -> dict[str, tuple[Kept, Entry]]:
     """Validate `[[feeds]]`/`[[rules]]` entries, each kept as `keep` makes it of its model
     (at once: with thousands of feeds, their models would otherwise all be alive together);
-    names must be unique across files."""
-    valid: dict[str, tuple[Kept, Entry]] = {}
+    names must be unique across files. Returns `valid` (new if None) with the valid ones added:
+    entries validated a piece at a time are checked against the pieces before."""
+    valid = {} if valid is None else valid
     for entry in entries:
         try:
             obj = keep(model.model_validate(entry.body))

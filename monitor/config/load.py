@@ -15,12 +15,13 @@ from pydantic import SecretStr, ValidationError
 from monitor.config.database_url import resolve_database_url
 from monitor.config.entries import Entry, describe, validate_named
 from monitor.config.feed_urls import resolve_feed_url
-from monitor.config.files import UnreadableFileError, read_toml
+from monitor.config.files import UnreadableFileError, read_toml_pieces
 from monitor.config.model import (
     Channel,
     ChannelSpec,
     Config,
     FeedEntry,
+    FeedSpec,
 )
 from monitor.config.rule_set import checked_rules, failed_examples, read_vocabulary
 from monitor.config.secrets import usable_urls
@@ -45,6 +46,9 @@ class _Merged:
     monitor: dict[str, tuple[str, Any]]
     tables: dict[str, dict[str, Entry]]
     arrays: dict[str, list[Entry]]
+    # Feeds are validated as each piece of a file is read (`files.read_toml_pieces`).
+    feeds: dict[str, tuple[FeedSpec, Entry]]
+    numbered: dict[str, int]  # section → its entries so far in the file being read
 
 
 def load_config(directory: Path, *, channel_urls: bool = True) -> Config:
@@ -63,10 +67,9 @@ def load_config(directory: Path, *, channel_urls: bool = True) -> Config:
     secrets: list[str] = []
     merged = _read_directory(directory, errors)
     settings = _settings(merged, directory, secrets, errors)
-    feeds = validate_named(merged.arrays["feeds"], "feed", FeedEntry, errors, FeedEntry.spec)
     feeds = {
         name: (resolve_feed_url(feed, directory, f"{entry.file}: feed '{name}'", errors), entry)
-        for name, (feed, entry) in feeds.items()
+        for name, (feed, entry) in merged.feeds.items()
     }
     secrets.extend(secret for feed, _entry in feeds.values() for secret in url_secrets(feed.url))
     timezone = settings.timezone if settings is not None else "UTC"
@@ -95,7 +98,9 @@ def load_config(directory: Path, *, channel_urls: bool = True) -> Config:
 
 
 def _read_directory(directory: Path, errors: list[str]) -> _Merged:
-    merged = _Merged({}, {"channels": {}, "actors": {}, "topics": {}}, {"feeds": [], "rules": []})
+    merged = _Merged(
+        {}, {"channels": {}, "actors": {}, "topics": {}}, {"feeds": [], "rules": []}, {}, {}
+    )
     if not directory.is_dir():
         errors.append(f"{directory}: config directory not found")
         return merged
@@ -103,13 +108,16 @@ def _read_directory(directory: Path, errors: list[str]) -> _Merged:
     if not files:
         errors.append(f"{directory}: no *.toml files in the config directory")
     for path in files:
+        merged.numbered = {}
         try:
-            document = read_toml(path)
+            for document in read_toml_pieces(path):
+                for section, value in document.items():
+                    _merge_section(merged, str(path), section, value, errors)
+                feeds = merged.arrays["feeds"]
+                validate_named(feeds, "feed", FeedEntry, errors, FeedEntry.spec, valid=merged.feeds)
+                merged.arrays["feeds"] = []
         except UnreadableFileError as exc:
             errors.append(str(exc))
-            continue
-        for section, value in document.items():
-            _merge_section(merged, str(path), section, value, errors)
     return merged
 
 
@@ -137,10 +145,12 @@ def _merge_section(merged: _Merged, file: str, section: str, value: Any, errors:
     elif not isinstance(value, list):
         errors.append(f"{file}: {section} must be written as [[{section}]] entries")
     else:
-        for index, body in enumerate(value, 1):
+        first = merged.numbered.get(section, 0) + 1
+        for index, body in enumerate(value, first):
             name = body.get("name") if isinstance(body, dict) else None
             label = name if isinstance(name, str) else f"#{index}"
             merged.arrays[section].append(Entry(file, label, body))
+        merged.numbered[section] = first - 1 + len(value)
 
 
 def _settings(
