@@ -7,9 +7,14 @@ and suggestions show (`rules/near_miss`, `rules/suggest`).
 - Arabic and Hebrew attach prefixes to words: a word is counted under a shorter form when the
   items hold that form too and the rule language would match the longer one with it
   (`rules/patterns.first_word_forms`): `وأوكرانيا` counts as `أوكرانيا`.
-- Words that no rule should be built on are dropped without lists: those in more than
-  `STOP_SHARE` of the history's items of some language (the, и, de, 的…), among languages of
-  at least `MIN_LANGUAGE_ITEMS` items (fewer tell nothing).
+- Words that no rule should be built on are dropped: those in more than `STOP_SHARE` of the
+  history's items of some language (the, и, de, 的…), among languages of at least
+  `MIN_LANGUAGE_ITEMS` items; and, since a language of fewer items tells nothing by its
+  frequencies, those that mostly occur in items of a language whose stop-word list (the
+  `stop-words` package's, for 33 languages; in scripts without spaces its words are single
+  characters, which no pair is) has them: a history of ten Spanish stories no longer suggests
+  *es* or *la*. "Mostly" keeps a word two languages share: *war* is a German
+  stop word ("was"), and a history of English war reports still suggests it.
 - Specificity is the log-odds ratio of a word's document frequency in the items against the
   background, with ½ added to every count, divided by its standard error (Monroe, Colaresi and
   Quinn's z-score): frequent and specific words first, and a word seen once does not win on
@@ -21,6 +26,9 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+
+from stop_words import StopWordError, get_stop_words
 
 from monitor.rules.patterns import first_word_forms
 from monitor.rules.text import folded_words, starts_without_space, units
@@ -74,11 +82,29 @@ class Background:
         return sum(counts[form] for form in first_word_forms(word)) if counts else 0
 
     def common(self, word: str) -> bool:
-        """Whether `word` is in more than `STOP_SHARE` of the items of some language."""
-        return any(
-            total >= MIN_LANGUAGE_ITEMS and self.seen(word, language) > STOP_SHARE * total
-            for language, total in self.items.items()
-        )
+        """Whether `word` is in more than `STOP_SHARE` of the items of some language, or is
+        mostly in items of languages whose stop words it is among (see the module's
+        docstring)."""
+        held = listed = 0
+        for language, total in self.items.items():
+            seen = self.seen(word, language)
+            if total >= MIN_LANGUAGE_ITEMS and seen > STOP_SHARE * total:
+                return True
+            held += seen
+            if seen and word in stop_words(language):
+                listed += seen
+        return 2 * listed > held
+
+
+@lru_cache(maxsize=64)
+def stop_words(language: str | None) -> frozenset[str]:
+    """The stop words of `language` (an ISO 639-1 code), as `item_words` counts words; none
+    for a language the `stop-words` package does not list."""
+    try:
+        listed = get_stop_words(language) if language else []
+    except StopWordError:
+        listed = []
+    return frozenset(word for written in listed for word in item_words(written, ""))
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,6 +96,25 @@ def test_words_common_in_a_language_are_no_suggestion() -> None:
     assert [w.word for w in ranked] == ["contingent"]  # "the" is in every English item
 
 
+def test_stop_words_of_a_language_with_few_items_are_no_suggestion() -> None:
+    # Eight Spanish stories cannot show "es" and "la" common by their share; their list does.
+    # "war" is a German stop word ("was"), but here it is mostly in English stories.
+    spanish = [("es", {"es", "la", "brote", f"s{n}"}) for n in range(8)]
+    english = [("en", {"war", "troops", f"e{n}"}) for n in range(6)]
+    german = [("de", {"war", f"d{n}"}) for n in range(2)]
+    others = [("sw", {f"f{n}"}) for n in range(60)]  # Swahili: no list
+    history = Background.of([*spanish, *english, *german, *others])
+    docs = [words for _language, words in [*spanish, *english, *german]]
+
+    ranked = {
+        w.word
+        for w in specific_words(docs, None, history.pooled(), lambda _w: False, history=history)
+    }
+
+    assert {"brote", "troops", "war"} <= ranked
+    assert ranked.isdisjoint({"es", "la"})
+
+
 def test_specificity_ranks_frequent_and_rare_in_history_first() -> None:
     history = Background(
         Counter({None: 1000}), {None: Counter({"rare": 1, "often": 90, "once": 0})}
