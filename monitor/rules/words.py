@@ -13,8 +13,8 @@ and suggestions show (`rules/near_miss`, `rules/suggest`).
   frequencies, those that mostly occur in items of a language whose stop-word list (the
   `stop-words` package's, for 33 languages; in scripts without spaces its words are single
   characters, which no pair is) has them: a history of ten Spanish stories no longer suggests
-  *es* or *la*. "Mostly" keeps a word two languages share: *war* is a German
-  stop word ("was"), and a history of English war reports still suggests it.
+  *es* or *la*. "Mostly" keeps a word two languages share: *war* is a German stop word
+  ("was"), and a history of English war reports still suggests it.
 - Specificity is the log-odds ratio of a word's document frequency in the items against the
   background, with ½ added to every count, divided by its standard error (Monroe, Colaresi and
   Quinn's z-score): frequent and specific words first, and a word seen once does not win on
