@@ -66,12 +66,13 @@ def _pieces(text: str) -> Iterator[str]:
     if len(text) <= PIECE_CHARS or "'''" in text or '"""' in text:
         yield text
         return
-    headers = [line.start() for line in _TABLE_LINE.finditer(text)]
-    if (
-        not headers
-        or _KEY_LINE.search(text, 0, headers[0])
-        or not all(_FEEDS_HEADER.fullmatch(line.group()) for line in _TABLE_LINE.finditer(text))
-    ):
+    headers = []
+    for line in _TABLE_LINE.finditer(text):
+        if not _FEEDS_HEADER.fullmatch(line.group()):
+            yield text
+            return
+        headers.append(line.start())
+    if not headers or _KEY_LINE.search(text, 0, headers[0]):
         yield text
         return
     begin = 0
